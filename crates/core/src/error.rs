@@ -1,0 +1,101 @@
+//! The error type shared by every area of the core. Small, `Clone`, with a stable code.
+
+use std::fmt;
+
+/// What went wrong, as a stable machine-readable kind. Each kind maps to one error `code` in JS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An argument had a value outside the accepted set (unknown algorithm, NUL byte in a bcrypt password).
+    InvalidArgValue,
+    /// A number was not an integer or outside its range.
+    OutOfRange,
+    /// A password is longer than the configured cap (or than bcrypt's 72 bytes).
+    PasswordTooLong,
+    /// A stored hash could not be parsed, or its parameters exceed the configured ceiling.
+    InvalidHash,
+    /// The task was cancelled through its AbortSignal.
+    Aborted,
+    /// The pool's queue is full: the task was refused without queuing.
+    QueueFull,
+    /// `close()` was called: no new tasks are admitted.
+    PoolClosed,
+    /// `configure()` was called after the pool started.
+    PoolStarted,
+    /// A bug: a panic or an invariant that did not hold.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The stable `code` string exposed to JavaScript.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgValue => "ERR_INVALID_ARG_VALUE",
+            ErrorKind::OutOfRange => "ERR_OUT_OF_RANGE",
+            ErrorKind::PasswordTooLong => "ERR_PASSWORD_TOO_LONG",
+            ErrorKind::InvalidHash => "ERR_INVALID_HASH",
+            ErrorKind::Aborted => "ABORT_ERR",
+            ErrorKind::QueueFull => "ERR_QUEUE_FULL",
+            ErrorKind::PoolClosed => "ERR_POOL_CLOSED",
+            ErrorKind::PoolStarted => "ERR_POOL_STARTED",
+            ErrorKind::Internal => "ERR_INTERNAL",
+        }
+    }
+}
+
+/// An error with a kind and a human-readable message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    /// Builds an error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, message: message.into() }
+    }
+
+    /// The error's kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable code, e.g. `ERR_INVALID_HASH`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The message, without the code.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error used when a task was cancelled.
+    pub fn aborted() -> Self {
+        Error::new(ErrorKind::Aborted, "The operation was aborted")
+    }
+
+    /// An invalid or unsupported stored hash.
+    pub fn invalid_hash(why: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::InvalidHash, format!("Invalid hash: {why}"))
+    }
+
+    /// A value out of range, worded like sharp: "Expected integer between 4 and 31 for cost but received 3".
+    pub fn out_of_range(name: &str, lo: u64, hi: u64, got: impl fmt::Display) -> Self {
+        Error::new(
+            ErrorKind::OutOfRange,
+            format!("Expected integer between {lo} and {hi} for {name} but received {got}"),
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,19 @@
+//! offthread's core: the low-priority pool and the algorithms it runs, in pure Rust.
+//!
+//! Nothing here knows about Node: the `offthread` crate at the workspace root is the binding.
+
+pub mod error;
+pub mod hugepages;
+pub mod password;
+pub mod pool;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// Test-only hook: panics when `OFFTHREAD_TEST_HOOKS=1` was set at start-up; otherwise an
+/// `ERR_INVALID_ARG_VALUE` error. Lets tests prove that a panic in a task becomes an error.
+pub fn test_panic(what: &str) -> Result<()> {
+    if std::env::var("OFFTHREAD_TEST_HOOKS").as_deref() == Ok("1") {
+        panic!("test panic requested: {what}");
+    }
+    Err(Error::new(ErrorKind::InvalidArgValue, "test hooks are disabled (set OFFTHREAD_TEST_HOOKS=1)"))
+}

@@ -1,0 +1,228 @@
+//! Argon2 (d, i, id; versions 0x10 and 0x13) over RustCrypto's `argon2`, with the block
+//! memory reused per thread and PHC strings compatible with the reference implementation.
+
+use super::phc::{self, Phc};
+use super::{Limits, Secrets};
+use crate::pool::TaskState;
+use crate::{Error, ErrorKind, Result};
+use argon2::{Algorithm, Argon2, AssociatedData, Block, ParamsBuilder, Version};
+use std::cell::Cell;
+
+/// The three Argon2 variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Argon2d,
+    Argon2i,
+    Argon2id,
+}
+
+impl Variant {
+    /// The PHC identifier, e.g. `argon2id`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variant::Argon2d => "argon2d",
+            Variant::Argon2i => "argon2i",
+            Variant::Argon2id => "argon2id",
+        }
+    }
+
+    fn algorithm(self) -> Algorithm {
+        match self {
+            Variant::Argon2d => Algorithm::Argon2d,
+            Variant::Argon2i => Algorithm::Argon2i,
+            Variant::Argon2id => Algorithm::Argon2id,
+        }
+    }
+}
+
+/// Argon2 cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Params {
+    pub variant: Variant,
+    /// Memory in KiB.
+    pub memory_cost: u32,
+    pub time_cost: u32,
+    pub parallelism: u32,
+    pub hash_length: u32,
+    pub salt_length: u32,
+}
+
+impl Params {
+    /// OWASP's first recommendation: argon2id, m=19456 KiB, t=2, p=1.
+    pub const DEFAULT: Params = Params {
+        variant: Variant::Argon2id,
+        memory_cost: 19_456,
+        time_cost: 2,
+        parallelism: 1,
+        hash_length: 32,
+        salt_length: 16,
+    };
+    pub const MIN_MEMORY: u32 = 8;
+    /// 4 GiB.
+    pub const MAX_MEMORY: u32 = 1 << 22;
+    pub const MAX_TIME: u32 = 1 << 16;
+    pub const MAX_PARALLELISM: u32 = 255;
+    pub const MIN_HASH_LENGTH: u32 = 4;
+    pub const MAX_HASH_LENGTH: u32 = 1024;
+    pub const MIN_SALT_LENGTH: u32 = 8;
+    pub const MAX_SALT_LENGTH: u32 = 64;
+    /// RustCrypto's limit on associated data.
+    pub const MAX_AD_LENGTH: usize = AssociatedData::MAX_LEN;
+
+    /// Checks every field's range; the message names the option.
+    pub fn validate(&self) -> Result<()> {
+        let check = |name: &str, v: u32, lo: u32, hi: u32| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::out_of_range(name, lo.into(), hi.into(), v))
+            }
+        };
+        check("parallelism", self.parallelism, 1, Self::MAX_PARALLELISM)?;
+        check("memoryCost", self.memory_cost, Self::MIN_MEMORY.max(8 * self.parallelism), Self::MAX_MEMORY)?;
+        check("timeCost", self.time_cost, 1, Self::MAX_TIME)?;
+        check("hashLength", self.hash_length, Self::MIN_HASH_LENGTH, Self::MAX_HASH_LENGTH)?;
+        check("saltLength", self.salt_length, Self::MIN_SALT_LENGTH, Self::MAX_SALT_LENGTH)
+    }
+}
+
+thread_local! {
+    /// Block memory kept between hashes on this thread (taken out while in use, so nested use
+    /// through rayon's work stealing allocates its own).
+    static MEMORY: Cell<Vec<Block>> = const { Cell::new(Vec::new()) };
+}
+
+/// Memory kept per thread after a hash; larger arrays are freed at once.
+const KEEP_BLOCKS: usize = 64 * 1024;
+
+fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T> {
+    let mut mem = MEMORY.with(Cell::take);
+    if mem.len() < blocks {
+        mem = Vec::new();
+        mem.try_reserve_exact(blocks)
+            .map_err(|_| Error::new(ErrorKind::Internal, "out of memory for argon2 blocks"))?;
+        crate::hugepages::advise(mem.spare_capacity_mut());
+        mem.resize(blocks, Block::default());
+    }
+    let out = f(&mut mem[..blocks]);
+    if mem.len() <= KEEP_BLOCKS {
+        MEMORY.with(|c| c.set(mem));
+    }
+    Ok(out)
+}
+
+/// The raw Argon2 tag of `password` into `out` (its length is the tag length).
+#[allow(clippy::too_many_arguments)]
+pub fn raw(
+    variant: Variant,
+    version: u32,
+    memory_cost: u32,
+    time_cost: u32,
+    parallelism: u32,
+    password: &[u8],
+    salt: &[u8],
+    secrets: &Secrets,
+    out: &mut [u8],
+) -> Result<()> {
+    let version = match version {
+        0x13 => Version::V0x13,
+        0x10 => Version::V0x10,
+        v => return Err(Error::invalid_hash(format!("unsupported argon2 version {v}"))),
+    };
+    let mut builder = ParamsBuilder::new();
+    builder.m_cost(memory_cost).t_cost(time_cost).p_cost(parallelism).output_len(out.len());
+    if let Some(ad) = secrets.associated_data.as_deref() {
+        let ad = AssociatedData::new(ad).map_err(|_| {
+            Error::new(
+                ErrorKind::OutOfRange,
+                format!("associatedData must be at most {} bytes", Params::MAX_AD_LENGTH),
+            )
+        })?;
+        builder.data(ad);
+    }
+    let params = builder.build().map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))?;
+    let blocks = params.block_count();
+    let ctx = match secrets.secret.as_deref() {
+        Some(s) => Argon2::new_with_secret(s, variant.algorithm(), version, params)
+            .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2 secret: {e}")))?,
+        None => Argon2::new(variant.algorithm(), version, params),
+    };
+    with_memory(blocks, |mem| ctx.hash_password_into_with_memory(password, salt, out, mem))?
+        .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))
+}
+
+/// Hashes `password` with a fresh salt into a PHC string.
+pub fn hash(password: &[u8], p: &Params, salt: &[u8], secrets: &Secrets, task: &TaskState) -> Result<String> {
+    p.validate()?;
+    task.checkpoint()?;
+    let mut out = vec![0u8; p.hash_length as usize];
+    raw(p.variant, 0x13, p.memory_cost, p.time_cost, p.parallelism, password, salt, secrets, &mut out)?;
+    let data = match secrets.associated_data.as_deref() {
+        Some(ad) if !ad.is_empty() => format!(",data={}", phc::encode(ad)),
+        _ => String::new(),
+    };
+    Ok(format!(
+        "${}$v=19$m={},t={},p={}{data}${}${}",
+        p.variant.name(),
+        p.memory_cost,
+        p.time_cost,
+        p.parallelism,
+        phc::encode(salt),
+        phc::encode(&out)
+    ))
+}
+
+/// Parses an argon2 PHC string into its parameters and version, checking the cost ceiling.
+pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<(Params, u32)> {
+    let variant = match phc.id {
+        "argon2id" => Variant::Argon2id,
+        "argon2i" => Variant::Argon2i,
+        "argon2d" => Variant::Argon2d,
+        other => return Err(Error::invalid_hash(format!("unknown algorithm '{other}'"))),
+    };
+    let version = phc.version.unwrap_or(0x10);
+    if version != 0x10 && version != 0x13 {
+        return Err(Error::invalid_hash(format!("unsupported argon2 version {version}")));
+    }
+    phc.only(&["m", "t", "p", "data", "keyid"])?;
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let p = Params {
+        variant,
+        memory_cost: phc.int("m")?,
+        time_cost: phc.int("t")?,
+        parallelism: phc.int("p")?,
+        hash_length: to_u32(phc.hash.len()),
+        salt_length: to_u32(phc.salt.len()),
+    };
+    p.validate().map_err(|e| Error::invalid_hash(e.message()))?;
+    if u64::from(p.memory_cost) * 1024 > limits.max_memory {
+        return Err(Error::invalid_hash(format!(
+            "memory cost {} KiB exceeds the limit of {} KiB",
+            p.memory_cost,
+            limits.max_memory / 1024
+        )));
+    }
+    if p.time_cost > limits.max_time_cost {
+        return Err(Error::invalid_hash(format!(
+            "time cost {} exceeds the limit of {}",
+            p.time_cost, limits.max_time_cost
+        )));
+    }
+    Ok((p, version))
+}
+
+/// Recomputes the tag for `phc` and compares it in constant time.
+pub fn verify(phc: &Phc<'_>, password: &[u8], secrets: &Secrets, limits: &Limits, task: &TaskState) -> Result<bool> {
+    let (p, version) = parse(phc, limits)?;
+    let mut secrets = secrets.clone();
+    if secrets.associated_data.is_none() {
+        if let Some(data) = phc.get("data") {
+            secrets.associated_data = Some(phc::decode(data)?);
+        }
+    }
+    task.checkpoint()?;
+    let mut out = vec![0u8; phc.hash.len()];
+    raw(p.variant, version, p.memory_cost, p.time_cost, p.parallelism, password, &phc.salt, &secrets, &mut out)
+        .map_err(|e| if e.kind() == ErrorKind::OutOfRange { Error::invalid_hash(e.message()) } else { e })?;
+    Ok(super::ct_eq(&out, &phc.hash))
+}

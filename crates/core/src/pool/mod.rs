@@ -1,0 +1,243 @@
+//! offthread's process-wide pool: a lazily built rayon pool whose threads run below the JS
+//! thread's OS priority, with bounded admission, cancellation and counters.
+//!
+//! The pool is installed as rayon's global pool, so crates that use rayon internally (argon2's
+//! parallel lanes, blake3) run on the same low-priority threads.
+
+mod priority;
+mod stats;
+mod task;
+
+#[cfg(target_os = "linux")]
+pub use priority::current_nice;
+pub use priority::Priority;
+pub use stats::{Snapshot, WINDOW, WINDOW_AGE};
+pub use task::{CancelOutcome, TaskState};
+
+use crate::{Error, ErrorKind, Result};
+use stats::Stats;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The most threads `configure` accepts.
+pub const MAX_THREADS: usize = 1024;
+/// The most queued tasks `configure` accepts.
+pub const MAX_QUEUE: usize = 1 << 24;
+/// Default queue bound per thread.
+pub const QUEUE_PER_THREAD: usize = 64;
+/// The environment variable that sets the thread count when `configure` did not.
+pub const THREADS_ENV: &str = "OFFTHREAD_THREADS";
+
+/// What `configure` may set. `None` keeps the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    pub threads: Option<usize>,
+    pub priority: Option<Priority>,
+    pub max_queue: Option<usize>,
+}
+
+/// The settled configuration of a started pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub threads: usize,
+    pub priority: Priority,
+    pub max_queue: usize,
+}
+
+struct Pool {
+    settings: Settings,
+    stats: Stats,
+    closed: AtomicBool,
+    /// Set when rayon's global pool was already built by someone else: we then use our own.
+    private: Option<rayon::ThreadPool>,
+}
+
+static CONFIG: Mutex<Config> = Mutex::new(Config { threads: None, priority: None, max_queue: None });
+static POOL: OnceLock<Pool> = OnceLock::new();
+
+/// Sets the pool's options before its first use. `ERR_POOL_STARTED` once it has started.
+pub fn configure(config: Config) -> Result<()> {
+    if let Some(t) = config.threads {
+        if !(1..=MAX_THREADS).contains(&t) {
+            return Err(Error::out_of_range("threads", 1, MAX_THREADS as u64, t));
+        }
+    }
+    if let Some(q) = config.max_queue {
+        if !(1..=MAX_QUEUE).contains(&q) {
+            return Err(Error::out_of_range("maxQueue", 1, MAX_QUEUE as u64, q));
+        }
+    }
+    let mut current = CONFIG.lock().unwrap_or_else(|e| e.into_inner());
+    if POOL.get().is_some() {
+        return Err(Error::new(
+            ErrorKind::PoolStarted,
+            "configure() must be called before the pool's first use",
+        ));
+    }
+    *current = Config {
+        threads: config.threads.or(current.threads),
+        priority: config.priority.or(current.priority),
+        max_queue: config.max_queue.or(current.max_queue),
+    };
+    Ok(())
+}
+
+/// The thread count: `configure`, then `OFFTHREAD_THREADS`, then the available parallelism
+/// (which honours cgroup CPU quotas). `RAYON_NUM_THREADS` is ignored.
+fn resolve(config: Config) -> Settings {
+    let from_env = std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|t| (1..=MAX_THREADS).contains(t));
+    let threads = config
+        .threads
+        .or(from_env)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    Settings {
+        threads,
+        priority: config.priority.unwrap_or_default(),
+        max_queue: config.max_queue.unwrap_or(threads.saturating_mul(QUEUE_PER_THREAD)),
+    }
+}
+
+fn pool() -> &'static Pool {
+    POOL.get_or_init(|| {
+        let config = *CONFIG.lock().unwrap_or_else(|e| e.into_inner());
+        let settings = resolve(config);
+        let builder = || {
+            let priority = settings.priority;
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(settings.threads)
+                .thread_name(|i| format!("offthread-{i}"))
+                .start_handler(move |_| priority::apply_to_current_thread(priority))
+                // Jobs catch their own panics; this only keeps a stray one from aborting.
+                .panic_handler(|_| {})
+        };
+        let private = match builder().build_global() {
+            Ok(()) => None,
+            Err(_) => builder().build().ok(),
+        };
+        Pool { settings, stats: Stats::new(), closed: AtomicBool::new(false), private }
+    })
+}
+
+/// Starts the pool if needed and returns its settings. Call it before any code that may use
+/// rayon, so that rayon's global pool is ours.
+pub fn start() -> Settings {
+    pool().settings
+}
+
+/// True once the pool has been started.
+pub fn is_started() -> bool {
+    POOL.get().is_some()
+}
+
+/// Stops admission for good: later submissions fail with `ERR_POOL_CLOSED`.
+pub fn close() {
+    pool().closed.store(true, Ordering::SeqCst);
+}
+
+/// True after [`close`].
+pub fn is_closed() -> bool {
+    POOL.get().is_some_and(|p| p.closed.load(Ordering::SeqCst))
+}
+
+/// The pool's counters and latency percentiles.
+pub fn snapshot() -> Snapshot {
+    let p = pool();
+    p.stats.snapshot(u32::try_from(p.settings.threads).unwrap_or(u32::MAX))
+}
+
+/// Runs `f`, turning a panic into an `ERR_INTERNAL` error.
+pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(Error::new(ErrorKind::Internal, format!("internal error (panic: {what})")))
+        }
+    }
+}
+
+/// Queues `work` on the pool; `done` receives its result on the pool thread.
+///
+/// Fails at once, without queuing, with `ERR_POOL_CLOSED` after [`close`] or `ERR_QUEUE_FULL`
+/// when `max_queue` tasks are already waiting. A task cancelled while queued never runs and
+/// `done` is not called (the canceller settles it). Panics in `work` become `ERR_INTERNAL`.
+pub fn submit<T, W, D>(state: Arc<TaskState>, work: W, done: D) -> Result<()>
+where
+    T: Send + 'static,
+    W: FnOnce(&TaskState) -> Result<T> + Send + 'static,
+    D: FnOnce(Result<T>) + Send + 'static,
+{
+    let p = pool();
+    if p.closed.load(Ordering::SeqCst) {
+        return Err(Error::new(ErrorKind::PoolClosed, "The pool is closed"));
+    }
+    let waiting = p.stats.queued.fetch_add(1, Ordering::AcqRel);
+    if waiting >= p.settings.max_queue as u64 {
+        p.stats.queued.fetch_sub(1, Ordering::AcqRel);
+        p.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        return Err(Error::new(
+            ErrorKind::QueueFull,
+            format!("The queue is full ({} tasks waiting)", p.settings.max_queue),
+        ));
+    }
+    let job = move || {
+        if !state.start() {
+            return; // cancelled while queued; `cancel` already counted it
+        }
+        let s = &p.stats;
+        s.queued.fetch_sub(1, Ordering::AcqRel);
+        s.running.fetch_add(1, Ordering::AcqRel);
+        let started = std::time::Instant::now();
+        let wait = started.duration_since(state.created());
+        let result = guarded(|| work(&state));
+        let result = if state.finish() { Err(Error::aborted()) } else { result };
+        s.record(wait, started.elapsed());
+        let counter = match &result {
+            Ok(_) => &s.completed,
+            Err(e) if e.kind() == ErrorKind::Aborted => &s.cancelled,
+            Err(_) => &s.failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        s.running.fetch_sub(1, Ordering::AcqRel);
+        let _ = catch_unwind(AssertUnwindSafe(|| done(result)));
+    };
+    match &p.private {
+        Some(private) => private.spawn_fifo(job),
+        None => rayon::spawn_fifo(job),
+    }
+    Ok(())
+}
+
+/// Cancels a pool task. When it was still queued, it leaves the queue and counts as cancelled.
+pub fn cancel(state: &TaskState) -> CancelOutcome {
+    let outcome = state.cancel();
+    if outcome == CancelOutcome::WasQueued {
+        if let Some(p) = POOL.get() {
+            p.stats.queued.fetch_sub(1, Ordering::AcqRel);
+            p.stats.cancelled.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    outcome
+}
+
+/// Runs `work` on the calling thread with the same panic and cancellation handling as a pool
+/// task. Used by the `*Sync` functions and the libuv executor; does not touch pool counters.
+pub fn run_here<T>(state: &TaskState, work: impl FnOnce(&TaskState) -> Result<T>) -> Result<T> {
+    if !state.start() {
+        return Err(Error::aborted());
+    }
+    let result = guarded(|| work(state));
+    if state.finish() {
+        Err(Error::aborted())
+    } else {
+        result
+    }
+}
