@@ -15,5 +15,8 @@ pub fn test_panic(what: &str) -> Result<()> {
     if std::env::var("OFFTHREAD_TEST_HOOKS").as_deref() == Ok("1") {
         panic!("test panic requested: {what}");
     }
-    Err(Error::new(ErrorKind::InvalidArgValue, "test hooks are disabled (set OFFTHREAD_TEST_HOOKS=1)"))
+    Err(Error::new(
+        ErrorKind::InvalidArgValue,
+        "test hooks are disabled (set OFFTHREAD_TEST_HOOKS=1)",
+    ))
 }

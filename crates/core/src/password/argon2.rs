@@ -79,10 +79,25 @@ impl Params {
             }
         };
         check("parallelism", self.parallelism, 1, Self::MAX_PARALLELISM)?;
-        check("memoryCost", self.memory_cost, Self::MIN_MEMORY.max(8 * self.parallelism), Self::MAX_MEMORY)?;
+        check(
+            "memoryCost",
+            self.memory_cost,
+            Self::MIN_MEMORY.max(8 * self.parallelism),
+            Self::MAX_MEMORY,
+        )?;
         check("timeCost", self.time_cost, 1, Self::MAX_TIME)?;
-        check("hashLength", self.hash_length, Self::MIN_HASH_LENGTH, Self::MAX_HASH_LENGTH)?;
-        check("saltLength", self.salt_length, Self::MIN_SALT_LENGTH, Self::MAX_SALT_LENGTH)
+        check(
+            "hashLength",
+            self.hash_length,
+            Self::MIN_HASH_LENGTH,
+            Self::MAX_HASH_LENGTH,
+        )?;
+        check(
+            "saltLength",
+            self.salt_length,
+            Self::MIN_SALT_LENGTH,
+            Self::MAX_SALT_LENGTH,
+        )
     }
 }
 
@@ -127,36 +142,67 @@ pub fn raw(
     let version = match version {
         0x13 => Version::V0x13,
         0x10 => Version::V0x10,
-        v => return Err(Error::invalid_hash(format!("unsupported argon2 version {v}"))),
+        v => {
+            return Err(Error::invalid_hash(format!(
+                "unsupported argon2 version {v}"
+            )))
+        }
     };
     let mut builder = ParamsBuilder::new();
-    builder.m_cost(memory_cost).t_cost(time_cost).p_cost(parallelism).output_len(out.len());
+    builder
+        .m_cost(memory_cost)
+        .t_cost(time_cost)
+        .p_cost(parallelism)
+        .output_len(out.len());
     if let Some(ad) = secrets.associated_data.as_deref() {
         let ad = AssociatedData::new(ad).map_err(|_| {
             Error::new(
                 ErrorKind::OutOfRange,
-                format!("associatedData must be at most {} bytes", Params::MAX_AD_LENGTH),
+                format!(
+                    "associatedData must be at most {} bytes",
+                    Params::MAX_AD_LENGTH
+                ),
             )
         })?;
         builder.data(ad);
     }
-    let params = builder.build().map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))?;
+    let params = builder
+        .build()
+        .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))?;
     let blocks = params.block_count();
     let ctx = match secrets.secret.as_deref() {
         Some(s) => Argon2::new_with_secret(s, variant.algorithm(), version, params)
             .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2 secret: {e}")))?,
         None => Argon2::new(variant.algorithm(), version, params),
     };
-    with_memory(blocks, |mem| ctx.hash_password_into_with_memory(password, salt, out, mem))?
-        .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))
+    with_memory(blocks, |mem| {
+        ctx.hash_password_into_with_memory(password, salt, out, mem)
+    })?
+    .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))
 }
 
 /// Hashes `password` with a fresh salt into a PHC string.
-pub fn hash(password: &[u8], p: &Params, salt: &[u8], secrets: &Secrets, task: &TaskState) -> Result<String> {
+pub fn hash(
+    password: &[u8],
+    p: &Params,
+    salt: &[u8],
+    secrets: &Secrets,
+    task: &TaskState,
+) -> Result<String> {
     p.validate()?;
     task.checkpoint()?;
     let mut out = vec![0u8; p.hash_length as usize];
-    raw(p.variant, 0x13, p.memory_cost, p.time_cost, p.parallelism, password, salt, secrets, &mut out)?;
+    raw(
+        p.variant,
+        0x13,
+        p.memory_cost,
+        p.time_cost,
+        p.parallelism,
+        password,
+        salt,
+        secrets,
+        &mut out,
+    )?;
     let data = match secrets.associated_data.as_deref() {
         Some(ad) if !ad.is_empty() => format!(",data={}", phc::encode(ad)),
         _ => String::new(),
@@ -182,7 +228,9 @@ pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<(Params, u32)> {
     };
     let version = phc.version.unwrap_or(0x10);
     if version != 0x10 && version != 0x13 {
-        return Err(Error::invalid_hash(format!("unsupported argon2 version {version}")));
+        return Err(Error::invalid_hash(format!(
+            "unsupported argon2 version {version}"
+        )));
     }
     phc.only(&["m", "t", "p", "data", "keyid"])?;
     let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
@@ -212,7 +260,13 @@ pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<(Params, u32)> {
 }
 
 /// Recomputes the tag for `phc` and compares it in constant time.
-pub fn verify(phc: &Phc<'_>, password: &[u8], secrets: &Secrets, limits: &Limits, task: &TaskState) -> Result<bool> {
+pub fn verify(
+    phc: &Phc<'_>,
+    password: &[u8],
+    secrets: &Secrets,
+    limits: &Limits,
+    task: &TaskState,
+) -> Result<bool> {
     let (p, version) = parse(phc, limits)?;
     let mut secrets = secrets.clone();
     if secrets.associated_data.is_none() {
@@ -222,7 +276,23 @@ pub fn verify(phc: &Phc<'_>, password: &[u8], secrets: &Secrets, limits: &Limits
     }
     task.checkpoint()?;
     let mut out = vec![0u8; phc.hash.len()];
-    raw(p.variant, version, p.memory_cost, p.time_cost, p.parallelism, password, &phc.salt, &secrets, &mut out)
-        .map_err(|e| if e.kind() == ErrorKind::OutOfRange { Error::invalid_hash(e.message()) } else { e })?;
+    raw(
+        p.variant,
+        version,
+        p.memory_cost,
+        p.time_cost,
+        p.parallelism,
+        password,
+        &phc.salt,
+        &secrets,
+        &mut out,
+    )
+    .map_err(|e| {
+        if e.kind() == ErrorKind::OutOfRange {
+            Error::invalid_hash(e.message())
+        } else {
+            e
+        }
+    })?;
     Ok(super::ct_eq(&out, &phc.hash))
 }

@@ -38,7 +38,11 @@ pub struct Parsed {
 pub fn encode64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 1);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -91,7 +95,12 @@ fn key_for(prefix: Prefix, password: &[u8]) -> Vec<u8> {
 /// The raw 23-byte bcrypt output for `key` (already NUL-terminated and truncated).
 pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[u8; 23]> {
     if !(MIN_COST..=MAX_COST).contains(&cost) {
-        return Err(Error::out_of_range("cost", MIN_COST.into(), MAX_COST.into(), cost));
+        return Err(Error::out_of_range(
+            "cost",
+            MIN_COST.into(),
+            MAX_COST.into(),
+            cost,
+        ));
     }
     let mut state = Blowfish::bc_init_state();
     state.salted_expand_key(salt, key);
@@ -100,7 +109,14 @@ pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[
         state.bc_expand_key(key);
         state.bc_expand_key(salt);
     }
-    let mut ctext: [u32; 6] = [0x4f72_7068, 0x6561_6e42, 0x6568_6f6c, 0x6465_7253, 0x6372_7944, 0x6f75_6274];
+    let mut ctext: [u32; 6] = [
+        0x4f72_7068,
+        0x6561_6e42,
+        0x6568_6f6c,
+        0x6465_7253,
+        0x6372_7944,
+        0x6f75_6274,
+    ];
     for pair in ctext.chunks_exact_mut(2) {
         let mut lr = [pair[0], pair[1]];
         for _ in 0..64 {
@@ -122,9 +138,18 @@ pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[
 
 /// Hashes `password` into a `$2b$` string. Refuses NUL bytes, and passwords over 72 bytes
 /// unless `truncate` is set.
-pub fn hash(password: &[u8], cost: u32, truncate: bool, salt: &[u8; 16], task: &TaskState) -> Result<String> {
+pub fn hash(
+    password: &[u8],
+    cost: u32,
+    truncate: bool,
+    salt: &[u8; 16],
+    task: &TaskState,
+) -> Result<String> {
     if password.contains(&0) {
-        return Err(Error::new(ErrorKind::InvalidArgValue, "bcrypt passwords cannot contain NUL bytes"));
+        return Err(Error::new(
+            ErrorKind::InvalidArgValue,
+            "bcrypt passwords cannot contain NUL bytes",
+        ));
     }
     if password.len() > MAX_PASSWORD && !truncate {
         return Err(Error::new(
@@ -136,7 +161,11 @@ pub fn hash(password: &[u8], cost: u32, truncate: bool, salt: &[u8; 16], task: &
         ));
     }
     let out = raw(cost, salt, &key_for(Prefix::B, password), task)?;
-    Ok(format!("$2b${cost:02}${}{}", encode64(salt), encode64(&out)))
+    Ok(format!(
+        "$2b${cost:02}${}{}",
+        encode64(salt),
+        encode64(&out)
+    ))
 }
 
 /// Parses a 60-character bcrypt string. `$2x$` and other prefixes are refused.
@@ -149,18 +178,31 @@ pub fn parse(s: &str) -> Result<Parsed> {
         b'a' => Prefix::A,
         b'b' => Prefix::B,
         b'y' => Prefix::Y,
-        _ => return Err(Error::invalid_hash("unsupported bcrypt variant (only $2a$, $2b$ and $2y$)")),
+        _ => {
+            return Err(Error::invalid_hash(
+                "unsupported bcrypt variant (only $2a$, $2b$ and $2y$)",
+            ))
+        }
     };
     if !b[4].is_ascii_digit() || !b[5].is_ascii_digit() {
         return Err(Error::invalid_hash("bcrypt cost must be two digits"));
     }
     let cost = u32::from(b[4] - b'0') * 10 + u32::from(b[5] - b'0');
     if !(MIN_COST..=MAX_COST).contains(&cost) {
-        return Err(Error::invalid_hash(format!("bcrypt cost {cost} is outside 4..31")));
+        return Err(Error::invalid_hash(format!(
+            "bcrypt cost {cost} is outside 4..31"
+        )));
     }
-    let salt = decode64::<16>(&b[7..29]).ok_or_else(|| Error::invalid_hash("invalid bcrypt salt"))?;
-    let hash = decode64::<23>(&b[29..60]).ok_or_else(|| Error::invalid_hash("invalid bcrypt hash"))?;
-    Ok(Parsed { prefix, cost, salt, hash })
+    let salt =
+        decode64::<16>(&b[7..29]).ok_or_else(|| Error::invalid_hash("invalid bcrypt salt"))?;
+    let hash =
+        decode64::<23>(&b[29..60]).ok_or_else(|| Error::invalid_hash("invalid bcrypt hash"))?;
+    Ok(Parsed {
+        prefix,
+        cost,
+        salt,
+        hash,
+    })
 }
 
 /// Checks `password` against a bcrypt string, in constant time over the output.
@@ -172,7 +214,12 @@ pub fn verify(s: &str, password: &[u8], limits: &Limits, task: &TaskState) -> Re
             parsed.cost, limits.max_bcrypt_cost
         )));
     }
-    let out = raw(parsed.cost, &parsed.salt, &key_for(parsed.prefix, password), task)?;
+    let out = raw(
+        parsed.cost,
+        &parsed.salt,
+        &key_for(parsed.prefix, password),
+        task,
+    )?;
     Ok(super::ct_eq(&out, &parsed.hash))
 }
 

@@ -46,9 +46,17 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub const DEFAULT: Limits = Limits { max_memory: 256 << 20, max_time_cost: 32, max_bcrypt_cost: 20 };
+    pub const DEFAULT: Limits = Limits {
+        max_memory: 256 << 20,
+        max_time_cost: 32,
+        max_bcrypt_cost: 20,
+    };
     /// No ceiling beyond each algorithm's own range: used by `needs_rehash`, which computes nothing.
-    pub const NONE: Limits = Limits { max_memory: u64::MAX, max_time_cost: u32::MAX, max_bcrypt_cost: bcrypt::MAX_COST };
+    pub const NONE: Limits = Limits {
+        max_memory: u64::MAX,
+        max_time_cost: u32::MAX,
+        max_bcrypt_cost: bcrypt::MAX_COST,
+    };
 }
 
 impl Default for Limits {
@@ -89,7 +97,11 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { secrets: Secrets::default(), limits: Limits::DEFAULT, max_password_length: DEFAULT_MAX_PASSWORD_LENGTH }
+        VerifyOptions {
+            secrets: Secrets::default(),
+            limits: Limits::DEFAULT,
+            max_password_length: DEFAULT_MAX_PASSWORD_LENGTH,
+        }
     }
 }
 
@@ -102,7 +114,10 @@ fn check_length(password: &[u8], max: usize) -> Result<()> {
     if password.len() > max {
         return Err(Error::new(
             ErrorKind::PasswordTooLong,
-            format!("The password is {} bytes; the limit is {max} (maxPasswordLength)", password.len()),
+            format!(
+                "The password is {} bytes; the limit is {max} (maxPasswordLength)",
+                password.len()
+            ),
         ));
     }
     Ok(())
@@ -111,7 +126,8 @@ fn check_length(password: &[u8], max: usize) -> Result<()> {
 /// `n` bytes from the operating system's CSPRNG.
 pub fn random_salt(n: usize) -> Result<Vec<u8>> {
     let mut salt = vec![0u8; n];
-    getrandom::fill(&mut salt).map_err(|e| Error::new(ErrorKind::Internal, format!("OS random source failed: {e}")))?;
+    getrandom::fill(&mut salt)
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("OS random source failed: {e}")))?;
     Ok(salt)
 }
 
@@ -122,7 +138,13 @@ pub fn hash(password: &[u8], options: &HashOptions, task: &TaskState) -> Result<
     match &options.params {
         Params::Argon2(p) => {
             p.validate()?;
-            argon2::hash(password, p, &random_salt(p.salt_length as usize)?, &options.secrets, task)
+            argon2::hash(
+                password,
+                p,
+                &random_salt(p.salt_length as usize)?,
+                &options.secrets,
+                task,
+            )
         }
         _ if has_secrets => Err(Error::new(
             ErrorKind::InvalidArgValue,
@@ -155,16 +177,29 @@ fn family(hash: &str) -> Result<Family> {
     } else if hash.starts_with("$2") {
         Ok(Family::Bcrypt)
     } else {
-        Err(Error::invalid_hash("unrecognised format (expected $argon2…, $2b$… or $scrypt$…)"))
+        Err(Error::invalid_hash(
+            "unrecognised format (expected $argon2…, $2b$… or $scrypt$…)",
+        ))
     }
 }
 
 /// Checks `password` against a stored `hash`, detecting the algorithm from it. A wrong
 /// password is `Ok(false)`; an unparsable hash or one over the limits is `ERR_INVALID_HASH`.
-pub fn verify(hash: &str, password: &[u8], options: &VerifyOptions, task: &TaskState) -> Result<bool> {
+pub fn verify(
+    hash: &str,
+    password: &[u8],
+    options: &VerifyOptions,
+    task: &TaskState,
+) -> Result<bool> {
     check_length(password, options.max_password_length)?;
     match family(hash)? {
-        Family::Argon2 => argon2::verify(&phc::Phc::parse(hash)?, password, &options.secrets, &options.limits, task),
+        Family::Argon2 => argon2::verify(
+            &phc::Phc::parse(hash)?,
+            password,
+            &options.secrets,
+            &options.limits,
+            task,
+        ),
         Family::Scrypt => scrypt::verify(&phc::Phc::parse(hash)?, password, &options.limits, task),
         Family::Bcrypt => bcrypt::verify(hash, password, &options.limits, task),
     }
@@ -177,7 +212,10 @@ pub fn params_of(hash: &str) -> Result<(Params, Option<u32>)> {
             let (p, version) = argon2::parse(&phc::Phc::parse(hash)?, &Limits::NONE)?;
             Ok((Params::Argon2(p), Some(version)))
         }
-        Family::Scrypt => Ok((Params::Scrypt(scrypt::parse(&phc::Phc::parse(hash)?, &Limits::NONE)?), None)),
+        Family::Scrypt => Ok((
+            Params::Scrypt(scrypt::parse(&phc::Phc::parse(hash)?, &Limits::NONE)?),
+            None,
+        )),
         Family::Bcrypt => {
             let parsed = bcrypt::parse(hash)?;
             let version = match parsed.prefix {

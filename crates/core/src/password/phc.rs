@@ -26,7 +26,10 @@ impl<'a> Phc<'a> {
         if parts.next() != Some("") {
             return Err(Error::invalid_hash("must start with '$'"));
         }
-        let id = parts.next().filter(|p| !p.is_empty()).ok_or_else(|| Error::invalid_hash("no algorithm"))?;
+        let id = parts
+            .next()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| Error::invalid_hash("no algorithm"))?;
         let rest: Vec<&str> = parts.collect();
         let (version, rest) = match rest.first() {
             Some(v) if v.starts_with("v=") => {
@@ -40,10 +43,19 @@ impl<'a> Phc<'a> {
         };
         let params = params
             .split(',')
-            .map(|kv| kv.split_once('=').filter(|(k, v)| !k.is_empty() && !v.is_empty()))
+            .map(|kv| {
+                kv.split_once('=')
+                    .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            })
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| Error::invalid_hash("malformed parameters"))?;
-        Ok(Phc { id, version, params, salt: decode(salt)?, hash: decode(hash)? })
+        Ok(Phc {
+            id,
+            version,
+            params,
+            salt: decode(salt)?,
+            hash: decode(hash)?,
+        })
     }
 
     /// The value of parameter `key`, if present.
@@ -71,7 +83,11 @@ impl<'a> Phc<'a> {
 
 /// Decimal digits only, no sign, no leading zeros (PHC's canonical form), fits in u32.
 fn parse_u32(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 10 || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty()
+        || s.len() > 10
+        || (s.len() > 1 && s.starts_with('0'))
+        || !s.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     s.parse().ok()
@@ -123,7 +139,11 @@ mod tests {
             "$argon2id$v=19$m=1,t=1,p=1$c2Fsd===$aGFzaA",
             "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA$extra",
         ] {
-            assert_eq!(Phc::parse(bad).map(|_| ()).map_err(|e| e.code()), Err("ERR_INVALID_HASH"), "{bad}");
+            assert_eq!(
+                Phc::parse(bad).map(|_| ()).map_err(|e| e.code()),
+                Err("ERR_INVALID_HASH"),
+                "{bad}"
+            );
         }
         let p = Phc::parse("$x$m=01,t=1$c2FsdA$aGFzaA").unwrap();
         assert!(p.int("m").is_err());

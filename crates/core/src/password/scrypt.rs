@@ -20,7 +20,13 @@ pub struct Params {
 
 impl Params {
     /// OWASP: N=2^17, r=8, p=1 (128 MiB).
-    pub const DEFAULT: Params = Params { log_n: 17, r: 8, p: 1, hash_length: 32, salt_length: 16 };
+    pub const DEFAULT: Params = Params {
+        log_n: 17,
+        r: 8,
+        p: 1,
+        hash_length: 32,
+        salt_length: 16,
+    };
     pub const MAX_LOG_N: u32 = 24;
     pub const MAX_R: u32 = 32;
     pub const MAX_P: u32 = 16;
@@ -48,12 +54,25 @@ impl Params {
         check("logN", self.log_n, 1, Self::MAX_LOG_N)?;
         check("r", self.r, 1, Self::MAX_R)?;
         check("p", self.p, 1, Self::MAX_P)?;
-        check("hashLength", self.hash_length, Self::MIN_HASH_LENGTH, Self::MAX_HASH_LENGTH)?;
-        check("saltLength", self.salt_length, Self::MIN_SALT_LENGTH, Self::MAX_SALT_LENGTH)?;
+        check(
+            "hashLength",
+            self.hash_length,
+            Self::MIN_HASH_LENGTH,
+            Self::MAX_HASH_LENGTH,
+        )?;
+        check(
+            "saltLength",
+            self.salt_length,
+            Self::MIN_SALT_LENGTH,
+            Self::MAX_SALT_LENGTH,
+        )?;
         if self.memory() > Self::MAX_MEMORY {
             return Err(Error::new(
                 crate::ErrorKind::OutOfRange,
-                format!("scrypt would use {} MiB (128 * r * 2^logN); the maximum is 4096 MiB", self.memory() >> 20),
+                format!(
+                    "scrypt would use {} MiB (128 * r * 2^logN); the maximum is 4096 MiB",
+                    self.memory() >> 20
+                ),
             ));
         }
         Ok(())
@@ -74,7 +93,14 @@ pub fn hash(password: &[u8], p: &Params, salt: &[u8], task: &TaskState) -> Resul
     task.checkpoint()?;
     let mut out = vec![0u8; p.hash_length as usize];
     raw(p, password, salt, &mut out)?;
-    Ok(format!("$scrypt$ln={},r={},p={}${}${}", p.log_n, p.r, p.p, phc::encode(salt), phc::encode(&out)))
+    Ok(format!(
+        "$scrypt$ln={},r={},p={}${}${}",
+        p.log_n,
+        p.r,
+        p.p,
+        phc::encode(salt),
+        phc::encode(&out)
+    ))
 }
 
 /// Parses a `$scrypt$` PHC string, checking the memory ceiling.
@@ -100,7 +126,10 @@ pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<Params> {
         )));
     }
     if p.p > limits.max_time_cost {
-        return Err(Error::invalid_hash(format!("scrypt p={} exceeds the limit of {}", p.p, limits.max_time_cost)));
+        return Err(Error::invalid_hash(format!(
+            "scrypt p={} exceeds the limit of {}",
+            p.p, limits.max_time_cost
+        )));
     }
     Ok(p)
 }

@@ -8,8 +8,6 @@ mod priority;
 mod stats;
 mod task;
 
-#[cfg(target_os = "linux")]
-pub use priority::current_nice;
 pub use priority::Priority;
 pub use stats::{Snapshot, WINDOW, WINDOW_AGE};
 pub use task::{CancelOutcome, TaskState};
@@ -53,7 +51,11 @@ struct Pool {
     private: Option<rayon::ThreadPool>,
 }
 
-static CONFIG: Mutex<Config> = Mutex::new(Config { threads: None, priority: None, max_queue: None });
+static CONFIG: Mutex<Config> = Mutex::new(Config {
+    threads: None,
+    priority: None,
+    max_queue: None,
+});
 static POOL: OnceLock<Pool> = OnceLock::new();
 
 /// Sets the pool's options before its first use. `ERR_POOL_STARTED` once it has started.
@@ -97,7 +99,9 @@ fn resolve(config: Config) -> Settings {
     Settings {
         threads,
         priority: config.priority.unwrap_or_default(),
-        max_queue: config.max_queue.unwrap_or(threads.saturating_mul(QUEUE_PER_THREAD)),
+        max_queue: config
+            .max_queue
+            .unwrap_or(threads.saturating_mul(QUEUE_PER_THREAD)),
     }
 }
 
@@ -118,7 +122,12 @@ fn pool() -> &'static Pool {
             Ok(()) => None,
             Err(_) => builder().build().ok(),
         };
-        Pool { settings, stats: Stats::new(), closed: AtomicBool::new(false), private }
+        Pool {
+            settings,
+            stats: Stats::new(),
+            closed: AtomicBool::new(false),
+            private,
+        }
     })
 }
 
@@ -146,7 +155,8 @@ pub fn is_closed() -> bool {
 /// The pool's counters and latency percentiles.
 pub fn snapshot() -> Snapshot {
     let p = pool();
-    p.stats.snapshot(u32::try_from(p.settings.threads).unwrap_or(u32::MAX))
+    p.stats
+        .snapshot(u32::try_from(p.settings.threads).unwrap_or(u32::MAX))
 }
 
 /// Runs `f`, turning a panic into an `ERR_INTERNAL` error.
@@ -159,7 +169,10 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(Error::new(ErrorKind::Internal, format!("internal error (panic: {what})")))
+            Err(Error::new(
+                ErrorKind::Internal,
+                format!("internal error (panic: {what})"),
+            ))
         }
     }
 }
@@ -198,7 +211,11 @@ where
         let started = std::time::Instant::now();
         let wait = started.duration_since(state.created());
         let result = guarded(|| work(&state));
-        let result = if state.finish() { Err(Error::aborted()) } else { result };
+        let result = if state.finish() {
+            Err(Error::aborted())
+        } else {
+            result
+        };
         s.record(wait, started.elapsed());
         let counter = match &result {
             Ok(_) => &s.completed,
@@ -209,11 +226,25 @@ where
         s.running.fetch_sub(1, Ordering::AcqRel);
         let _ = catch_unwind(AssertUnwindSafe(|| done(result)));
     };
+    spawn(p, job);
+    Ok(())
+}
+
+fn spawn(p: &Pool, job: impl FnOnce() + Send + 'static) {
     match &p.private {
         Some(private) => private.spawn_fifo(job),
         None => rayon::spawn_fifo(job),
     }
-    Ok(())
+}
+
+/// The nice value one pool thread runs at (Linux), measured on the thread: for tests.
+#[cfg(target_os = "linux")]
+pub fn pool_thread_nice() -> i32 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    spawn(pool(), move || {
+        let _ = tx.send(priority::current_nice());
+    });
+    rx.recv().unwrap_or(0)
 }
 
 /// Cancels a pool task. When it was still queued, it leaves the queue and counts as cancelled.

@@ -36,7 +36,10 @@ impl Default for TaskState {
 impl TaskState {
     /// A new task, queued now.
     pub fn new() -> Self {
-        TaskState { state: AtomicU8::new(QUEUED), created: Instant::now() }
+        TaskState {
+            state: AtomicU8::new(QUEUED),
+            created: Instant::now(),
+        }
     }
 
     /// When the task was created (its queue wait starts here).
@@ -46,15 +49,27 @@ impl TaskState {
 
     /// Moves queued → running. False when the task was cancelled while queued: it must not run.
     pub fn start(&self) -> bool {
-        self.state.compare_exchange(QUEUED, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        self.state
+            .compare_exchange(QUEUED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     /// Requests cancellation; see [`CancelOutcome`].
     pub fn cancel(&self) -> CancelOutcome {
-        match self.state.compare_exchange(QUEUED, CANCELLED_QUEUED, Ordering::AcqRel, Ordering::Acquire) {
+        match self.state.compare_exchange(
+            QUEUED,
+            CANCELLED_QUEUED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             Ok(_) => CancelOutcome::WasQueued,
             Err(RUNNING) => {
-                match self.state.compare_exchange(RUNNING, CANCEL_REQUESTED, Ordering::AcqRel, Ordering::Acquire) {
+                match self.state.compare_exchange(
+                    RUNNING,
+                    CANCEL_REQUESTED,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
                     Ok(_) => CancelOutcome::WasRunning,
                     Err(_) => CancelOutcome::TooLate,
                 }
@@ -65,7 +80,10 @@ impl TaskState {
 
     /// True once cancellation was requested. Long algorithms poll this at their checkpoints.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.state.load(Ordering::Relaxed), CANCEL_REQUESTED | CANCELLED_QUEUED)
+        matches!(
+            self.state.load(Ordering::Relaxed),
+            CANCEL_REQUESTED | CANCELLED_QUEUED
+        )
     }
 
     /// Marks the task finished. Returns true if a cancel request arrived while it ran.

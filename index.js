@@ -1,0 +1,20 @@
+'use strict'
+// offthread's public API. Each export is assigned statically so that Node's cjs-module-lexer
+// sees it and `import { hashPassword } from 'offthread'` works from ESM.
+
+const pool = require('./lib/pool')
+const password = require('./lib/password')
+const errors = require('./lib/errors')
+
+exports.configure = pool.configure
+exports.stats = pool.stats
+exports.close = pool.close
+exports.noop = pool.noop
+exports.hashPassword = password.hashPassword
+exports.verifyPassword = password.verifyPassword
+exports.hashPasswordSync = password.hashPasswordSync
+exports.verifyPasswordSync = password.verifyPasswordSync
+exports.needsRehash = password.needsRehash
+exports.passwordDefaults = password.defaults
+exports.verifyLimits = password.limits
+exports.AbortError = errors.AbortError

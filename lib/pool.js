@@ -1,0 +1,53 @@
+'use strict'
+// The pool's public controls: configure, stats, close, and the no-op round trip.
+
+const native = require('./native')
+const scheduler = require('./scheduler')
+const { codedError } = require('./errors')
+const v = require('./validate')
+
+const PRIORITIES = ['background', 'normal']
+
+/** Sets pool options before first use. Throws ERR_POOL_STARTED afterwards. */
+function configure (options) {
+  const o = v.options(options)
+  const threads = v.optInt('threads', o.threads, 1, 1024)
+  const priority = v.oneOf('priority', o.priority, PRIORITIES)
+  const maxQueue = v.optInt('maxQueue', o.maxQueue, 1, 1 << 24)
+  if (native.isStarted()) {
+    throw codedError('ERR_POOL_STARTED', 'configure() must be called before the pool is first used')
+  }
+  native.configure({ threads, priority, maxQueue })
+}
+
+/** The pool's counters as plain numbers (starts the pool if needed). */
+function stats () {
+  const s = native.stats()
+  return {
+    threads: s.threads,
+    maxQueue: s.maxQueue,
+    priority: s.priority,
+    queued: s.queued,
+    running: s.running,
+    completed: s.completed,
+    failed: s.failed,
+    cancelled: s.cancelled,
+    rejected: s.rejected,
+    waitP50Ms: s.waitP50Ms,
+    waitP99Ms: s.waitP99Ms,
+    runP50Ms: s.runP50Ms,
+    runP99Ms: s.runP99Ms,
+    closed: s.closed,
+    inFlight: scheduler.inFlight()
+  }
+}
+
+/** A task that does nothing on the pool: measures the round trip. */
+function noop (options) {
+  return scheduler.reject(() => {
+    const opts = scheduler.taskOptions(v.options(options))
+    return scheduler.run(native.noop, opts, false)
+  })
+}
+
+module.exports = { configure, stats, close: scheduler.close, noop }

@@ -1,0 +1,113 @@
+'use strict'
+// Turns native task submissions into Promises. One `settle` callback per environment receives
+// batches of results from the native completion channel; AbortSignals are wired here with one
+// `{ once: true }` listener per task, removed when the task settles.
+
+const native = require('./native')
+const { abortError, codedError, queueFull, poolClosed } = require('./errors')
+const { options: checkOptions, oneOf } = require('./validate')
+
+const EXECUTORS = ['pool', 'libuv']
+const pending = new Map()
+let nextId = 0
+let closeWaiters = []
+
+function settle (batch) {
+  for (let i = 0; i < batch.length; i += 3) {
+    const id = batch[i]
+    const task = pending.get(id)
+    if (task === undefined) continue // already rejected (aborted while queued)
+    pending.delete(id)
+    if (task.signal !== undefined) task.signal.removeEventListener('abort', task.onAbort)
+    const code = batch[i + 1]
+    if (code === undefined) {
+      task.resolve(batch[i + 2])
+    } else {
+      task.reject(nativeError(code, batch[i + 2], task))
+    }
+  }
+  if (pending.size === 0 && closeWaiters.length > 0) flushClose()
+}
+
+function nativeError (code, message, task) {
+  if (code === 'ABORT_ERR') return abortError(task.signal)
+  const err = codedError(code, message)
+  if (task.stack !== undefined) err.stack = `${err.name} [${code}]: ${message}\n${task.stack}`
+  return err
+}
+
+native.init(settle)
+
+/** Reads `{ signal, executor }`; throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE. */
+function taskOptions (opts) {
+  const signal = opts.signal
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function')) {
+    const { invalidType } = require('./errors')
+    throw invalidType('signal', 'AbortSignal', signal)
+  }
+  const executor = oneOf('executor', opts.executor, EXECUTORS) === 'libuv' ? 1 : 0
+  return { signal, executor }
+}
+
+/**
+ * Runs `submit(id, executor, cancellable)` (a native call returning 0, 1 = queue full,
+ * 2 = closed) and returns the task's Promise. `opts` are the caller's validated
+ * `{ signal, executor }`; `captureStack` keeps the caller's stack for native errors.
+ */
+function run (submit, opts, captureStack = true) {
+  const { signal, executor } = opts
+  if (signal !== undefined && signal.aborted) return Promise.reject(abortError(signal))
+  const id = nextId = (nextId + 1) >>> 0
+  const status = submit(id, executor, signal !== undefined)
+  if (status !== 0) return Promise.reject(status === 1 ? queueFull() : poolClosed())
+  return new Promise((resolve, reject) => {
+    const task = { resolve, reject, signal, onAbort: undefined, stack: undefined }
+    if (captureStack) {
+      const holder = {}
+      Error.captureStackTrace(holder, run)
+      task.stack = holder.stack.slice(holder.stack.indexOf('\n') + 1)
+    }
+    pending.set(id, task)
+    if (signal !== undefined) {
+      task.onAbort = () => {
+        if (native.cancel(id) === 0) { // still queued: it will never run
+          pending.delete(id)
+          reject(abortError(signal))
+          if (pending.size === 0 && closeWaiters.length > 0) flushClose()
+        }
+        // running: the task stops at its next checkpoint and rejects with ABORT_ERR
+      }
+      signal.addEventListener('abort', task.onAbort, { once: true })
+    }
+  })
+}
+
+/** Validates and returns a rejected promise instead of throwing, for async APIs. */
+function reject (fn) {
+  try {
+    return fn()
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+function flushClose () {
+  const waiters = closeWaiters
+  closeWaiters = []
+  for (const resolve of waiters) resolve()
+}
+
+/** Stops admission (process-wide) and resolves when this thread's tasks have all settled. */
+function close () {
+  native.close()
+  if (pending.size === 0) return Promise.resolve()
+  return new Promise((resolve) => closeWaiters.push(resolve))
+}
+
+/** Tasks this thread is waiting for. */
+function inFlight () {
+  return pending.size
+}
+
+module.exports = { run, reject, close, inFlight, taskOptions, checkOptions, EXECUTORS }

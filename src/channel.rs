@@ -1,0 +1,264 @@
+//! One completion channel per Node environment (main thread or worker).
+//!
+//! Pool threads push results into a shared queue and wake the environment's JS thread through
+//! one threadsafe function, only when the queue goes from empty to non-empty. The JS thread
+//! drains the whole batch and hands it to a JS `settle(batch)` callback in a single call. The
+//! threadsafe function is ref'd only while tasks are in flight, so an idle process can exit
+//! but never exits with a promise pending. When the environment is torn down (a worker is
+//! terminated), the channel is closed first, and late results are dropped.
+
+use crate::values::{self, TaskResult};
+use napi::sys;
+use offthread_core::pool::TaskState;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// One finished task: its JS-side id and its result.
+pub struct Completion {
+    pub id: u32,
+    pub result: TaskResult,
+}
+
+/// The part shared with pool threads.
+struct Shared {
+    queue: Mutex<Vec<Completion>>,
+    /// The raw threadsafe function, or 0 once the environment is going away.
+    tsfn: RwLock<usize>,
+}
+
+/// The sending end a pool task carries. `Send`, cheap to clone.
+#[derive(Clone)]
+pub struct Sender(Arc<Shared>);
+
+impl Sender {
+    /// Queues `c` and wakes the JS thread if it was not already due to drain.
+    pub fn send(&self, c: Completion) {
+        let was_empty = {
+            let mut q = self.0.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let empty = q.is_empty();
+            q.push(c);
+            empty
+        };
+        if was_empty {
+            let tsfn = self.0.tsfn.read().unwrap_or_else(|e| e.into_inner());
+            if *tsfn != 0 {
+                // SAFETY: non-zero means the tsfn is alive; teardown zeroes it under the write lock.
+                unsafe {
+                    sys::napi_call_threadsafe_function(
+                        *tsfn as sys::napi_threadsafe_function,
+                        ptr::null_mut(),
+                        sys::ThreadsafeFunctionCallMode::nonblocking,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A cancellable task's state, and whether it runs on the pool (whose counters cancel updates).
+pub struct Cancellable {
+    pub state: Arc<TaskState>,
+    pub on_pool: bool,
+}
+
+/// The JS-thread side of the channel.
+pub struct EnvChannel {
+    env: sys::napi_env,
+    shared: Arc<Shared>,
+    tsfn: sys::napi_threadsafe_function,
+    settle: sys::napi_ref,
+    inflight: Cell<u32>,
+    pub cancellable: RefCell<HashMap<u32, Cancellable>>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<EnvChannel>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's channel; an error if `init` was not called here.
+pub fn with<R>(f: impl FnOnce(&EnvChannel) -> R) -> napi::Result<R> {
+    let ch = CURRENT.with(|c| c.borrow().clone());
+    match ch {
+        Some(ch) => Ok(f(&ch)),
+        None => Err(napi::Error::from_reason(
+            "offthread: the binding was used before init()",
+        )),
+    }
+}
+
+impl EnvChannel {
+    /// A sender for a pool task.
+    pub fn sender(&self) -> Sender {
+        Sender(self.shared.clone())
+    }
+
+    /// One more task in flight: keep the event loop alive.
+    pub fn begin(&self) {
+        let n = self.inflight.get();
+        if n == 0 {
+            // SAFETY: on the JS thread of `env`, which owns the tsfn.
+            unsafe { sys::napi_ref_threadsafe_function(self.env, self.tsfn) };
+        }
+        self.inflight.set(n + 1);
+    }
+
+    /// `n` tasks settled: let the loop exit when none is left.
+    pub fn end(&self, n: u32) {
+        let left = self.inflight.get().saturating_sub(n);
+        self.inflight.set(left);
+        if left == 0 && n > 0 {
+            // SAFETY: as in `begin`.
+            unsafe { sys::napi_unref_threadsafe_function(self.env, self.tsfn) };
+        }
+    }
+
+    /// Delivers completions to JS at once (used by the libuv executor, already on the JS thread).
+    ///
+    /// # Safety
+    /// On the JS thread of this channel's environment, inside a handle scope.
+    pub unsafe fn settle_now(&self, env: sys::napi_env, batch: Vec<Completion>) {
+        let mut settle = ptr::null_mut();
+        if sys::napi_get_reference_value(env, self.settle, &mut settle) == sys::Status::napi_ok
+            && !settle.is_null()
+        {
+            deliver(env, settle, batch);
+        }
+    }
+}
+
+/// Calls `settle([id, code | undefined, value | message, ...])` once for the whole batch.
+unsafe fn deliver(env: sys::napi_env, settle: sys::napi_value, batch: Vec<Completion>) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut arr = ptr::null_mut();
+    sys::napi_create_array_with_length(env, batch.len() * 3, &mut arr);
+    let mut undefined = ptr::null_mut();
+    sys::napi_get_undefined(env, &mut undefined);
+    for (i, c) in batch.into_iter().enumerate() {
+        let base = u32::try_from(i * 3).unwrap_or(u32::MAX - 2);
+        let mut id = ptr::null_mut();
+        sys::napi_create_uint32(env, c.id, &mut id);
+        sys::napi_set_element(env, arr, base, id);
+        let (code, payload) = match c.result {
+            Ok(out) => (undefined, values::to_js(env, out)),
+            Err(e) => {
+                let mut code = ptr::null_mut();
+                let mut msg = ptr::null_mut();
+                sys::napi_create_string_utf8(
+                    env,
+                    e.code().as_ptr().cast(),
+                    e.code().len() as isize,
+                    &mut code,
+                );
+                sys::napi_create_string_utf8(
+                    env,
+                    e.message().as_ptr().cast(),
+                    e.message().len() as isize,
+                    &mut msg,
+                );
+                (code, msg)
+            }
+        };
+        sys::napi_set_element(env, arr, base + 1, code);
+        sys::napi_set_element(env, arr, base + 2, payload);
+    }
+    let mut result = ptr::null_mut();
+    sys::napi_call_function(env, undefined, settle, 1, &arr, &mut result);
+}
+
+/// The threadsafe function's JS-thread callback: drain everything queued so far.
+unsafe extern "C" fn drain(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    context: *mut c_void,
+    _data: *mut c_void,
+) {
+    if env.is_null() || context.is_null() {
+        return;
+    }
+    let shared = &*(context as *const Shared);
+    let batch = std::mem::take(&mut *shared.queue.lock().unwrap_or_else(|e| e.into_inner()));
+    if batch.is_empty() {
+        return;
+    }
+    let n = u32::try_from(batch.len()).unwrap_or(u32::MAX);
+    let _ = with(|ch| {
+        let mut map = ch.cancellable.borrow_mut();
+        if !map.is_empty() {
+            for c in &batch {
+                map.remove(&c.id);
+            }
+        }
+        drop(map);
+        ch.end(n);
+    });
+    deliver(env, js_cb, batch);
+}
+
+/// Finalizer of the threadsafe function: no more calls into it, then drop the shared state.
+unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let shared = Arc::from_raw(data as *const Shared);
+    *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
+}
+
+/// Environment teardown: close the channel before Node frees the threadsafe function.
+unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    let shared = Arc::from_raw(arg as *const Shared);
+    *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
+    CURRENT.with(|c| c.borrow_mut().take());
+}
+
+/// Creates this environment's channel, delivering to `settle`. Replaces an earlier one.
+pub fn init(env: sys::napi_env, settle: sys::napi_value) -> napi::Result<()> {
+    let status_err = |what: &str| napi::Error::from_reason(format!("offthread: {what} failed"));
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(Vec::new()),
+        tsfn: RwLock::new(0),
+    });
+    // SAFETY: called from a #[napi] function on the JS thread of `env`.
+    unsafe {
+        let mut name = ptr::null_mut();
+        let label = "offthread";
+        sys::napi_create_string_utf8(env, label.as_ptr().cast(), label.len() as isize, &mut name);
+        let context = Arc::into_raw(shared.clone()) as *mut c_void;
+        let mut tsfn = ptr::null_mut();
+        let status = sys::napi_create_threadsafe_function(
+            env,
+            settle,
+            ptr::null_mut(),
+            name,
+            0,
+            1,
+            context,
+            Some(finalize),
+            context,
+            Some(drain),
+            &mut tsfn,
+        );
+        if status != sys::Status::napi_ok {
+            drop(Arc::from_raw(context as *const Shared));
+            return Err(status_err("napi_create_threadsafe_function"));
+        }
+        sys::napi_unref_threadsafe_function(env, tsfn);
+        *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = tsfn as usize;
+        let mut settle_ref = ptr::null_mut();
+        sys::napi_create_reference(env, settle, 1, &mut settle_ref);
+        let hook_arg = Arc::into_raw(shared.clone()) as *mut c_void;
+        sys::napi_add_env_cleanup_hook(env, Some(cleanup), hook_arg);
+        let ch = EnvChannel {
+            env,
+            shared,
+            tsfn,
+            settle: settle_ref,
+            inflight: Cell::new(0),
+            cancellable: RefCell::new(HashMap::new()),
+        };
+        CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(ch)));
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Binding of password hashing: converts options and schedules `offthread_core::password`.
+
+use crate::schedule::{self, Job};
+use crate::values::{self, Output};
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::Env;
+use napi_derive::napi;
+use offthread_core::password::{self as core, argon2, scrypt, Limits, Params, Secrets};
+use offthread_core::{Error, ErrorKind};
+
+/// Hash options, already validated by `lib/password.js`.
+#[napi(object)]
+pub struct HashOptions {
+    /// `'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt'`.
+    pub algorithm: Option<String>,
+    pub memory_cost: Option<u32>,
+    pub time_cost: Option<u32>,
+    pub parallelism: Option<u32>,
+    pub hash_length: Option<u32>,
+    pub salt_length: Option<u32>,
+    pub cost: Option<u32>,
+    pub log_n: Option<u32>,
+    pub r: Option<u32>,
+    pub p: Option<u32>,
+    pub secret: Option<Uint8Array>,
+    pub associated_data: Option<Uint8Array>,
+    pub truncate: Option<bool>,
+    pub max_password_length: Option<u32>,
+}
+
+/// Verify options, already validated by `lib/password.js`.
+#[napi(object)]
+pub struct VerifyOptions {
+    pub secret: Option<Uint8Array>,
+    pub associated_data: Option<Uint8Array>,
+    /// Bytes.
+    pub max_memory: Option<f64>,
+    pub max_time_cost: Option<u32>,
+    pub max_cost: Option<u32>,
+    pub max_password_length: Option<u32>,
+}
+
+fn bytes(p: &Either<String, Uint8Array>) -> Vec<u8> {
+    match p {
+        Either::A(s) => s.as_bytes().to_vec(),
+        Either::B(b) => b.to_vec(),
+    }
+}
+
+fn secrets(secret: &Option<Uint8Array>, ad: &Option<Uint8Array>) -> Secrets {
+    Secrets {
+        secret: secret.as_ref().map(|s| s.to_vec()),
+        associated_data: ad.as_ref().map(|s| s.to_vec()),
+    }
+}
+
+fn params(o: &HashOptions) -> offthread_core::Result<Params> {
+    let argon = |variant| {
+        let d = argon2::Params::DEFAULT;
+        Params::Argon2(argon2::Params {
+            variant,
+            memory_cost: o.memory_cost.unwrap_or(d.memory_cost),
+            time_cost: o.time_cost.unwrap_or(d.time_cost),
+            parallelism: o.parallelism.unwrap_or(d.parallelism),
+            hash_length: o.hash_length.unwrap_or(d.hash_length),
+            salt_length: o.salt_length.unwrap_or(d.salt_length),
+        })
+    };
+    Ok(match o.algorithm.as_deref().unwrap_or("argon2id") {
+        "argon2id" => argon(argon2::Variant::Argon2id),
+        "argon2i" => argon(argon2::Variant::Argon2i),
+        "argon2d" => argon(argon2::Variant::Argon2d),
+        "bcrypt" => Params::Bcrypt {
+            cost: o.cost.unwrap_or(core::bcrypt::DEFAULT_COST),
+        },
+        "scrypt" => {
+            let d = scrypt::Params::DEFAULT;
+            Params::Scrypt(scrypt::Params {
+                log_n: o.log_n.unwrap_or(d.log_n),
+                r: o.r.unwrap_or(d.r),
+                p: o.p.unwrap_or(d.p),
+                hash_length: o.hash_length.unwrap_or(d.hash_length),
+                salt_length: o.salt_length.unwrap_or(d.salt_length),
+            })
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgValue,
+                format!("Unknown algorithm '{other}'"),
+            ))
+        }
+    })
+}
+
+fn hash_options(o: &HashOptions) -> offthread_core::Result<core::HashOptions> {
+    Ok(core::HashOptions {
+        params: params(o)?,
+        secrets: secrets(&o.secret, &o.associated_data),
+        truncate: o.truncate.unwrap_or(false),
+        max_password_length: o
+            .max_password_length
+            .map_or(core::DEFAULT_MAX_PASSWORD_LENGTH, |n| n as usize),
+    })
+}
+
+fn verify_options(o: &VerifyOptions) -> core::VerifyOptions {
+    let d = Limits::DEFAULT;
+    core::VerifyOptions {
+        secrets: secrets(&o.secret, &o.associated_data),
+        limits: Limits {
+            max_memory: o.max_memory.map_or(d.max_memory, |m| m as u64),
+            max_time_cost: o.max_time_cost.unwrap_or(d.max_time_cost),
+            max_bcrypt_cost: o.max_cost.unwrap_or(d.max_bcrypt_cost),
+        },
+        max_password_length: o
+            .max_password_length
+            .map_or(core::DEFAULT_MAX_PASSWORD_LENGTH, |n| n as usize),
+    }
+}
+
+fn hash_job(password: Vec<u8>, options: offthread_core::Result<core::HashOptions>) -> Job {
+    Box::new(move |task| core::hash(&password, &options?, task).map(Output::Str))
+}
+
+fn verify_job(hash: String, password: Vec<u8>, options: core::VerifyOptions) -> Job {
+    Box::new(move |task| core::verify(&hash, &password, &options, task).map(Output::Bool))
+}
+
+/// Queues a password hash for task `id`. Returns 0, or why it was refused (see schedule).
+#[napi(catch_unwind)]
+pub fn hash_password(
+    env: Env,
+    id: u32,
+    executor: u32,
+    cancellable: bool,
+    password: Either<String, Uint8Array>,
+    options: HashOptions,
+) -> napi::Result<u32> {
+    let job = hash_job(bytes(&password), hash_options(&options));
+    schedule::submit(&env, id, executor, cancellable, job)
+}
+
+/// Hashes on the calling thread (blocks the event loop: for scripts and tests).
+#[napi(catch_unwind)]
+pub fn hash_password_sync(
+    env: Env,
+    password: Either<String, Uint8Array>,
+    options: HashOptions,
+) -> napi::Result<String> {
+    let job = hash_job(bytes(&password), hash_options(&options));
+    match schedule::run_sync(&env, job)? {
+        Output::Str(s) => Ok(s),
+        _ => Err(values::to_napi(
+            &env,
+            &Error::new(ErrorKind::Internal, "unexpected output"),
+        )),
+    }
+}
+
+/// Queues a verification for task `id`. Returns 0, or why it was refused (see schedule).
+#[napi(catch_unwind)]
+pub fn verify_password(
+    env: Env,
+    id: u32,
+    executor: u32,
+    cancellable: bool,
+    hash: String,
+    password: Either<String, Uint8Array>,
+    options: VerifyOptions,
+) -> napi::Result<u32> {
+    let job = verify_job(hash, bytes(&password), verify_options(&options));
+    schedule::submit(&env, id, executor, cancellable, job)
+}
+
+/// Verifies on the calling thread (blocks the event loop: for scripts and tests).
+#[napi(catch_unwind)]
+pub fn verify_password_sync(
+    env: Env,
+    hash: String,
+    password: Either<String, Uint8Array>,
+    options: VerifyOptions,
+) -> napi::Result<bool> {
+    let job = verify_job(hash, bytes(&password), verify_options(&options));
+    match schedule::run_sync(&env, job)? {
+        Output::Bool(b) => Ok(b),
+        _ => Err(values::to_napi(
+            &env,
+            &Error::new(ErrorKind::Internal, "unexpected output"),
+        )),
+    }
+}
+
+/// True when `hash` was made with another algorithm or cost than `options`. Cheap.
+#[napi(catch_unwind)]
+pub fn needs_rehash(env: Env, hash: String, options: HashOptions) -> napi::Result<bool> {
+    params(&options)
+        .and_then(|p| core::needs_rehash(&hash, &p))
+        .map_err(|e| values::to_napi(&env, &e))
+}

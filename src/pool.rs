@@ -1,0 +1,147 @@
+//! Binding of the pool: init, configure, close, stats, cancel, and the no-op / test tasks.
+
+use crate::channel;
+use crate::schedule::{self, Job};
+use crate::values::{self, Output};
+use napi::{Env, JsValue, Unknown};
+use napi_derive::napi;
+use offthread_core::pool::{self, Config, Priority};
+
+/// Connects this environment (main thread or worker) to the pool. Called once by `lib/`.
+#[napi]
+pub fn init(env: Env, settle: Unknown<'_>) -> napi::Result<()> {
+    channel::init(env.raw(), settle.raw())
+}
+
+/// Pool options, validated in `lib/` before they get here.
+#[napi(object)]
+pub struct PoolOptions {
+    pub threads: Option<u32>,
+    /// `'background'` or `'normal'`.
+    pub priority: Option<String>,
+    pub max_queue: Option<u32>,
+}
+
+/// Sets the pool's options; throws `ERR_POOL_STARTED` once the pool has started.
+#[napi]
+pub fn configure(env: Env, options: PoolOptions) -> napi::Result<()> {
+    let priority = match options.priority.as_deref() {
+        None => None,
+        Some("normal") => Some(Priority::Normal),
+        Some(_) => Some(Priority::Background),
+    };
+    pool::configure(Config {
+        threads: options.threads.map(|t| t as usize),
+        priority,
+        max_queue: options.max_queue.map(|q| q as usize),
+    })
+    .map_err(|e| values::to_napi(&env, &e))
+}
+
+/// Stops admission process-wide: later submissions report `ERR_POOL_CLOSED`.
+#[napi]
+pub fn close() {
+    pool::close();
+}
+
+/// The pool's counters in plain numbers, and its settings.
+#[napi(object)]
+pub struct PoolStats {
+    pub threads: u32,
+    pub max_queue: u32,
+    pub priority: String,
+    pub queued: f64,
+    pub running: f64,
+    pub completed: f64,
+    pub failed: f64,
+    pub cancelled: f64,
+    pub rejected: f64,
+    pub wait_p50_ms: f64,
+    pub wait_p99_ms: f64,
+    pub run_p50_ms: f64,
+    pub run_p99_ms: f64,
+    pub closed: bool,
+}
+
+/// Reads the pool's counters (starts the pool if it has not started).
+#[napi]
+pub fn stats() -> PoolStats {
+    let settings = pool::start();
+    let s = pool::snapshot();
+    PoolStats {
+        threads: s.threads,
+        max_queue: u32::try_from(settings.max_queue).unwrap_or(u32::MAX),
+        priority: match settings.priority {
+            Priority::Background => "background".into(),
+            Priority::Normal => "normal".into(),
+        },
+        queued: s.queued as f64,
+        running: s.running as f64,
+        completed: s.completed as f64,
+        failed: s.failed as f64,
+        cancelled: s.cancelled as f64,
+        rejected: s.rejected as f64,
+        wait_p50_ms: s.wait_p50_ms,
+        wait_p99_ms: s.wait_p99_ms,
+        run_p50_ms: s.run_p50_ms,
+        run_p99_ms: s.run_p99_ms,
+        closed: pool::is_closed(),
+    }
+}
+
+/// True once the pool has started (configure() is no longer allowed).
+#[napi]
+pub fn is_started() -> bool {
+    pool::is_started()
+}
+
+/// Cancels task `id`; see `schedule::cancel`.
+#[napi]
+pub fn cancel(id: u32) -> napi::Result<u32> {
+    schedule::cancel(id)
+}
+
+/// The nice value of a pool thread, measured on one (Linux; 0 elsewhere). For tests.
+#[napi]
+pub fn pool_thread_nice() -> i32 {
+    #[cfg(target_os = "linux")]
+    return pool::pool_thread_nice();
+    #[cfg(not(target_os = "linux"))]
+    0
+}
+
+/// A task that does nothing: measures the round trip.
+#[napi]
+pub fn noop(env: Env, id: u32, executor: u32, cancellable: bool) -> napi::Result<u32> {
+    let job: Job = Box::new(|_| Ok(Output::Undefined));
+    schedule::submit(&env, id, executor, cancellable, job)
+}
+
+/// A task that sleeps `ms` in 1 ms steps, checking for cancellation: for abort tests.
+#[napi]
+pub fn sleep(env: Env, id: u32, executor: u32, cancellable: bool, ms: u32) -> napi::Result<u32> {
+    let job: Job = Box::new(move |task| {
+        for _ in 0..ms {
+            task.checkpoint()?;
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        Ok(Output::Undefined)
+    });
+    schedule::submit(&env, id, executor, cancellable, job)
+}
+
+/// Test hook: a task that panics (only with OFFTHREAD_TEST_HOOKS=1).
+#[napi]
+pub fn test_panic(env: Env, id: u32, executor: u32) -> napi::Result<u32> {
+    let job: Job = Box::new(|_| offthread_core::test_panic("task").map(|()| Output::Undefined));
+    schedule::submit(&env, id, executor, false, job)
+}
+
+/// Test hook: a synchronous call that panics (only with OFFTHREAD_TEST_HOOKS=1).
+#[napi(catch_unwind)]
+pub fn test_panic_sync(env: Env) -> napi::Result<()> {
+    schedule::run_sync(&env, |_| {
+        offthread_core::test_panic("sync").map(|()| Output::Undefined)
+    })
+    .map(|_| ())
+}

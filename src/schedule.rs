@@ -1,0 +1,176 @@
+//! Running a job: on offthread's pool, on libuv's threadpool (napi async work), or here.
+
+use crate::channel::{self, Cancellable, Completion};
+use crate::values::{self, Output, TaskResult};
+use napi::{sys, Env};
+use offthread_core::pool::{self, CancelOutcome, TaskState};
+use offthread_core::ErrorKind;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::Arc;
+
+/// The work of one task. It gets the task state to poll for cancellation.
+pub type Job = Box<dyn FnOnce(&TaskState) -> TaskResult + Send>;
+
+/// `submit`'s answer to JS: 0 = accepted; otherwise why it was refused at once.
+pub const ACCEPTED: u32 = 0;
+pub const QUEUE_FULL: u32 = 1;
+pub const POOL_CLOSED: u32 = 2;
+
+/// The executor code for libuv's threadpool (0 is the pool).
+pub const EXECUTOR_LIBUV: u32 = 1;
+
+/// Queues `job` for the JS-side task `id`. Its result reaches JS through the channel.
+/// Returns [`ACCEPTED`], [`QUEUE_FULL`] or [`POOL_CLOSED`].
+pub fn submit(env: &Env, id: u32, executor: u32, cancellable: bool, job: Job) -> napi::Result<u32> {
+    let state = Arc::new(TaskState::new());
+    channel::with(|ch| {
+        let on_pool = executor != EXECUTOR_LIBUV;
+        if cancellable {
+            ch.cancellable.borrow_mut().insert(
+                id,
+                Cancellable {
+                    state: state.clone(),
+                    on_pool,
+                },
+            );
+        }
+        let refused = |code| {
+            if cancellable {
+                ch.cancellable.borrow_mut().remove(&id);
+            }
+            Ok(code)
+        };
+        if !on_pool {
+            if pool::is_closed() {
+                return refused(POOL_CLOSED);
+            }
+            return queue_libuv(env, id, state, job).map(|()| ACCEPTED);
+        }
+        let sender = ch.sender();
+        ch.begin();
+        match pool::submit(state, job, move |result| {
+            sender.send(Completion { id, result })
+        }) {
+            Ok(()) => Ok(ACCEPTED),
+            Err(e) => {
+                ch.end(1);
+                refused(if e.kind() == ErrorKind::QueueFull {
+                    QUEUE_FULL
+                } else {
+                    POOL_CLOSED
+                })
+            }
+        }
+    })?
+}
+
+/// Cancels task `id`: 0 = it was queued (the caller rejects it now), 1 = it was running (it
+/// will reject with ABORT_ERR), 2 = too late or unknown.
+pub fn cancel(id: u32) -> napi::Result<u32> {
+    channel::with(|ch| {
+        let Some(c) = ch.cancellable.borrow_mut().remove(&id) else {
+            return 2;
+        };
+        let outcome = if c.on_pool {
+            pool::cancel(&c.state)
+        } else {
+            c.state.cancel()
+        };
+        match outcome {
+            CancelOutcome::WasQueued => {
+                if c.on_pool {
+                    ch.end(1); // its completion will never come
+                }
+                0
+            }
+            CancelOutcome::WasRunning => {
+                // Keep it registered so a late cancel is harmless; the completion removes it.
+                ch.cancellable.borrow_mut().insert(id, c);
+                1
+            }
+            CancelOutcome::TooLate => 2,
+        }
+    })
+}
+
+/// Runs `job` on the calling (JS) thread, throwing its error with the right code and class.
+pub fn run_sync(env: &Env, job: impl FnOnce(&TaskState) -> TaskResult) -> napi::Result<Output> {
+    pool::start(); // rayon's global pool must be ours before any algorithm uses rayon
+    pool::run_here(&TaskState::new(), job).map_err(|e| values::to_napi(env, &e))
+}
+
+struct UvTask {
+    id: u32,
+    state: Arc<TaskState>,
+    job: Option<Job>,
+    result: Option<TaskResult>,
+    work: sys::napi_async_work,
+}
+
+unsafe extern "C" fn uv_execute(_env: sys::napi_env, data: *mut c_void) {
+    let task = &mut *data.cast::<UvTask>();
+    if let Some(job) = task.job.take() {
+        task.result = Some(pool::run_here(&task.state, job));
+    }
+}
+
+unsafe extern "C" fn uv_complete(env: sys::napi_env, _status: sys::napi_status, data: *mut c_void) {
+    let task = Box::from_raw(data.cast::<UvTask>());
+    sys::napi_delete_async_work(env, task.work);
+    let result = task
+        .result
+        .unwrap_or_else(|| Err(offthread_core::Error::aborted()));
+    let _ = channel::with(|ch| {
+        ch.cancellable.borrow_mut().remove(&task.id);
+        ch.settle_now(
+            env,
+            vec![Completion {
+                id: task.id,
+                result,
+            }],
+        );
+    });
+}
+
+fn queue_libuv(env: &Env, id: u32, state: Arc<TaskState>, job: Job) -> napi::Result<()> {
+    let raw = env.raw();
+    let task = Box::into_raw(Box::new(UvTask {
+        id,
+        state,
+        job: Some(job),
+        result: None,
+        work: ptr::null_mut(),
+    }));
+    // SAFETY: on the JS thread; `task` is owned by the async work until uv_complete frees it.
+    unsafe {
+        let mut name = ptr::null_mut();
+        let label = "offthread:libuv";
+        sys::napi_create_string_utf8(raw, label.as_ptr().cast(), label.len() as isize, &mut name);
+        let mut work = ptr::null_mut();
+        let status = sys::napi_create_async_work(
+            raw,
+            ptr::null_mut(),
+            name,
+            Some(uv_execute),
+            Some(uv_complete),
+            task.cast(),
+            &mut work,
+        );
+        if status != sys::Status::napi_ok {
+            drop(Box::from_raw(task));
+            return Err(napi::Error::from_reason(
+                "offthread: napi_create_async_work failed",
+            ));
+        }
+        (*task).work = work;
+        if sys::napi_queue_async_work(raw, work) != sys::Status::napi_ok {
+            sys::napi_delete_async_work(raw, work);
+            drop(Box::from_raw(task));
+            return Err(napi::Error::from_reason(
+                "offthread: napi_queue_async_work failed",
+            ));
+        }
+    }
+    Ok(())
+}
