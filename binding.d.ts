@@ -87,7 +87,7 @@ export declare function poolThreadNice(): number
 /** A task that sleeps `ms` in 1 ms steps, checking for cancellation: for abort tests. */
 export declare function sleep(id: number, executor: number, cancellable: boolean, ms: number): number
 
-/** Reads the pool's counters (starts the pool if it has not started). */
+/** Reads the pool's counters. Does not start the pool, so `configure()` still works after it. */
 export declare function stats(): PoolStats
 
 /** Test hook: a task that panics (only with OFFTHREAD_TEST_HOOKS=1). */

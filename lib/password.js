@@ -25,6 +25,12 @@ const defaults = Object.freeze({
   maxPasswordLength: DEFAULT_MAX_PASSWORD_LENGTH
 })
 
+const TASK_KEYS = ['signal', 'executor']
+const PARAM_KEYS = ['algorithm', 'memoryCost', 'timeCost', 'parallelism', 'hashLength', 'saltLength', 'secret',
+  'associatedData', 'cost', 'truncate', 'logN', 'r', 'p', 'maxPasswordLength']
+const HASH_KEYS = new Set([...PARAM_KEYS, ...TASK_KEYS])
+const VERIFY_KEYS = new Set(['secret', 'associatedData', 'maxPasswordLength', 'maxMemory', 'maxTimeCost', 'maxCost', ...TASK_KEYS])
+
 const limits = Object.freeze({ maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20 })
 
 function checkPassword (password, max) {
@@ -43,8 +49,8 @@ function secrets (o, out) {
   if (secret !== undefined) out.secret = v.toBytes(secret)
   if (ad !== undefined) {
     out.associatedData = v.toBytes(ad)
-    if (out.associatedData.byteLength > 32) {
-      throw codedError('ERR_OUT_OF_RANGE', `Expected at most 32 bytes for associatedData but received ${out.associatedData.byteLength}`)
+    if (out.associatedData.byteLength > 256) {
+      throw codedError('ERR_OUT_OF_RANGE', `Expected at most 256 bytes for associatedData but received ${out.associatedData.byteLength}`)
     }
   }
   return out
@@ -52,7 +58,7 @@ function secrets (o, out) {
 
 /** Validates hash options into the native shape. Options of other algorithms are ignored. */
 function hashOptions (options) {
-  const o = v.options(options)
+  const o = v.knownKeys('options', v.options(options), HASH_KEYS)
   const algorithm = v.oneOf('algorithm', o.algorithm, ALGORITHMS) ?? defaults.algorithm
   const out = { algorithm }
   out.maxPasswordLength = v.optInt('maxPasswordLength', o.maxPasswordLength, 1, MAX_PASSWORD_LENGTH_LIMIT) ??
@@ -86,7 +92,7 @@ function hashOptions (options) {
 }
 
 function verifyOptions (options) {
-  const o = v.options(options)
+  const o = v.knownKeys('options', v.options(options), VERIFY_KEYS)
   const out = secrets(o, {})
   out.maxPasswordLength = v.optInt('maxPasswordLength', o.maxPasswordLength, 1, MAX_PASSWORD_LENGTH_LIMIT) ??
     DEFAULT_MAX_PASSWORD_LENGTH

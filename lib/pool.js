@@ -20,7 +20,7 @@ function configure (options) {
   native.configure({ threads, priority, maxQueue })
 }
 
-/** The pool's counters as plain numbers (starts the pool if needed). */
+/** The pool's counters as plain numbers. Does not start the pool. */
 function stats () {
   const s = native.stats()
   return {
@@ -50,4 +50,20 @@ function noop (options) {
   })
 }
 
-module.exports = { configure, stats, close: scheduler.close, noop }
+// Test hooks, deliberately not exported from index.js. Natively they panic only when the process
+// was started with OFFTHREAD_TEST_HOOKS=1; otherwise they fail with ERR_INVALID_ARG_VALUE.
+
+/** A task that panics on `executor` ('pool' or 'libuv'): must reject with ERR_INTERNAL. */
+function _testPanic (executor = 'pool') {
+  return scheduler.reject(() => {
+    const opts = scheduler.taskOptions({ executor })
+    return scheduler.run((id, ex) => native.testPanic(id, ex), opts)
+  })
+}
+
+/** A synchronous native call that panics: must throw ERR_INTERNAL. */
+function _testPanicSync () {
+  native.testPanicSync()
+}
+
+module.exports = { configure, stats, close: scheduler.close, noop, _testPanic, _testPanicSync }

@@ -10,6 +10,16 @@ function options (value, name = 'options') {
   return value
 }
 
+/** Refuses option names outside `known`: a typo such as `memorycost` must not fall back to a default. */
+function knownKeys (name, value, known) {
+  for (const key in value) {
+    if (!known.has(key)) {
+      throw invalidValue(`${name}.${key}`, `one of the options ${[...known].join(', ')}`, key)
+    }
+  }
+  return value
+}
+
 /** An integer in [lo, hi]; a fraction, NaN or Infinity is out of range, never truncated. */
 function int (name, value, lo, hi) {
   if (typeof value !== 'number') throw invalidType(name, `integer between ${lo} and ${hi}`, value)
@@ -55,4 +65,4 @@ function toBytes (value) {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value
 }
 
-module.exports = { options, int, optInt, bool, oneOf, bytes, optBytes, byteLength, toBytes }
+module.exports = { options, knownKeys, int, optInt, bool, oneOf, bytes, optBytes, byteLength, toBytes }

@@ -63,10 +63,10 @@ pub struct PoolStats {
     pub closed: bool,
 }
 
-/// Reads the pool's counters (starts the pool if it has not started).
+/// Reads the pool's counters. Does not start the pool, so `configure()` still works after it.
 #[napi]
 pub fn stats() -> PoolStats {
-    let settings = pool::start();
+    let settings = pool::settings();
     let s = pool::snapshot();
     PoolStats {
         threads: s.threads,

@@ -5,7 +5,9 @@ use super::phc::{self, Phc};
 use super::{Limits, Secrets};
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
-use argon2::{Algorithm, Argon2, AssociatedData, Block, ParamsBuilder, Version};
+use argon2_rust::__internal::{self as internal, Block, Instance, Position};
+use argon2_rust::params::{Memory, TagLen};
+use argon2_rust::{Algorithm, Params as EngineParams, Version};
 use std::cell::Cell;
 
 /// The three Argon2 variants.
@@ -66,8 +68,10 @@ impl Params {
     pub const MAX_HASH_LENGTH: u32 = 1024;
     pub const MIN_SALT_LENGTH: u32 = 8;
     pub const MAX_SALT_LENGTH: u32 = 64;
-    /// RustCrypto's limit on associated data.
-    pub const MAX_AD_LENGTH: usize = AssociatedData::MAX_LEN;
+    /// Longest associated data accepted.
+    pub const MAX_AD_LENGTH: usize = 256;
+    /// Longest secret (pepper) accepted.
+    pub const MAX_SECRET_LENGTH: usize = 1024;
 
     /// Checks every field's range; the message names the option.
     pub fn validate(&self) -> Result<()> {
@@ -107,7 +111,7 @@ thread_local! {
     static MEMORY: Cell<Vec<Block>> = const { Cell::new(Vec::new()) };
 }
 
-/// Memory kept per thread after a hash; larger arrays are freed at once.
+/// Memory kept per thread after a hash (64 MiB); larger arrays are freed at once.
 const KEEP_BLOCKS: usize = 64 * 1024;
 
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T> {
@@ -117,7 +121,7 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T>
         mem.try_reserve_exact(blocks)
             .map_err(|_| Error::new(ErrorKind::Internal, "out of memory for argon2 blocks"))?;
         crate::hugepages::advise(mem.spare_capacity_mut());
-        mem.resize(blocks, Block::default());
+        mem.resize(blocks, Block([0; 128]));
     }
     let out = f(&mut mem[..blocks]);
     if mem.len() <= KEEP_BLOCKS {
@@ -126,7 +130,20 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T>
     Ok(out)
 }
 
-/// The raw Argon2 tag of `password` into `out` (its length is the tag length).
+/// Lets the segments of one slice be filled from several pool threads.
+struct Shared<'a>(&'a Instance);
+// SAFETY: within a slice, each lane's segment writes only its own blocks and reads blocks
+// finished before the slice began (the Argon2 sync-point rule), so concurrent fills of
+// different lanes never touch the same block mutably.
+unsafe impl Send for Shared<'_> {}
+unsafe impl Sync for Shared<'_> {}
+
+fn engine_error(e: argon2_rust::Error) -> Error {
+    Error::new(ErrorKind::OutOfRange, format!("argon2: {e}"))
+}
+
+/// The raw Argon2 tag of `password` into `out` (its length is the tag length). Lanes run on
+/// idle pool threads; cancellation is checked between slices (4 times per pass).
 #[allow(clippy::too_many_arguments)]
 pub fn raw(
     variant: Variant,
@@ -138,6 +155,7 @@ pub fn raw(
     salt: &[u8],
     secrets: &Secrets,
     out: &mut [u8],
+    task: &TaskState,
 ) -> Result<()> {
     let version = match version {
         0x13 => Version::V0x13,
@@ -148,37 +166,60 @@ pub fn raw(
             )))
         }
     };
-    let mut builder = ParamsBuilder::new();
-    builder
-        .m_cost(memory_cost)
-        .t_cost(time_cost)
-        .p_cost(parallelism)
-        .output_len(out.len());
-    if let Some(ad) = secrets.associated_data.as_deref() {
-        let ad = AssociatedData::new(ad).map_err(|_| {
-            Error::new(
-                ErrorKind::OutOfRange,
-                format!(
-                    "associatedData must be at most {} bytes",
-                    Params::MAX_AD_LENGTH
-                ),
-            )
-        })?;
-        builder.data(ad);
-    }
-    let params = builder
+    let algorithm = variant.algorithm();
+    let params = EngineParams::builder()
+        .memory(Memory::kib(u64::from(memory_cost)))
+        .passes(time_cost)
+        .lanes(parallelism)
+        .threads(parallelism)
+        .tag_len(TagLen::bytes(out.len() as u64))
         .build()
-        .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))?;
-    let blocks = params.block_count();
-    let ctx = match secrets.secret.as_deref() {
-        Some(s) => Argon2::new_with_secret(s, variant.algorithm(), version, params)
-            .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2 secret: {e}")))?,
-        None => Argon2::new(variant.algorithm(), version, params),
-    };
-    with_memory(blocks, |mem| {
-        ctx.hash_password_into_with_memory(password, salt, out, mem)
+        .map_err(engine_error)?;
+    let secret = secrets.secret.as_deref().unwrap_or(&[]);
+    let ad = secrets.associated_data.as_deref().unwrap_or(&[]);
+    if ad.len() > Params::MAX_AD_LENGTH || secret.len() > Params::MAX_SECRET_LENGTH {
+        return Err(Error::new(
+            ErrorKind::OutOfRange,
+            format!(
+                "associatedData is limited to {} bytes and secret to {} bytes",
+                Params::MAX_AD_LENGTH,
+                Params::MAX_SECRET_LENGTH
+            ),
+        ));
+    }
+    let mut h0 = internal::initial_hash(algorithm, version, &params, password, salt, secret, ad)
+        .map_err(engine_error)?;
+    let (blocks, _, lane_length) = params.memory_layout();
+    let lanes = params.lanes();
+    let fill = internal::fill_segment_fn(internal::backend());
+    with_memory(blocks as usize, |arena| {
+        internal::fill_first_blocks(&mut h0, arena, lanes, lane_length).map_err(engine_error)?;
+        // SAFETY: `arena` is 64-byte aligned (Block's alignment), holds exactly the block count
+        // the params call for, and outlives `inst`; only this call fills it.
+        let inst =
+            unsafe { Instance::new(arena.as_mut_ptr(), arena.len(), algorithm, version, &params) };
+        let shared = Shared(&inst);
+        for pass in 0..time_cost {
+            for slice in 0..4 {
+                task.checkpoint()?;
+                if lanes == 1 {
+                    // SAFETY: `fill` is the detected backend for this CPU; one writer.
+                    unsafe { fill(&inst, Position::new(pass, 0, slice, 0)) };
+                } else {
+                    let shared = &shared;
+                    rayon::scope(|s| {
+                        for lane in 0..lanes {
+                            s.spawn(move |_| {
+                                // SAFETY: see `Shared`: lanes of one slice are disjoint.
+                                unsafe { fill(shared.0, Position::new(pass, lane, slice, 0)) }
+                            });
+                        }
+                    });
+                }
+            }
+        }
+        internal::finalize(&inst, out).map_err(engine_error)
     })?
-    .map_err(|e| Error::new(ErrorKind::OutOfRange, format!("argon2: {e}")))
 }
 
 /// Hashes `password` with a fresh salt into a PHC string.
@@ -202,6 +243,7 @@ pub fn hash(
         salt,
         secrets,
         &mut out,
+        task,
     )?;
     let data = match secrets.associated_data.as_deref() {
         Some(ad) if !ad.is_empty() => format!(",data={}", phc::encode(ad)),
@@ -286,6 +328,7 @@ pub fn verify(
         &phc.salt,
         &secrets,
         &mut out,
+        task,
     )
     .map_err(|e| {
         if e.kind() == ErrorKind::OutOfRange {

@@ -152,11 +152,25 @@ pub fn is_closed() -> bool {
     POOL.get().is_some_and(|p| p.closed.load(Ordering::SeqCst))
 }
 
-/// The pool's counters and latency percentiles.
+/// The pool's settings: the live ones once started, otherwise those it would start with.
+pub fn settings() -> Settings {
+    match POOL.get() {
+        Some(p) => p.settings,
+        None => resolve(*CONFIG.lock().unwrap_or_else(|e| e.into_inner())),
+    }
+}
+
+/// The pool's counters and latency percentiles. Does not start the pool (all zero before).
 pub fn snapshot() -> Snapshot {
-    let p = pool();
-    p.stats
-        .snapshot(u32::try_from(p.settings.threads).unwrap_or(u32::MAX))
+    match POOL.get() {
+        Some(p) => p
+            .stats
+            .snapshot(u32::try_from(p.settings.threads).unwrap_or(u32::MAX)),
+        None => Snapshot {
+            threads: u32::try_from(settings().threads).unwrap_or(u32::MAX),
+            ..Snapshot::default()
+        },
+    }
 }
 
 /// Runs `f`, turning a panic into an `ERR_INTERNAL` error.

@@ -1,0 +1,151 @@
+'use strict'
+// The Express demo (examples/express) over real HTTP on an ephemeral port.
+
+const test = require('ava')
+const offthread = require('..')
+
+// Before anything starts the pool: one thread and a short queue, so a burst can fill it.
+offthread.configure({ threads: 1, maxQueue: 2 })
+
+const { createApp } = require('../examples/express/app')
+
+const users = new Map()
+const logged = []
+let server
+let base
+
+test.before(async () => {
+  const app = createApp({ users, logger: { error: (...args) => logged.push(args) } })
+  server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s))
+  })
+  base = `http://127.0.0.1:${server.address().port}`
+})
+
+test.after.always(async () => {
+  if (server !== undefined) await new Promise((resolve) => server.close(resolve))
+  await offthread.close()
+})
+
+function post (path, body, headers = { 'content-type': 'application/json' }) {
+  return fetch(base + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
+}
+
+async function json (t, res, status) {
+  t.is(res.status, status)
+  t.regex(res.headers.get('content-type'), /^application\/json/)
+  return res.json()
+}
+
+// Serial: the pool has one thread and a queue of 2, so only the queue-full test runs a burst.
+test.serial('signup, then login with the right password', async (t) => {
+  t.deepEqual(await json(t, await post('/signup', { username: 'ann', password: 'correct horse' }), 201), { ok: true })
+  t.true(users.get('ann').startsWith('$argon2id$v=19$m=19456,t=2,p=1$'))
+  t.deepEqual(await json(t, await post('/login', { username: 'ann', password: 'correct horse' }), 200),
+    { ok: true, rehashed: false })
+})
+
+test.serial('signup with a taken username is 409', async (t) => {
+  await post('/signup', { username: 'bea', password: 'pw' })
+  const body = await json(t, await post('/signup', { username: 'bea', password: 'other' }), 409)
+  t.is(body.code, 'ERR_USER_EXISTS')
+})
+
+test.serial('a wrong password is 401', async (t) => {
+  await post('/signup', { username: 'cal', password: 'right' })
+  t.deepEqual(await json(t, await post('/login', { username: 'cal', password: 'wrong' }), 401),
+    { error: 'invalid credentials', code: 'ERR_INVALID_CREDENTIALS' })
+})
+
+test.serial('an unknown user is 401, like a wrong password', async (t) => {
+  const before = offthread.stats().completed
+  t.deepEqual(await json(t, await post('/login', { username: 'nobody', password: 'x' }), 401),
+    { error: 'invalid credentials', code: 'ERR_INVALID_CREDENTIALS' })
+  t.true(offthread.stats().completed > before, 'a dummy verify ran on the pool')
+})
+
+test.serial('malformed JSON is 400 with a JSON body', async (t) => {
+  const body = await json(t, await post('/login', '{"username": "ann",'), 400)
+  t.deepEqual(body, { error: 'malformed JSON body', code: 'ERR_MALFORMED_JSON' })
+})
+
+test.serial('missing or non-string fields are 400', async (t) => {
+  for (const bad of [{ username: 'ann' }, { password: 'pw' }, { username: 'ann', password: 42 }, [], {}]) {
+    const body = await json(t, await post('/signup', bad), 400)
+    t.is(body.code, 'ERR_INVALID_ARG_TYPE')
+    t.is(typeof body.error, 'string')
+  }
+  // Not JSON at all: no body is parsed, so the fields are missing.
+  const form = await json(t, await post('/login', 'username=ann', { 'content-type': 'application/x-www-form-urlencoded' }), 400)
+  t.is(form.code, 'ERR_INVALID_ARG_TYPE')
+})
+
+test.serial('a password over offthread\'s 4 KiB cap is 400 ERR_PASSWORD_TOO_LONG', async (t) => {
+  const body = await json(t, await post('/login', { username: 'ann', password: 'x'.repeat(5000) }), 400)
+  t.is(body.code, 'ERR_PASSWORD_TOO_LONG')
+})
+
+test.serial('a body over 16 KiB is 413', async (t) => {
+  const body = await json(t, await post('/login', { username: 'ann', password: 'x'.repeat(20000) }), 413)
+  t.is(body.code, 'ERR_BODY_TOO_LARGE')
+})
+
+test.serial('unknown routes are 404 JSON', async (t) => {
+  t.is((await json(t, await fetch(`${base}/nope`), 404)).code, 'ERR_NOT_FOUND')
+})
+
+test.serial('GET /health is 200', async (t) => {
+  t.deepEqual(await json(t, await fetch(`${base}/health`), 200), { ok: true })
+})
+
+test.serial('GET /stats has pool counters and event-loop delay in ms', async (t) => {
+  const body = await json(t, await fetch(`${base}/stats`), 200)
+  for (const key of ['threads', 'queued', 'running', 'completed', 'failed', 'cancelled', 'rejected',
+    'waitP50Ms', 'waitP99Ms', 'runP50Ms', 'runP99Ms']) {
+    t.is(typeof body.pool[key], 'number', key)
+  }
+  t.is(body.pool.threads, 1)
+  for (const key of ['p50Ms', 'p99Ms', 'maxMs', 'samples', 'windowMs']) {
+    t.true(Number.isFinite(body.eventLoopDelay[key]), key)
+  }
+  t.true(body.eventLoopDelay.samples > 0)
+  t.true(body.eventLoopDelay.p50Ms >= 10, 'includes the 10 ms sampling interval')
+})
+
+test.serial('a bcrypt user is migrated to argon2id at login', async (t) => {
+  users.set('old', offthread.hashPasswordSync('legacy pw', { algorithm: 'bcrypt', cost: 4 }))
+  t.true(users.get('old').startsWith('$2b$04$'))
+  t.deepEqual(await json(t, await post('/login', { username: 'old', password: 'wrong' }), 401),
+    { error: 'invalid credentials', code: 'ERR_INVALID_CREDENTIALS' })
+  t.true(users.get('old').startsWith('$2b$04$'), 'a failed login does not rehash')
+  t.deepEqual(await json(t, await post('/login', { username: 'old', password: 'legacy pw' }), 200),
+    { ok: true, rehashed: true })
+  t.true(users.get('old').startsWith('$argon2id$'))
+  t.deepEqual(await json(t, await post('/login', { username: 'old', password: 'legacy pw' }), 200),
+    { ok: true, rehashed: false })
+})
+
+test.serial('a corrupt stored hash is 500 with a code and no stack trace', async (t) => {
+  users.set('broken', '$argon2id$v=19$not-a-hash')
+  const res = await post('/login', { username: 'broken', password: 'pw' })
+  const text = await res.text()
+  t.is(res.status, 500)
+  t.deepEqual(JSON.parse(text), { error: 'internal error', code: 'ERR_INVALID_HASH' })
+  t.notRegex(text, /at |\.js/)
+  t.is(logged.length, 1, 'logged on the server side')
+})
+
+test.serial('a full queue is 503 with Retry-After', async (t) => {
+  // One thread and maxQueue 2: of 12 logins at once, most are refused at admission.
+  const responses = await Promise.all(Array.from({ length: 12 }, () =>
+    post('/login', { username: 'ann', password: 'correct horse' })))
+  const busy = responses.filter((res) => res.status === 503)
+  t.true(busy.length > 0)
+  t.true(responses.some((res) => res.status === 200))
+  for (const res of busy) {
+    t.is(res.headers.get('retry-after'), '1')
+    t.deepEqual(await res.json(), { error: 'server busy, retry later', code: 'ERR_QUEUE_FULL' })
+  }
+  t.is(responses.filter((res) => res.status !== 503 && res.status !== 200).length, 0)
+  t.true(offthread.stats().rejected > 0)
+})

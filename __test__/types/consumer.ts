@@ -1,0 +1,26 @@
+// Compiled with `tsc --noEmit --strict` in CI: every export and option of index.d.ts in use.
+import {
+  hashPassword, verifyPassword, hashPasswordSync, verifyPasswordSync, needsRehash, configure, stats, close, noop,
+  passwordDefaults, verifyLimits, AbortError, type HashOptions, type VerifyOptions, type PoolStats, type ErrorCode,
+} from '../../index.js'
+
+async function main (): Promise<void> {
+  configure({ threads: 2, priority: 'background', maxQueue: 128 })
+  const options: HashOptions = { algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1, signal: AbortSignal.timeout(1000) }
+  const hash: string = await hashPassword('correct horse', options)
+  const bcrypt: string = await hashPassword(new Uint8Array([1, 2, 3]), { algorithm: 'bcrypt', cost: 10, truncate: false, executor: 'libuv' })
+  const scrypt: string = hashPasswordSync('pw', { algorithm: 'scrypt', logN: 17, r: 8, p: 1 })
+  const verify: VerifyOptions = { maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20, secret: 'pepper' }
+  const ok: boolean = await verifyPassword(hash, 'correct horse', verify)
+  const okSync: boolean = verifyPasswordSync(scrypt, 'pw')
+  const stale: boolean = needsRehash(bcrypt, { algorithm: 'argon2id' })
+  const s: PoolStats = stats()
+  const p99: number = s.waitP99Ms + s.runP99Ms
+  await noop({ executor: 'pool' })
+  const code: ErrorCode = new AbortError().code
+  const m: number = passwordDefaults.memoryCost + verifyLimits.maxMemory
+  await close()
+  console.log(ok, okSync, stale, p99, code, m)
+}
+
+void main()

@@ -1,0 +1,28 @@
+'use strict'
+// Starts the demo: `npm start`, or `PORT=8080 node examples/express/server.js`.
+
+const offthread = require('offthread')
+const { createApp } = require('./app')
+
+const app = createApp()
+const server = app.listen(Number(process.env.PORT || 3000), () => {
+  console.log(`offthread demo listening on http://localhost:${server.address().port}`)
+})
+
+// Graceful shutdown: stop accepting connections, let requests in flight finish, then wait for
+// offthread's tasks to settle. A second signal, or 10 s, exits at once.
+let stopping = false
+function shutdown (signal) {
+  if (stopping) process.exit(1)
+  stopping = true
+  console.log(`${signal} received, shutting down`)
+  setTimeout(() => process.exit(1), 10_000).unref()
+  server.close(async (err) => {
+    await offthread.close()
+    app.locals.loopDelay.disable()
+    console.log('bye')
+    process.exitCode = err ? 1 : 0
+  })
+}
+process.on('SIGINT', shutdown)
+process.on('SIGTERM', shutdown)

@@ -1,0 +1,172 @@
+// offthread: CPU-heavy work on native threads below the event loop's priority.
+// Hand-written public types; the generated binding types live in binding.d.ts.
+
+/** Options every async function accepts. */
+export interface TaskOptions {
+  /** Cancels the task: a queued task never runs; a running one stops at its next checkpoint. Rejects with `AbortError` (`code: 'ABORT_ERR'`). */
+  signal?: AbortSignal
+  /**
+   * Where the work runs. `'pool'` (default): offthread's own low-priority threads.
+   * `'libuv'`: Node's libuv threadpool (shared with fs, dns.lookup, zlib), for comparison.
+   * @default 'pool'
+   */
+  executor?: 'pool' | 'libuv'
+}
+
+export type PasswordAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt'
+
+/** A password: a string (hashed as UTF-8) or raw bytes. */
+export type PasswordInput = string | Uint8Array
+
+/** Parameters of a password hash. Options of other algorithms than `algorithm` are ignored. */
+export interface HashParams {
+  /** @default 'argon2id' */
+  algorithm?: PasswordAlgorithm
+  /** argon2: memory in KiB, from 8 × parallelism to 4194304. @default 19456 */
+  memoryCost?: number
+  /** argon2: passes over memory, 1–65536. @default 2 */
+  timeCost?: number
+  /** argon2: lanes, 1–255. Lanes run on idle pool threads. @default 1 */
+  parallelism?: number
+  /** argon2 (4–1024) and scrypt (16–1024): hash bytes. @default 32 */
+  hashLength?: number
+  /** argon2 and scrypt: salt bytes, 8–64. @default 16 */
+  saltLength?: number
+  /** argon2: a pepper kept outside the database, at most 1024 bytes. Not stored in the hash. */
+  secret?: string | Uint8Array
+  /** argon2: associated data, at most 256 bytes. Stored in the hash as `data=`. */
+  associatedData?: string | Uint8Array
+  /** bcrypt: log2 rounds, 4–31. @default 10 */
+  cost?: number
+  /** bcrypt: accept passwords over 72 bytes, using their first 72 bytes (legacy behaviour). @default false */
+  truncate?: boolean
+  /** scrypt: log2 of N, 1–24. @default 17 */
+  logN?: number
+  /** scrypt: block size, 1–32. @default 8 */
+  r?: number
+  /** scrypt: parallelism, 1–16. @default 1 */
+  p?: number
+  /** Longest password accepted, in bytes (1–1048576); longer ones reject with ERR_PASSWORD_TOO_LONG before any work. @default 4096 */
+  maxPasswordLength?: number
+}
+
+export interface HashOptions extends HashParams, TaskOptions {}
+
+/** Ceilings applied to a stored hash before verifying it, so that one bad row cannot exhaust the server. */
+export interface VerifyLimits {
+  /** Bytes of memory a stored argon2 (m × 1024) or scrypt (128 × r × N) hash may need. @default 268435456 (256 MiB) */
+  maxMemory?: number
+  /** Highest argon2 timeCost (and scrypt p) accepted. @default 32 */
+  maxTimeCost?: number
+  /** Highest bcrypt cost accepted. @default 20 */
+  maxCost?: number
+}
+
+export interface VerifyOptions extends VerifyLimits, TaskOptions {
+  /** argon2 pepper used when hashing. Ignored for bcrypt and scrypt hashes. */
+  secret?: string | Uint8Array
+  /** argon2 associated data; by default the hash's own `data=` field. */
+  associatedData?: string | Uint8Array
+  /** @default 4096 */
+  maxPasswordLength?: number
+}
+
+/**
+ * Hashes a password on the pool. Resolves a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`,
+ * `$scrypt$ln=17,r=8,p=1$…`) or a bcrypt `$2b$10$…` string. The salt comes from the OS CSPRNG.
+ * Costs one hash (~10–20 ms of one core at the defaults), off the event loop.
+ */
+export function hashPassword(password: PasswordInput, options?: HashOptions): Promise<string>
+
+/**
+ * Checks a password against a stored hash, detecting the algorithm from it. Resolves `false`
+ * for a wrong password (compared in constant time); rejects `ERR_INVALID_HASH` for a hash it
+ * cannot parse or whose cost exceeds the limits.
+ */
+export function verifyPassword(hash: string, password: PasswordInput, options?: VerifyOptions): Promise<boolean>
+
+/** `hashPassword` on the calling thread. Blocks the event loop for the whole hash. */
+export function hashPasswordSync(password: PasswordInput, options?: HashParams): string
+
+/** `verifyPassword` on the calling thread. Blocks the event loop for the whole hash. */
+export function verifyPasswordSync(hash: string, password: PasswordInput, options?: Omit<VerifyOptions, keyof TaskOptions>): boolean
+
+/**
+ * True when `hash` was made with another algorithm, version or cost than `options` (default:
+ * the OWASP argon2id parameters). Synchronous and cheap: it parses, computes nothing.
+ * Throws `ERR_INVALID_HASH` on a hash it cannot parse.
+ */
+export function needsRehash(hash: string, options?: HashParams): boolean
+
+/** The defaults `hashPassword` uses (OWASP Password Storage Cheat Sheet). */
+export const passwordDefaults: Readonly<Required<Pick<HashParams,
+  'algorithm' | 'memoryCost' | 'timeCost' | 'parallelism' | 'hashLength' | 'saltLength' | 'cost' | 'logN' | 'r' | 'p' | 'maxPasswordLength'>>>
+
+/** The default ceilings `verifyPassword` applies. */
+export const verifyLimits: Readonly<Required<VerifyLimits>>
+
+export interface PoolConfig {
+  /** Pool threads, 1–1024. Precedence: this, then `OFFTHREAD_THREADS`, then the available parallelism (cgroup-aware). */
+  threads?: number
+  /** `'background'` (default): nice +10 on Linux, so the event loop wins a contended core. `'normal'`: same as the process. */
+  priority?: 'background' | 'normal'
+  /** Tasks allowed to wait; beyond it calls reject at once with `ERR_QUEUE_FULL`. 1–16777216. @default 64 × threads */
+  maxQueue?: number
+}
+
+/** Sets the pool's options. Call before first use; afterwards it throws `ERR_POOL_STARTED`. */
+export function configure(config: PoolConfig): void
+
+export interface PoolStats {
+  threads: number
+  maxQueue: number
+  priority: 'background' | 'normal'
+  /** Tasks waiting for a thread. */
+  queued: number
+  /** Tasks running now. */
+  running: number
+  completed: number
+  failed: number
+  cancelled: number
+  /** Calls refused with ERR_QUEUE_FULL. */
+  rejected: number
+  /** Queue wait and run time percentiles over the last 1024 tasks of the last 60 s, in ms. */
+  waitP50Ms: number
+  waitP99Ms: number
+  runP50Ms: number
+  runP99Ms: number
+  closed: boolean
+  /** Promises of this thread (main or worker) not yet settled. */
+  inFlight: number
+}
+
+/** The pool's counters, as plain numbers a dashboard can poll. */
+export function stats(): PoolStats
+
+/**
+ * Stops admission for the whole process (later calls reject `ERR_POOL_CLOSED`) and resolves
+ * once every task this thread has in flight has settled. For graceful shutdown.
+ */
+export function close(): Promise<void>
+
+/** A task that does nothing on the pool: measures the round trip (~µs). */
+export function noop(options?: TaskOptions): Promise<void>
+
+/** Node's AbortError shape: `name: 'AbortError'`, `code: 'ABORT_ERR'`, `cause`: the signal's reason. */
+export class AbortError extends Error {
+  readonly code: 'ABORT_ERR'
+  constructor(message?: string, options?: { cause?: unknown })
+}
+
+/** The `code` of every error offthread throws or rejects with. */
+export type ErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ABORT_ERR'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_POOL_STARTED'
+  | 'ERR_PASSWORD_TOO_LONG'
+  | 'ERR_INVALID_HASH'
+  | 'ERR_INTERNAL'
