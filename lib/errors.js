@@ -48,7 +48,24 @@ function abortError (signal) {
   return new AbortError(undefined, signal && signal.reason !== undefined ? { cause: signal.reason } : undefined)
 }
 
+/** Native errors keep their code; anything else (napi's own statuses, a panic caught by napi-rs) becomes ERR_INTERNAL. */
+function internal (err) {
+  if (err && typeof err.code === 'string' && (err.code.startsWith('ERR_') || err.code === 'ABORT_ERR')) return err
+  const wrapped = codedError('ERR_INTERNAL', `offthread internal error: ${err && err.message}`)
+  wrapped.cause = err
+  return wrapped
+}
+
+/** Calls a native function, mapping unexpected errors to ERR_INTERNAL. */
+function callNative (fn, ...args) {
+  try {
+    return fn(...args)
+  } catch (err) {
+    throw internal(err)
+  }
+}
+
 const queueFull = () => codedError('ERR_QUEUE_FULL', 'The offthread queue is full; retry later')
 const poolClosed = () => codedError('ERR_POOL_CLOSED', 'The offthread pool is closed')
 
-module.exports = { AbortError, codedError, invalidType, invalidValue, outOfRange, abortError, queueFull, poolClosed, describe }
+module.exports = { AbortError, internal, callNative, codedError, invalidType, invalidValue, outOfRange, abortError, queueFull, poolClosed, describe }

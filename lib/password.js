@@ -3,7 +3,7 @@
 
 const native = require('./native')
 const scheduler = require('./scheduler')
-const { codedError } = require('./errors')
+const { codedError, callNative } = require('./errors')
 const v = require('./validate')
 
 const ALGORITHMS = ['argon2id', 'argon2i', 'argon2d', 'bcrypt', 'scrypt']
@@ -134,7 +134,7 @@ function verifyPassword (hash, password, options) {
 function hashPasswordSync (password, options) {
   const o = hashOptions(options)
   checkPassword(password, o.maxPasswordLength)
-  return native.hashPasswordSync(password, o)
+  return callNative(native.hashPasswordSync, password, o)
 }
 
 /** Verifies on the calling thread: blocks the event loop for the whole hash. */
@@ -142,13 +142,13 @@ function verifyPasswordSync (hash, password, options) {
   checkHash(hash)
   const o = verifyOptions(options)
   checkPassword(password, o.maxPasswordLength)
-  return native.verifyPasswordSync(hash, password, o)
+  return callNative(native.verifyPasswordSync, hash, password, o)
 }
 
 /** True when `hash` used another algorithm, version or cost than `options` (or the defaults). */
 function needsRehash (hash, options) {
   checkHash(hash)
-  return native.needsRehash(hash, hashOptions(options))
+  return callNative(native.needsRehash, hash, hashOptions(options))
 }
 
 module.exports = { hashPassword, verifyPassword, hashPasswordSync, verifyPasswordSync, needsRehash, defaults, limits, ALGORITHMS }

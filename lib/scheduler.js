@@ -4,7 +4,7 @@
 // `{ once: true }` listener per task, removed when the task settles.
 
 const native = require('./native')
-const { abortError, codedError, queueFull, poolClosed } = require('./errors')
+const { abortError, codedError, queueFull, poolClosed, internal } = require('./errors')
 const { options: checkOptions, oneOf } = require('./validate')
 
 const EXECUTORS = ['pool', 'libuv']
@@ -59,7 +59,12 @@ function run (submit, opts, captureStack = true) {
   const { signal, executor } = opts
   if (signal !== undefined && signal.aborted) return Promise.reject(abortError(signal))
   const id = nextId = (nextId + 1) >>> 0
-  const status = submit(id, executor, signal !== undefined)
+  let status
+  try {
+    status = submit(id, executor, signal !== undefined)
+  } catch (err) {
+    return Promise.reject(internal(err))
+  }
   if (status !== 0) return Promise.reject(status === 1 ? queueFull() : poolClosed())
   return new Promise((resolve, reject) => {
     const task = { resolve, reject, signal, onAbort: undefined, stack: undefined }

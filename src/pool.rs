@@ -8,7 +8,7 @@ use napi_derive::napi;
 use offthread_core::pool::{self, Config, Priority};
 
 /// Connects this environment (main thread or worker) to the pool. Called once by `lib/`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn init(env: Env, settle: Unknown<'_>) -> napi::Result<()> {
     channel::init(env.raw(), settle.raw())
 }
@@ -23,7 +23,7 @@ pub struct PoolOptions {
 }
 
 /// Sets the pool's options; throws `ERR_POOL_STARTED` once the pool has started.
-#[napi]
+#[napi(catch_unwind)]
 pub fn configure(env: Env, options: PoolOptions) -> napi::Result<()> {
     let priority = match options.priority.as_deref() {
         None => None,
@@ -39,7 +39,7 @@ pub fn configure(env: Env, options: PoolOptions) -> napi::Result<()> {
 }
 
 /// Stops admission process-wide: later submissions report `ERR_POOL_CLOSED`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn close() {
     pool::close();
 }
@@ -64,7 +64,7 @@ pub struct PoolStats {
 }
 
 /// Reads the pool's counters. Does not start the pool, so `configure()` still works after it.
-#[napi]
+#[napi(catch_unwind)]
 pub fn stats() -> PoolStats {
     let settings = pool::settings();
     let s = pool::snapshot();
@@ -90,19 +90,19 @@ pub fn stats() -> PoolStats {
 }
 
 /// True once the pool has started (configure() is no longer allowed).
-#[napi]
+#[napi(catch_unwind)]
 pub fn is_started() -> bool {
     pool::is_started()
 }
 
 /// Cancels task `id`; see `schedule::cancel`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn cancel(id: u32) -> napi::Result<u32> {
     schedule::cancel(id)
 }
 
 /// The nice value of a pool thread, measured on one (Linux; 0 elsewhere). For tests.
-#[napi]
+#[napi(catch_unwind)]
 pub fn pool_thread_nice() -> i32 {
     #[cfg(target_os = "linux")]
     return pool::pool_thread_nice();
@@ -111,14 +111,14 @@ pub fn pool_thread_nice() -> i32 {
 }
 
 /// A task that does nothing: measures the round trip.
-#[napi]
+#[napi(catch_unwind)]
 pub fn noop(env: Env, id: u32, executor: u32, cancellable: bool) -> napi::Result<u32> {
     let job: Job = Box::new(|_| Ok(Output::Undefined));
     schedule::submit(&env, id, executor, cancellable, job)
 }
 
 /// A task that sleeps `ms` in 1 ms steps, checking for cancellation: for abort tests.
-#[napi]
+#[napi(catch_unwind)]
 pub fn sleep(env: Env, id: u32, executor: u32, cancellable: bool, ms: u32) -> napi::Result<u32> {
     let job: Job = Box::new(move |task| {
         for _ in 0..ms {
@@ -131,7 +131,7 @@ pub fn sleep(env: Env, id: u32, executor: u32, cancellable: bool, ms: u32) -> na
 }
 
 /// Test hook: a task that panics (only with OFFTHREAD_TEST_HOOKS=1).
-#[napi]
+#[napi(catch_unwind)]
 pub fn test_panic(env: Env, id: u32, executor: u32) -> napi::Result<u32> {
     let job: Job = Box::new(|_| offthread_core::test_panic("task").map(|()| Output::Undefined));
     schedule::submit(&env, id, executor, false, job)

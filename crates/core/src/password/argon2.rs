@@ -187,6 +187,16 @@ pub fn raw(
             ),
         ));
     }
+    // The reference implementation's ARGON2_SALT_TOO_SHORT (the engine does not check it).
+    if salt.len() < Params::MIN_SALT_LENGTH as usize {
+        return Err(Error::new(
+            ErrorKind::OutOfRange,
+            format!(
+                "argon2: salt is too short (minimum {} bytes)",
+                Params::MIN_SALT_LENGTH
+            ),
+        ));
+    }
     let mut h0 = internal::initial_hash(algorithm, version, &params, password, salt, secret, ad)
         .map_err(engine_error)?;
     let (blocks, _, lane_length) = params.memory_layout();

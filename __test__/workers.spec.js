@@ -1,0 +1,60 @@
+'use strict'
+// worker_threads: the addon is context-aware (loads in several environments at once), and a worker
+// terminated with tasks in flight does not crash the process. Each case runs fixtures/workers-child.js
+// in a child process, so that a crash shows as an exit code or signal instead of killing ava.
+
+const test = require('ava')
+const path = require('node:path')
+const { execFile } = require('node:child_process')
+
+const CHILD = path.join(__dirname, 'fixtures', 'workers-child.js')
+
+/** Runs the child with `args`; resolves { code, signal, out (parsed last stdout line), stderr }. */
+function runChild (args, timeout = 120000) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CHILD, ...args], { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      let out
+      try {
+        out = JSON.parse(stdout.trim().split('\n').pop())
+      } catch {
+        out = undefined
+      }
+      resolve({ code: err ? err.code : 0, signal: err ? err.signal : null, out, stdout, stderr })
+    })
+  })
+}
+
+async function runOk (t, args) {
+  const r = await runChild(args)
+  t.is(r.signal, null, `killed by ${r.signal}\n${r.stderr}`)
+  t.is(r.code, 0, `exit code ${r.code}\n${r.stderr}`)
+  if (r.out === undefined) throw new Error(`no JSON from the child:\n${r.stdout}\n${r.stderr}`)
+  return r.out
+}
+
+test('the addon loads in 4 worker_threads at once; each hashes and verifies (pool, libuv, sync)', async (t) => {
+  const out = await runOk(t, ['load'])
+  t.is(out.results.length, 4)
+  t.deepEqual(out.exitCodes, [0, 0, 0, 0], 'each worker exits by itself once idle')
+  t.deepEqual(new Set(out.results.map((r) => r.threadId)).size, 4)
+  for (const r of out.results) {
+    t.regex(r.bcrypt, /^\$2b\$04\$[./A-Za-z0-9]{53}$/)
+    t.regex(r.argon2, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/)
+    t.like(r, { bcryptOk: true, bcryptWrong: false, argon2Ok: true, argon2Wrong: false, syncOk: true, noop: true })
+  }
+  t.is(new Set(out.results.map((r) => r.bcrypt)).size, 4)
+  t.true(out.mainOk, 'the main thread hashed at the same time')
+})
+
+test('10 rounds of 4 workers terminated 0–20 ms in, with ~20 tasks each in flight: no crash', async (t) => {
+  const out = await runOk(t, ['churn', '10'])
+  t.is(out.rounds, 10)
+  t.is(out.terminated.beforeStart + out.terminated.inFlight, 40, 'every worker was terminated by the main thread')
+  t.true(out.terminated.inFlight >= 10)
+  t.true(out.verified, 'the main thread still hashes and verifies (argon2)')
+  t.true(out.bcrypt, 'the main thread still hashes and verifies (bcrypt)')
+  t.is(out.stats.running, 0, 'the pool drained the orphaned tasks')
+  t.is(out.stats.queued, 0)
+  t.is(out.stats.inFlight, 0)
+  t.true(out.stats.completed > 0)
+})
