@@ -43,10 +43,28 @@ function checkPassword (password, max) {
   return password
 }
 
+/** bcrypt's own limits, checked before queuing: NUL bytes end its key, and it uses 72 bytes at most. */
+function checkBcrypt (password, o) {
+  if (o.algorithm !== 'bcrypt') return
+  if (typeof password === 'string' ? password.includes('\0') : password.includes(0)) {
+    throw codedError('ERR_INVALID_ARG_VALUE', 'bcrypt passwords cannot contain NUL bytes')
+  }
+  const n = v.byteLength(password)
+  if (n > 72 && !o.truncate) {
+    throw codedError('ERR_PASSWORD_TOO_LONG',
+      `bcrypt uses at most 72 bytes of password and this one has ${n}; pass truncate: true to accept that`)
+  }
+}
+
 function secrets (o, out) {
   const secret = v.optBytes('secret', o.secret, true)
   const ad = v.optBytes('associatedData', o.associatedData)
-  if (secret !== undefined) out.secret = v.toBytes(secret)
+  if (secret !== undefined) {
+    out.secret = v.toBytes(secret)
+    if (out.secret.byteLength > 1024) {
+      throw codedError('ERR_OUT_OF_RANGE', `Expected at most 1024 bytes for secret but received ${out.secret.byteLength}`)
+    }
+  }
   if (ad !== undefined) {
     out.associatedData = v.toBytes(ad)
     if (out.associatedData.byteLength > 256) {
@@ -114,6 +132,7 @@ function hashPassword (password, options) {
     const opts = scheduler.taskOptions(o)
     const native_ = hashOptions(o)
     checkPassword(password, native_.maxPasswordLength)
+    checkBcrypt(password, native_)
     return scheduler.run((id, ex, c) => native.hashPassword(id, ex, c, password, native_), opts)
   })
 }
@@ -134,6 +153,7 @@ function verifyPassword (hash, password, options) {
 function hashPasswordSync (password, options) {
   const o = hashOptions(options)
   checkPassword(password, o.maxPasswordLength)
+  checkBcrypt(password, o)
   return callNative(native.hashPasswordSync, password, o)
 }
 

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// One finished task: its JS-side id and its result.
@@ -28,6 +29,9 @@ struct Shared {
     queue: Mutex<Vec<Completion>>,
     /// The raw threadsafe function, or 0 once the environment is going away.
     tsfn: RwLock<usize>,
+    /// Set at environment teardown: every task of this environment counts as cancelled, so
+    /// queued ones never run and running ones stop at their next checkpoint.
+    gone: Arc<AtomicBool>,
 }
 
 /// The sending end a pool task carries. `Send`, cheap to clone.
@@ -91,6 +95,11 @@ pub fn with<R>(f: impl FnOnce(&EnvChannel) -> R) -> napi::Result<R> {
 }
 
 impl EnvChannel {
+    /// The cancellation group of this environment's tasks.
+    pub fn group(&self) -> Arc<AtomicBool> {
+        self.shared.gone.clone()
+    }
+
     /// A sender for a pool task.
     pub fn sender(&self) -> Sender {
         Sender(self.shared.clone())
@@ -209,6 +218,7 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 /// Environment teardown: close the channel before Node frees the threadsafe function.
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let shared = Arc::from_raw(arg as *const Shared);
+    shared.gone.store(true, Ordering::Relaxed);
     *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
     CURRENT.with(|c| c.borrow_mut().take());
 }
@@ -219,6 +229,7 @@ pub fn init(env: sys::napi_env, settle: sys::napi_value) -> napi::Result<()> {
     let shared = Arc::new(Shared {
         queue: Mutex::new(Vec::new()),
         tsfn: RwLock::new(0),
+        gone: Arc::new(AtomicBool::new(false)),
     });
     // SAFETY: called from a #[napi] function on the JS thread of `env`.
     unsafe {

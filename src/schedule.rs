@@ -23,8 +23,8 @@ pub const EXECUTOR_LIBUV: u32 = 1;
 /// Queues `job` for the JS-side task `id`. Its result reaches JS through the channel.
 /// Returns [`ACCEPTED`], [`QUEUE_FULL`] or [`POOL_CLOSED`].
 pub fn submit(env: &Env, id: u32, executor: u32, cancellable: bool, job: Job) -> napi::Result<u32> {
-    let state = Arc::new(TaskState::new());
     channel::with(|ch| {
+        let state = Arc::new(TaskState::in_group(ch.group()));
         let on_pool = executor != EXECUTOR_LIBUV;
         if cancellable {
             ch.cancellable.borrow_mut().insert(

@@ -220,7 +220,20 @@ pub fn verify(s: &str, password: &[u8], limits: &Limits, task: &TaskState) -> Re
         &key_for(parsed.prefix, password),
         task,
     )?;
-    Ok(super::ct_eq(&out, &parsed.hash))
+    let matched = super::ct_eq(&out, &parsed.hash);
+    // `$2a$` hashes of passwords of 255 bytes or more exist in two forms: with OpenBSD's 8-bit
+    // length wrap (node.bcrypt.js) and without it (pyca/bcrypt, bcrypt.js). Accept either: a
+    // stored hash only ever matches the form it was made with.
+    if parsed.prefix == Prefix::A && password.len() >= 255 {
+        let other = raw(
+            parsed.cost,
+            &parsed.salt,
+            &key_for(Prefix::B, password),
+            task,
+        )?;
+        return Ok(matched | super::ct_eq(&other, &parsed.hash));
+    }
+    Ok(matched)
 }
 
 #[cfg(test)]

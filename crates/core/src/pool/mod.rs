@@ -224,7 +224,11 @@ where
         s.running.fetch_add(1, Ordering::AcqRel);
         let started = std::time::Instant::now();
         let wait = started.duration_since(state.created());
-        let result = guarded(|| work(&state));
+        let result = if state.is_cancelled() {
+            Err(Error::aborted())
+        } else {
+            guarded(|| work(&state))
+        };
         let result = if state.finish() {
             Err(Error::aborted())
         } else {
@@ -279,7 +283,11 @@ pub fn run_here<T>(state: &TaskState, work: impl FnOnce(&TaskState) -> Result<T>
     if !state.start() {
         return Err(Error::aborted());
     }
-    let result = guarded(|| work(state));
+    let result = if state.is_cancelled() {
+        Err(Error::aborted())
+    } else {
+        guarded(|| work(state))
+    };
     if state.finish() {
         Err(Error::aborted())
     } else {

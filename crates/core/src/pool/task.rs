@@ -1,6 +1,7 @@
 //! The shared state of one task: queued, running, cancelled or done, plus its cancel flag.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 const QUEUED: u8 = 0;
@@ -25,6 +26,9 @@ pub enum CancelOutcome {
 pub struct TaskState {
     state: AtomicU8,
     created: Instant,
+    /// A flag shared by a group of tasks (all tasks of one JS environment): when set, every
+    /// task of the group counts as cancelled.
+    group: Option<Arc<AtomicBool>>,
 }
 
 impl Default for TaskState {
@@ -39,6 +43,15 @@ impl TaskState {
         TaskState {
             state: AtomicU8::new(QUEUED),
             created: Instant::now(),
+            group: None,
+        }
+    }
+
+    /// A new task that is also cancelled when `group` is set (e.g. its environment went away).
+    pub fn in_group(group: Arc<AtomicBool>) -> Self {
+        TaskState {
+            group: Some(group),
+            ..TaskState::new()
         }
     }
 
@@ -89,6 +102,10 @@ impl TaskState {
     /// Marks the task finished. Returns true if a cancel request arrived while it ran.
     pub fn finish(&self) -> bool {
         self.state.swap(DONE, Ordering::AcqRel) == CANCEL_REQUESTED
+            || self
+                .group
+                .as_ref()
+                .is_some_and(|g| g.load(Ordering::Relaxed))
     }
 
     /// `Err(Aborted)` if cancellation was requested: `state.checkpoint()?` in loops.
@@ -121,6 +138,17 @@ mod tests {
         assert!(t.checkpoint().is_ok());
         assert_eq!(t.cancel(), CancelOutcome::WasRunning);
         assert_eq!(t.checkpoint().map_err(|e| e.code()), Err("ABORT_ERR"));
+        assert!(t.finish());
+    }
+
+    #[test]
+    fn a_cancelled_group_cancels_its_tasks() {
+        let group = Arc::new(AtomicBool::new(false));
+        let t = TaskState::in_group(group.clone());
+        assert!(t.start());
+        assert!(t.checkpoint().is_ok());
+        group.store(true, Ordering::Relaxed);
+        assert!(t.is_cancelled());
         assert!(t.finish());
     }
 
