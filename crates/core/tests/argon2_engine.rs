@@ -5,6 +5,7 @@ use offthread_core::password::argon2::{raw, Variant};
 use offthread_core::password::Secrets;
 use offthread_core::pool::TaskState;
 
+#[allow(clippy::too_many_arguments)]
 fn reference(
     variant: Variant,
     version: u32,
@@ -57,7 +58,7 @@ fn engine_matches_reference() {
                 (515, 2, 5),
             ] {
                 case += 1;
-                let secrets = if case % 3 == 0 {
+                let secrets = if case.is_multiple_of(3) {
                     Secrets {
                         secret: Some(vec![3u8; 8]),
                         associated_data: Some(vec![4u8; 12]),
@@ -67,7 +68,7 @@ fn engine_matches_reference() {
                 };
                 let pwd = format!("password {case}");
                 let salt = [case as u8; 16];
-                let len = if case % 2 == 0 { 32 } else { 64 };
+                let len = if case.is_multiple_of(2) { 32 } else { 64 };
                 let want = reference(
                     variant,
                     version,

@@ -39,7 +39,7 @@ impl Params {
 
     /// Bytes of memory one hash uses: 128 · r · N.
     pub fn memory(&self) -> u64 {
-        128 * u64::from(self.r) << self.log_n
+        (128 * u64::from(self.r)) << self.log_n
     }
 
     /// Checks every field's range; the message names the option.

@@ -82,7 +82,7 @@ impl Stats {
         let mut runs = Vec::with_capacity(WINDOW);
         for i in 0..WINDOW {
             let at = self.at_ms[i].load(Ordering::Acquire);
-            if at != 0 && at - 1 >= oldest {
+            if at != 0 && at > oldest {
                 waits.push(self.wait_us[i].load(Ordering::Relaxed));
                 runs.push(self.run_us[i].load(Ordering::Relaxed));
             }

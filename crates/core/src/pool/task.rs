@@ -96,7 +96,10 @@ impl TaskState {
         matches!(
             self.state.load(Ordering::Relaxed),
             CANCEL_REQUESTED | CANCELLED_QUEUED
-        )
+        ) || self
+            .group
+            .as_ref()
+            .is_some_and(|g| g.load(Ordering::Relaxed))
     }
 
     /// Marks the task finished. Returns true if a cancel request arrived while it ran.
