@@ -1,12 +1,13 @@
-//! bcrypt (`$2a$`, `$2b$`, `$2y$`) on RustCrypto's Blowfish, following OpenBSD's key rules.
+//! bcrypt (`$2a$`, `$2b$`, `$2y$`) on our own EksBlowfish (`eks.rs`), following OpenBSD's key rules.
 //!
 //! Hashing writes `$2b$`. Verification applies the reference 72-byte truncation (and, for
 //! `$2a$`, OpenBSD's 8-bit length wrap) so that hashes made elsewhere keep verifying.
 
+mod eks;
+
 use super::Limits;
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
-use blowfish::Blowfish;
 
 pub const MIN_COST: u32 = 4;
 pub const MAX_COST: u32 = 31;
@@ -102,37 +103,9 @@ pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[
             cost,
         ));
     }
-    let mut state = Blowfish::bc_init_state();
-    state.salted_expand_key(salt, key);
-    for _ in 0..(1u64 << cost) {
-        task.checkpoint()?;
-        state.bc_expand_key(key);
-        state.bc_expand_key(salt);
-    }
-    let mut ctext: [u32; 6] = [
-        0x4f72_7068,
-        0x6561_6e42,
-        0x6568_6f6c,
-        0x6465_7253,
-        0x6372_7944,
-        0x6f75_6274,
-    ];
-    for pair in ctext.chunks_exact_mut(2) {
-        let mut lr = [pair[0], pair[1]];
-        for _ in 0..64 {
-            lr = state.bc_encrypt(lr);
-        }
-        pair.copy_from_slice(&lr);
-    }
+    let full = eks::bcrypt(cost, salt, key, task)?;
     let mut out = [0u8; 23];
-    for (i, w) in ctext.iter().enumerate() {
-        let bytes = w.to_be_bytes();
-        for (j, b) in bytes.iter().enumerate() {
-            if let Some(o) = out.get_mut(i * 4 + j) {
-                *o = *b;
-            }
-        }
-    }
+    out.copy_from_slice(&full[..23]);
     Ok(out)
 }
 
