@@ -50,7 +50,7 @@ fn add_arctan(acc: &mut Fixed, inv: u32, mult: u32, limbs: usize) {
     while !is_zero(&power) {
         let mut term = power.clone();
         div_small(&mut term, 2 * k + 1);
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             add(acc, &term);
         } else {
             sub(acc, &term);
