@@ -212,9 +212,13 @@ pub fn raw(
         for pass in 0..time_cost {
             for slice in 0..4 {
                 task.checkpoint()?;
-                if lanes == 1 {
-                    // SAFETY: `fill` is the detected backend for this CPU; one writer.
-                    unsafe { fill(&inst, Position::new(pass, 0, slice, 0)) };
+                // Lanes go to other threads only when some are idle: under full load, splitting
+                // a hash only adds synchronisation and cache traffic.
+                if lanes == 1 || !crate::pool::has_idle_threads() {
+                    for lane in 0..lanes {
+                        // SAFETY: `fill` is the detected backend for this CPU; one writer.
+                        unsafe { fill(&inst, Position::new(pass, lane, slice, 0)) };
+                    }
                 } else {
                     let shared = &shared;
                     rayon::scope(|s| {

@@ -142,6 +142,15 @@ pub fn is_started() -> bool {
     POOL.get().is_some()
 }
 
+/// True when some pool thread is idle and nothing waits: the moment to split a task (argon2's
+/// lanes) across threads. False before the pool starts.
+pub fn has_idle_threads() -> bool {
+    POOL.get().is_some_and(|p| {
+        p.stats.queued.load(Ordering::Relaxed) == 0
+            && p.stats.running.load(Ordering::Relaxed) < p.settings.threads as u64
+    })
+}
+
 /// Stops admission for good: later submissions fail with `ERR_POOL_CLOSED`.
 pub fn close() {
     pool().closed.store(true, Ordering::SeqCst);
