@@ -1,4 +1,6 @@
-//! scrypt over RustCrypto's `scrypt`, in the PHC form `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`.
+//! scrypt (our ROMix on SSE2 Salsa20/8, RustCrypto's PBKDF2-SHA256), in the PHC form `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`.
+
+mod romix;
 
 use super::phc::{self, Phc};
 use super::Limits;
@@ -79,12 +81,32 @@ impl Params {
     }
 }
 
-fn raw(p: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
-    let log_n = u8::try_from(p.log_n).map_err(|_| Error::out_of_range("logN", 1, 24, p.log_n))?;
-    let params = scrypt::Params::new(log_n, p.r, p.p)
-        .map_err(|_| Error::new(crate::ErrorKind::OutOfRange, "invalid scrypt parameters"))?;
-    scrypt::scrypt(password, salt, &params, out)
-        .map_err(|_| Error::new(crate::ErrorKind::OutOfRange, "invalid scrypt output length"))
+/// The raw scrypt output of `password` into `out` (RFC 7914), checking `task` every 1024
+/// ROMix steps.
+pub fn raw(
+    p: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    task: &TaskState,
+) -> Result<()> {
+    p.validate()?;
+    let (n, r2) = (1usize << p.log_n, 2 * p.r as usize);
+    let mut b = vec![0u8; 64 * r2 * p.p as usize];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, 1, &mut b);
+    let mut v: Vec<romix::Block> = Vec::new();
+    v.try_reserve_exact(n * r2)
+        .map_err(|_| Error::new(crate::ErrorKind::Internal, "out of memory for scrypt"))?;
+    crate::hugepages::advise(v.spare_capacity_mut());
+    v.resize(n * r2, [0; 16]);
+    let mut x = vec![[0u32; 16]; r2];
+    for chunk in b.chunks_exact_mut(64 * r2) {
+        romix::load(chunk, &mut x);
+        romix::romix(&mut x, &mut v, n, task)?;
+        romix::store(&x, chunk);
+    }
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, &b, 1, out);
+    Ok(())
 }
 
 /// Hashes `password` into a PHC string.
@@ -92,7 +114,7 @@ pub fn hash(password: &[u8], p: &Params, salt: &[u8], task: &TaskState) -> Resul
     p.validate()?;
     task.checkpoint()?;
     let mut out = vec![0u8; p.hash_length as usize];
-    raw(p, password, salt, &mut out)?;
+    raw(p, password, salt, &mut out, task)?;
     Ok(format!(
         "$scrypt$ln={},r={},p={}${}${}",
         p.log_n,
@@ -139,6 +161,6 @@ pub fn verify(phc: &Phc<'_>, password: &[u8], limits: &Limits, task: &TaskState)
     let p = parse(phc, limits)?;
     task.checkpoint()?;
     let mut out = vec![0u8; phc.hash.len()];
-    raw(&p, password, &phc.salt, &mut out)?;
+    raw(&p, password, &phc.salt, &mut out, task)?;
     Ok(super::ct_eq(&out, &phc.hash))
 }
