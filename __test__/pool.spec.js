@@ -214,6 +214,22 @@ test.serial('abort of a running argon2 task stops it between passes', async (t) 
   t.is(ot.stats().running, 0)
 })
 
+test.serial('abort of a running scrypt task stops it within its ROMix loop', async (t) => {
+  const options = { algorithm: 'scrypt', logN: 18, r: 8, p: 1 }
+  const start = performance.now()
+  await ot.hashPassword('pw', options)
+  const full = performance.now() - start
+  const controller = new AbortController()
+  const task = ot.hashPassword('pw', { ...options, signal: controller.signal })
+  await until(() => ot.stats().running === 1, 'the task to start')
+  await sleep(30)
+  const since = performance.now()
+  controller.abort()
+  const latency = await abortedAfter(t, task, since)
+  t.true(latency < full / 3, `rejected ${latency} ms after abort; the full hash takes ${full} ms`)
+  t.is(ot.stats().running, 0)
+})
+
 test.serial('executor "libuv": abort of a running task stops it early', async (t) => {
   const cost10 = await timeBcrypt(10, 'libuv')
   const controller = new AbortController()

@@ -58,3 +58,30 @@ test('10 rounds of 4 workers terminated 0–20 ms in, with ~20 tasks each in fli
   t.is(out.stats.inFlight, 0)
   t.true(out.stats.completed > 0)
 })
+
+test('terminating a worker cancels its tasks: queued ones never run, the pool drains at once', async (t) => {
+  const { Worker } = require('node:worker_threads')
+  const ot = require('..')
+  const root = path.join(__dirname, '..')
+  const before = ot.stats()
+  // 40 scrypt hashes of ~0.3 s each: ~6 s of work on 2 threads if they all ran.
+  const worker = new Worker(`
+    const { parentPort } = require('node:worker_threads')
+    const ot = require(${JSON.stringify(root)})
+    for (let i = 0; i < 40; i++) ot.hashPassword('pw', { algorithm: 'scrypt' }).catch(() => {})
+    parentPort.postMessage('queued')
+  `, { eval: true })
+  await new Promise((resolve) => worker.once('message', resolve))
+  t.true(ot.stats().queued > 0, 'tasks are waiting')
+  const since = Date.now()
+  await worker.terminate()
+  while ((ot.stats().queued > 0 || ot.stats().running > 0) && Date.now() - since < 5000) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  const drained = Date.now() - since
+  const after = ot.stats()
+  t.is(after.queued, 0)
+  t.is(after.running, 0)
+  t.true(drained < 1500, `drained ${drained} ms after terminate(); running them all takes ~6 s`)
+  t.true(after.cancelled - before.cancelled >= 30, `cancelled ${after.cancelled - before.cancelled} of 40`)
+})
