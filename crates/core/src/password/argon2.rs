@@ -75,13 +75,7 @@ impl Params {
 
     /// Checks every field's range; the message names the option.
     pub fn validate(&self) -> Result<()> {
-        let check = |name: &str, v: u32, lo: u32, hi: u32| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(Error::out_of_range(name, lo.into(), hi.into(), v))
-            }
-        };
+        let check = super::in_range;
         check("parallelism", self.parallelism, 1, Self::MAX_PARALLELISM)?;
         check(
             "memoryCost",

@@ -105,6 +105,15 @@ impl Default for VerifyOptions {
     }
 }
 
+/// `Ok` when `lo <= v <= hi`, else `ERR_OUT_OF_RANGE` naming the option.
+pub(crate) fn in_range(name: &str, v: u32, lo: u32, hi: u32) -> Result<()> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(Error::out_of_range(name, lo.into(), hi.into(), v))
+    }
+}
+
 /// Constant-time equality of two tags (lengths are public).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))

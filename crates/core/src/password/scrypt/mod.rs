@@ -46,13 +46,7 @@ impl Params {
 
     /// Checks every field's range; the message names the option.
     pub fn validate(&self) -> Result<()> {
-        let check = |name: &str, v: u32, lo: u32, hi: u32| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(Error::out_of_range(name, lo.into(), hi.into(), v))
-            }
-        };
+        let check = super::in_range;
         check("logN", self.log_n, 1, Self::MAX_LOG_N)?;
         check("r", self.r, 1, Self::MAX_R)?;
         check("p", self.p, 1, Self::MAX_P)?;
