@@ -3,7 +3,7 @@
 
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
-use hmac::{Mac, SimpleHmac};
+use hmac::Mac;
 use sha2::Digest as _;
 
 /// A digest algorithm.
@@ -48,7 +48,12 @@ impl Algorithm {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, a)| *a)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgValue, format!("Unknown digest algorithm '{name}'")))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgValue,
+                    format!("Unknown digest algorithm '{name}'"),
+                )
+            })
     }
 
     /// True for the algorithms `hmac` accepts.
@@ -109,20 +114,14 @@ pub struct Hasher {
     state: State,
 }
 
-fn hmac_of<D>(key: &[u8]) -> Box<dyn HmacState>
-where
-    D: sha2::Digest + sha2::digest::core_api::BlockSizeUser + Clone + Send + 'static,
-    SimpleHmac<D>: Mac + Send,
-{
-    match <SimpleHmac<D> as hmac::KeyInit>::new_from_slice(key) {
-        Ok(m) => Box::new(m),
-        Err(_) => unreachable_hmac(),
-    }
-}
-
-fn unreachable_hmac() -> ! {
-    // HMAC accepts keys of any length; this cannot happen.
-    panic!("HMAC rejected its key")
+/// An HMAC of type `$mac` (`Hmac<D>`, or `SimpleHmac<D>` for SHA-3), boxed behind `HmacState`.
+macro_rules! hmac_of {
+    ($mac:ty, $key:expr) => {
+        match <$mac as hmac::KeyInit>::new_from_slice($key) {
+            Ok(m) => Box::new(m) as Box<dyn HmacState>,
+            Err(_) => return Err(Error::new(ErrorKind::Internal, "HMAC rejected its key")),
+        }
+    };
 }
 
 impl Hasher {
@@ -130,12 +129,20 @@ impl Hasher {
     pub fn new(algorithm: Algorithm, key: Option<&[u8]>) -> Result<Hasher> {
         if let Some(k) = key {
             if algorithm != Algorithm::Blake3 {
-                return Err(Error::new(ErrorKind::InvalidArgValue, "key is supported by blake3 only (use hmac for the others)"));
+                return Err(Error::new(
+                    ErrorKind::InvalidArgValue,
+                    "key is supported by blake3 only (use hmac for the others)",
+                ));
             }
             let k: &[u8; 32] = k.try_into().map_err(|_| {
-                Error::new(ErrorKind::OutOfRange, format!("A blake3 key must be 32 bytes, not {}", k.len()))
+                Error::new(
+                    ErrorKind::OutOfRange,
+                    format!("A blake3 key must be 32 bytes, not {}", k.len()),
+                )
             })?;
-            return Ok(Hasher { state: State::Blake3(Box::new(blake3::Hasher::new_keyed(k))) });
+            return Ok(Hasher {
+                state: State::Blake3(Box::new(blake3::Hasher::new_keyed(k))),
+            });
         }
         let state = match algorithm {
             Algorithm::Sha1 => State::Sha1(sha1::Sha1::new()),
@@ -158,13 +165,13 @@ impl Hasher {
     /// An HMAC with `key` over one of the SHA-1/2/3 or MD5 hashes.
     pub fn hmac(algorithm: Algorithm, key: &[u8]) -> Result<Hasher> {
         let mac = match algorithm {
-            Algorithm::Sha1 => hmac_of::<sha1::Sha1>(key),
-            Algorithm::Sha256 => hmac_of::<sha2::Sha256>(key),
-            Algorithm::Sha384 => hmac_of::<sha2::Sha384>(key),
-            Algorithm::Sha512 => hmac_of::<sha2::Sha512>(key),
-            Algorithm::Sha3_256 => hmac_of::<sha3::Sha3_256>(key),
-            Algorithm::Sha3_512 => hmac_of::<sha3::Sha3_512>(key),
-            Algorithm::Md5 => hmac_of::<md5::Md5>(key),
+            Algorithm::Sha1 => hmac_of!(hmac::Hmac<sha1::Sha1>, key),
+            Algorithm::Sha256 => hmac_of!(hmac::Hmac<sha2::Sha256>, key),
+            Algorithm::Sha384 => hmac_of!(hmac::Hmac<sha2::Sha384>, key),
+            Algorithm::Sha512 => hmac_of!(hmac::Hmac<sha2::Sha512>, key),
+            Algorithm::Sha3_256 => hmac_of!(hmac::SimpleHmac<sha3::Sha3_256>, key),
+            Algorithm::Sha3_512 => hmac_of!(hmac::SimpleHmac<sha3::Sha3_512>, key),
+            Algorithm::Md5 => hmac_of!(hmac::Hmac<md5::Md5>, key),
             _ => {
                 return Err(Error::new(
                     ErrorKind::InvalidArgValue,
@@ -172,7 +179,9 @@ impl Hasher {
                 ))
             }
         };
-        Ok(Hasher { state: State::Hmac(mac) })
+        Ok(Hasher {
+            state: State::Hmac(mac),
+        })
     }
 
     /// Feeds `data`, in chunks with a cancellation check between them. Large BLAKE3 inputs are
@@ -231,7 +240,12 @@ impl Hasher {
 }
 
 /// Digest of several byte slices hashed as one stream.
-pub fn digest(algorithm: Algorithm, key: Option<&[u8]>, parts: &[&[u8]], task: &TaskState) -> Result<Vec<u8>> {
+pub fn digest(
+    algorithm: Algorithm,
+    key: Option<&[u8]>,
+    parts: &[&[u8]],
+    task: &TaskState,
+) -> Result<Vec<u8>> {
     let mut h = Hasher::new(algorithm, key)?;
     for p in parts {
         h.update(p, task)?;
@@ -239,8 +253,43 @@ pub fn digest(algorithm: Algorithm, key: Option<&[u8]>, parts: &[&[u8]], task: &
     Ok(h.finish())
 }
 
+/// Digest (or HMAC, with `hmac_key`) of a file, read in 1 MiB pieces on the calling thread:
+/// memory stays bounded whatever the file's size. Checks `task` between pieces.
+pub fn hash_file(
+    path: &std::path::Path,
+    algorithm: Algorithm,
+    key: Option<&[u8]>,
+    hmac_key: Option<&[u8]>,
+    task: &TaskState,
+) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut h = match hmac_key {
+        Some(k) => Hasher::hmac(algorithm, k)?,
+        None => Hasher::new(algorithm, key)?,
+    };
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        task.checkpoint()?;
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if n == 0 {
+            return Ok(h.finish());
+        }
+        h.update_chunk(&buf[..n]);
+    }
+}
+
 /// HMAC of several byte slices hashed as one stream.
-pub fn hmac(algorithm: Algorithm, key: &[u8], parts: &[&[u8]], task: &TaskState) -> Result<Vec<u8>> {
+pub fn hmac(
+    algorithm: Algorithm,
+    key: &[u8],
+    parts: &[&[u8]],
+    task: &TaskState,
+) -> Result<Vec<u8>> {
     let mut h = Hasher::hmac(algorithm, key)?;
     for p in parts {
         h.update(p, task)?;

@@ -21,6 +21,18 @@ pub enum ErrorKind {
     PoolClosed,
     /// `configure()` was called after the pool started.
     PoolStarted,
+    /// Compressed input that is corrupt or truncated.
+    Decompress,
+    /// Decompressed output over `maxOutputLength`.
+    BufferTooLarge,
+    /// A file that does not exist.
+    FileNotFound,
+    /// A file that may not be read.
+    PermissionDenied,
+    /// A directory where a file was expected.
+    IsDirectory,
+    /// Any other I/O failure.
+    Io,
     /// A bug: a panic or an invariant that did not hold.
     Internal,
 }
@@ -37,6 +49,12 @@ impl ErrorKind {
             ErrorKind::QueueFull => "ERR_QUEUE_FULL",
             ErrorKind::PoolClosed => "ERR_POOL_CLOSED",
             ErrorKind::PoolStarted => "ERR_POOL_STARTED",
+            ErrorKind::Decompress => "ERR_DECOMPRESS",
+            ErrorKind::BufferTooLarge => "ERR_BUFFER_TOO_LARGE",
+            ErrorKind::FileNotFound => "ENOENT",
+            ErrorKind::PermissionDenied => "EACCES",
+            ErrorKind::IsDirectory => "EISDIR",
+            ErrorKind::Io => "EIO",
             ErrorKind::Internal => "ERR_INTERNAL",
         }
     }
@@ -89,6 +107,18 @@ impl Error {
             ErrorKind::OutOfRange,
             format!("Expected integer between {lo} and {hi} for {name} but received {got}"),
         )
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        let kind = match e.kind() {
+            std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
+            std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
+            std::io::ErrorKind::IsADirectory => ErrorKind::IsDirectory,
+            _ => ErrorKind::Io,
+        };
+        Error::new(kind, e.to_string())
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! Nothing here knows about Node: the `offthread` crate at the workspace root is the binding.
 
+pub mod compress;
+pub mod digest;
 pub mod error;
 pub mod hugepages;
 pub mod password;

@@ -1,0 +1,426 @@
+//! Compression and decompression: gzip, deflate (zlib), raw deflate, brotli, zstd and LZ4 frames,
+//! one-shot or chunk by chunk, with a hard limit on decompressed output (zip bombs stop there).
+//!
+//! None of the encoders starts threads of its own: zstd is built without its multi-threaded mode
+//! and brotli's single-threaded writer is used, so work stays on the pool that called it.
+
+use crate::pool::TaskState;
+use crate::{Error, ErrorKind, Result};
+use std::io::{self, Write};
+
+/// A compression format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Gzip,
+    Deflate,
+    DeflateRaw,
+    Brotli,
+    Zstd,
+    Lz4,
+}
+
+impl Format {
+    /// Every format with its name, as the JS API spells it.
+    pub const ALL: [(&'static str, Format); 6] = [
+        ("gzip", Format::Gzip),
+        ("deflate", Format::Deflate),
+        ("deflate-raw", Format::DeflateRaw),
+        ("brotli", Format::Brotli),
+        ("zstd", Format::Zstd),
+        ("lz4", Format::Lz4),
+    ];
+
+    /// Looks a format up by name.
+    pub fn from_name(name: &str) -> Result<Format> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgValue,
+                    format!("Unknown compression format '{name}'"),
+                )
+            })
+    }
+
+    /// The accepted levels and the default: gzip/deflate 0–9 (6), brotli 0–11 (4), zstd
+    /// -7–22 (3). LZ4 has a single level (0).
+    pub const fn levels(self) -> (i32, i32, i32) {
+        match self {
+            Format::Gzip | Format::Deflate | Format::DeflateRaw => (0, 9, 6),
+            Format::Brotli => (0, 11, 4),
+            Format::Zstd => (-7, 22, 3),
+            Format::Lz4 => (0, 0, 0),
+        }
+    }
+}
+
+/// The default cap on decompressed output: 1 GiB.
+pub const DEFAULT_MAX_OUTPUT: u64 = 1 << 30;
+
+/// Bytes processed between two cancellation checks.
+const CHUNK: usize = 1 << 20;
+
+fn level_of(format: Format, level: Option<i32>) -> Result<i32> {
+    let (lo, hi, default) = format.levels();
+    match level {
+        None => Ok(default),
+        Some(l) if (lo..=hi).contains(&l) => Ok(l),
+        Some(l) => Err(Error::new(
+            ErrorKind::OutOfRange,
+            format!("Expected integer between {lo} and {hi} for level but received {l}"),
+        )),
+    }
+}
+
+fn encode_error(e: io::Error) -> Error {
+    Error::new(ErrorKind::Internal, format!("compression failed: {e}"))
+}
+
+enum Enc {
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    Deflate(flate2::write::ZlibEncoder<Vec<u8>>),
+    DeflateRaw(flate2::write::DeflateEncoder<Vec<u8>>),
+    Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
+    Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
+    Lz4(lz4_flex::frame::FrameEncoder<Vec<u8>>),
+}
+
+/// A streaming compressor: `push` chunks, each returning the output produced so far, then
+/// `finish` for the rest.
+pub struct Encoder(Enc);
+
+impl Encoder {
+    /// A compressor for `format` at `level` (the format's default when `None`).
+    pub fn new(format: Format, level: Option<i32>) -> Result<Encoder> {
+        let level = level_of(format, level)?;
+        let flate = || flate2::Compression::new(level.unsigned_abs());
+        Ok(Encoder(match format {
+            Format::Gzip => Enc::Gzip(flate2::write::GzEncoder::new(Vec::new(), flate())),
+            Format::Deflate => Enc::Deflate(flate2::write::ZlibEncoder::new(Vec::new(), flate())),
+            Format::DeflateRaw => {
+                Enc::DeflateRaw(flate2::write::DeflateEncoder::new(Vec::new(), flate()))
+            }
+            Format::Brotli => Enc::Brotli(Box::new(brotli::CompressorWriter::new(
+                Vec::new(),
+                64 * 1024,
+                level.unsigned_abs(),
+                22,
+            ))),
+            Format::Zstd => Enc::Zstd(
+                zstd::stream::write::Encoder::new(Vec::new(), level).map_err(encode_error)?,
+            ),
+            // With a content checksum, so that corruption is detected on decode.
+            Format::Lz4 => Enc::Lz4(lz4_flex::frame::FrameEncoder::with_frame_info(
+                lz4_flex::frame::FrameInfo::new().content_checksum(true),
+                Vec::new(),
+            )),
+        }))
+    }
+
+    fn sink(&mut self) -> &mut Vec<u8> {
+        match &mut self.0 {
+            Enc::Gzip(e) => e.get_mut(),
+            Enc::Deflate(e) => e.get_mut(),
+            Enc::DeflateRaw(e) => e.get_mut(),
+            Enc::Brotli(e) => e.get_mut(),
+            Enc::Zstd(e) => e.get_mut(),
+            Enc::Lz4(e) => e.get_mut(),
+        }
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.0 {
+            Enc::Gzip(e) => e,
+            Enc::Deflate(e) => e,
+            Enc::DeflateRaw(e) => e,
+            Enc::Brotli(e) => e.as_mut(),
+            Enc::Zstd(e) => e,
+            Enc::Lz4(e) => e,
+        }
+    }
+
+    /// Compresses `data`; returns the compressed bytes ready so far (possibly none).
+    pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
+        for chunk in data.chunks(CHUNK) {
+            task.checkpoint()?;
+            self.writer().write_all(chunk).map_err(encode_error)?;
+        }
+        Ok(std::mem::take(self.sink()))
+    }
+
+    /// Ends the stream; returns the remaining compressed bytes.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        match self.0 {
+            Enc::Gzip(e) => e.finish(),
+            Enc::Deflate(e) => e.finish(),
+            Enc::DeflateRaw(e) => e.finish(),
+            Enc::Brotli(e) => Ok(e.into_inner()),
+            Enc::Zstd(e) => e.finish(),
+            Enc::Lz4(e) => e.finish().map_err(io::Error::other),
+        }
+        .map_err(encode_error)
+    }
+}
+
+/// A `Write` sink that refuses to grow past `max` bytes in total.
+struct Limited {
+    buf: Vec<u8>,
+    total: u64,
+    max: u64,
+}
+
+const TOO_LARGE: &str = "offthread: output limit";
+
+impl Write for Limited {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.total + data.len() as u64 > self.max {
+            return Err(io::Error::other(TOO_LARGE));
+        }
+        self.total += data.len() as u64;
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+enum Dec {
+    Gzip(flate2::write::MultiGzDecoder<Limited>),
+    Deflate(flate2::write::ZlibDecoder<Limited>),
+    DeflateRaw(flate2::write::DeflateDecoder<Limited>),
+    Brotli(Box<brotli::DecompressorWriter<Limited>>),
+    Zstd(Box<zstd::stream::raw::Decoder<'static>>, Limited, usize),
+    /// LZ4 frames decode from a reader: input is gathered and decoded at `finish`.
+    Lz4(Vec<u8>, Limited),
+}
+
+/// A streaming decompressor with an output cap. `push` returns what was decoded so far.
+pub struct Decoder {
+    dec: Dec,
+    max: u64,
+}
+
+fn decode_error(e: io::Error, max: u64) -> Error {
+    if e.to_string().contains(TOO_LARGE)
+        || e.get_ref()
+            .is_some_and(|inner| inner.to_string().contains(TOO_LARGE))
+    {
+        Error::new(
+            ErrorKind::BufferTooLarge,
+            format!("Decompressed output exceeds maxOutputLength ({max} bytes)"),
+        )
+    } else {
+        Error::new(
+            ErrorKind::Decompress,
+            format!("Invalid or corrupt compressed data: {e}"),
+        )
+    }
+}
+
+impl Decoder {
+    /// A decompressor for `format` producing at most `max_output` bytes in all.
+    pub fn new(format: Format, max_output: u64) -> Result<Decoder> {
+        let sink = || Limited {
+            buf: Vec::new(),
+            total: 0,
+            max: max_output,
+        };
+        let dec = match format {
+            Format::Gzip => Dec::Gzip(flate2::write::MultiGzDecoder::new(sink())),
+            Format::Deflate => Dec::Deflate(flate2::write::ZlibDecoder::new(sink())),
+            Format::DeflateRaw => Dec::DeflateRaw(flate2::write::DeflateDecoder::new(sink())),
+            Format::Brotli => {
+                Dec::Brotli(Box::new(brotli::DecompressorWriter::new(sink(), 64 * 1024)))
+            }
+            Format::Zstd => Dec::Zstd(
+                Box::new(zstd::stream::raw::Decoder::new().map_err(encode_error)?),
+                sink(),
+                0,
+            ),
+            Format::Lz4 => Dec::Lz4(Vec::new(), sink()),
+        };
+        Ok(Decoder {
+            dec,
+            max: max_output,
+        })
+    }
+
+    fn sink(&mut self) -> &mut Limited {
+        match &mut self.dec {
+            Dec::Gzip(d) => d.get_mut(),
+            Dec::Deflate(d) => d.get_mut(),
+            Dec::DeflateRaw(d) => d.get_mut(),
+            Dec::Brotli(d) => d.get_mut(),
+            Dec::Zstd(_, s, _) | Dec::Lz4(_, s) => s,
+        }
+    }
+
+    /// Decodes `data`; returns the bytes decoded so far.
+    pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
+        let max = self.max;
+        for chunk in data.chunks(CHUNK) {
+            task.checkpoint()?;
+            let r = match &mut self.dec {
+                Dec::Gzip(d) => d.write_all(chunk),
+                Dec::Deflate(d) => d.write_all(chunk),
+                Dec::DeflateRaw(d) => d.write_all(chunk),
+                Dec::Brotli(d) => d.write_all(chunk),
+                Dec::Zstd(d, sink, hint) => zstd_run(d, sink, hint, chunk),
+                Dec::Lz4(input, _) => {
+                    input.extend_from_slice(chunk);
+                    Ok(())
+                }
+            };
+            r.map_err(|e| decode_error(e, max))?;
+        }
+        Ok(std::mem::take(&mut self.sink().buf))
+    }
+
+    /// Ends the stream: an error if it was truncated. Returns the remaining bytes.
+    pub fn finish(self, task: &TaskState) -> Result<Vec<u8>> {
+        let max = self.max;
+        let err = |e| decode_error(e, max);
+        let sink = match self.dec {
+            Dec::Gzip(d) => d.finish().map_err(err)?,
+            Dec::Deflate(d) => d.finish().map_err(err)?,
+            Dec::DeflateRaw(d) => d.finish().map_err(err)?,
+            Dec::Brotli(mut d) => {
+                d.close().map_err(err)?;
+                d.into_inner()
+                    .map_err(|_| Error::new(ErrorKind::Decompress, "Truncated brotli stream"))?
+            }
+            Dec::Zstd(_, sink, hint) => {
+                // zstd answers 0 exactly when the last frame is complete and flushed.
+                if hint != 0 {
+                    return Err(Error::new(ErrorKind::Decompress, "Truncated zstd stream"));
+                }
+                sink
+            }
+            Dec::Lz4(input, mut sink) => {
+                if !lz4_frames_complete(&input) {
+                    return Err(Error::new(
+                        ErrorKind::Decompress,
+                        "Truncated or malformed LZ4 frame",
+                    ));
+                }
+                let mut reader = lz4_flex::frame::FrameDecoder::new(io::Cursor::new(input));
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    task.checkpoint()?;
+                    let n = io::Read::read(&mut reader, &mut buf).map_err(err)?;
+                    if n == 0 {
+                        break;
+                    }
+                    sink.write_all(&buf[..n]).map_err(err)?;
+                }
+                sink
+            }
+        };
+        Ok(sink.buf)
+    }
+}
+
+/// Walks the LZ4 frame structure (headers and block sizes only) and says whether `input` is a
+/// sequence of complete frames. The frame decoder takes a stream that stops at a block boundary
+/// for a clean end, so truncation is caught here.
+fn lz4_frames_complete(input: &[u8]) -> bool {
+    let u32_at = |at: usize| {
+        input
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let mut at = 0;
+    while at < input.len() {
+        let Some(magic) = u32_at(at) else {
+            return false;
+        };
+        if magic & 0xffff_fff0 == 0x184d_2a50 {
+            // Skippable frame: magic, 4-byte size, payload.
+            let Some(size) = u32_at(at + 4) else {
+                return false;
+            };
+            at += 8 + size as usize;
+            continue;
+        }
+        if magic != 0x184d_2204 {
+            return false;
+        }
+        let Some(&flg) = input.get(at + 4) else {
+            return false;
+        };
+        let block_checksum = flg & 0x10 != 0;
+        let content_size = flg & 0x08 != 0;
+        let content_checksum = flg & 0x04 != 0;
+        let dict_id = flg & 0x01 != 0;
+        at += 4 + 2 + if content_size { 8 } else { 0 } + if dict_id { 4 } else { 0 } + 1;
+        loop {
+            let Some(word) = u32_at(at) else { return false };
+            at += 4;
+            if word == 0 {
+                break;
+            }
+            at += (word & 0x7fff_ffff) as usize + if block_checksum { 4 } else { 0 };
+        }
+        if content_checksum {
+            at += 4;
+        }
+    }
+    at == input.len()
+}
+
+/// Feeds `input` to a zstd decoder, writing everything it produces into `sink`. `hint` keeps
+/// zstd's last answer: 0 once a frame is complete.
+fn zstd_run(
+    d: &mut zstd::stream::raw::Decoder<'static>,
+    sink: &mut Limited,
+    hint: &mut usize,
+    input: &[u8],
+) -> io::Result<()> {
+    use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
+    let mut src = InBuffer::around(input);
+    let mut buf = vec![0u8; 128 * 1024];
+    loop {
+        let mut dst = OutBuffer::around(&mut buf[..]);
+        *hint = d.run(&mut src, &mut dst)?;
+        let produced = dst.pos();
+        sink.write_all(&buf[..produced])?;
+        if src.pos() >= input.len() && produced < buf.len() {
+            return Ok(());
+        }
+    }
+}
+
+/// Compresses several slices, taken as one stream, into one buffer.
+pub fn compress(
+    format: Format,
+    level: Option<i32>,
+    parts: &[&[u8]],
+    task: &TaskState,
+) -> Result<Vec<u8>> {
+    let mut enc = Encoder::new(format, level)?;
+    let mut out = Vec::new();
+    for p in parts {
+        out.extend(enc.push(p, task)?);
+    }
+    out.extend(enc.finish()?);
+    Ok(out)
+}
+
+/// Decompresses several slices, taken as one stream, refusing to produce more than `max_output`.
+pub fn decompress(
+    format: Format,
+    max_output: u64,
+    parts: &[&[u8]],
+    task: &TaskState,
+) -> Result<Vec<u8>> {
+    let mut dec = Decoder::new(format, max_output)?;
+    let mut out = Vec::new();
+    for p in parts {
+        out.extend(dec.push(p, task)?);
+    }
+    out.extend(dec.finish(task)?);
+    Ok(out)
+}

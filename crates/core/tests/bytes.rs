@@ -1,0 +1,148 @@
+//! Digests against published vectors, and compression round trips, limits and corrupt input.
+
+use offthread_core::compress::{compress, decompress, Format};
+use offthread_core::digest::{digest, hash_file, hmac, Algorithm};
+use offthread_core::pool::TaskState;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn d(name: &str, data: &[u8]) -> String {
+    let alg = Algorithm::from_name(name).expect("algorithm");
+    hex(&digest(alg, None, &[data], &TaskState::new()).expect("digest"))
+}
+
+#[test]
+fn published_vectors() {
+    let check = b"123456789";
+    assert_eq!(d("crc32", check), "cbf43926");
+    assert_eq!(d("crc32c", check), "e3069283");
+    assert_eq!(d("xxh64", b""), "ef46db3751d8e999");
+    assert_eq!(d("xxh3-64", b""), "2d06800538d394c2");
+    assert_eq!(d("xxh3-128", b""), "99aa06d3014798d86001c324468d497f");
+    assert_eq!(
+        d("blake3", b""),
+        "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+    );
+    assert_eq!(
+        d("sha256", b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(
+        d("sha1", b"abc"),
+        "a9993e364706816aba3e25717850c26c9cd0d89d"
+    );
+    assert_eq!(d("md5", b""), "d41d8cd98f00b204e9800998ecf8427e");
+    assert_eq!(
+        d("sha3-256", b""),
+        "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a"
+    );
+    // RFC 4231 test case 2.
+    let mac = hmac(
+        Algorithm::Sha256,
+        b"Jefe",
+        &[b"what do ya want ", b"for nothing?"],
+        &TaskState::new(),
+    )
+    .expect("hmac");
+    assert_eq!(
+        hex(&mac),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[test]
+fn parts_hash_as_one_stream_and_blake3_parallel_matches_serial() {
+    let data: Vec<u8> = (0..5_000_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+    let (a, b) = data.split_at(1_234_567);
+    for name in ["sha256", "blake3", "xxh3-128", "crc32c"] {
+        let alg = Algorithm::from_name(name).expect("alg");
+        let whole = digest(alg, None, &[&data], &TaskState::new()).expect("whole");
+        let split = digest(alg, None, &[a, b], &TaskState::new()).expect("split");
+        assert_eq!(whole, split, "{name}");
+    }
+    let serial = blake3::hash(&data);
+    let ours = digest(Algorithm::Blake3, None, &[&data], &TaskState::new()).expect("blake3");
+    assert_eq!(ours, serial.as_bytes());
+}
+
+#[test]
+fn hash_file_streams_and_maps_io_errors() {
+    let dir = std::env::temp_dir().join(format!("offthread-hash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("data.bin");
+    let data: Vec<u8> = (0..3_000_001u32).map(|i| i as u8).collect();
+    std::fs::write(&path, &data).expect("write");
+    let got = hash_file(&path, Algorithm::Sha256, None, None, &TaskState::new()).expect("hash");
+    assert_eq!(
+        got,
+        digest(Algorithm::Sha256, None, &[&data], &TaskState::new()).expect("digest")
+    );
+    let missing = hash_file(
+        &dir.join("nope"),
+        Algorithm::Sha256,
+        None,
+        None,
+        &TaskState::new(),
+    );
+    assert_eq!(missing.map_err(|e| e.code()), Err("ENOENT"));
+    let is_dir = hash_file(&dir, Algorithm::Sha256, None, None, &TaskState::new());
+    assert_eq!(is_dir.map_err(|e| e.code()), Err("EISDIR"));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn every_format_round_trips_in_pieces() {
+    let text: Vec<u8> = (0..200_000)
+        .flat_map(|i: u32| format!("{{\"id\":{i},\"name\":\"item {i}\"}},").into_bytes())
+        .collect();
+    for (name, format) in Format::ALL {
+        let packed = compress(
+            format,
+            None,
+            &[&text[..1000], &text[1000..]],
+            &TaskState::new(),
+        )
+        .expect(name);
+        assert!(packed.len() < text.len() / 3, "{name} compresses");
+        let (x, y) = packed.split_at(packed.len() / 2);
+        let back = decompress(format, u64::MAX, &[x, y], &TaskState::new()).expect(name);
+        assert_eq!(back, text, "{name}");
+    }
+}
+
+#[test]
+fn output_limit_stops_a_bomb_and_corrupt_input_is_refused() {
+    let zeros = vec![0u8; 64 << 20];
+    for (name, format) in Format::ALL {
+        let packed = compress(format, None, &[&zeros], &TaskState::new()).expect(name);
+        let r = decompress(format, 1 << 20, &[&packed], &TaskState::new());
+        assert_eq!(
+            r.map_err(|e| e.code()),
+            Err("ERR_BUFFER_TOO_LARGE"),
+            "{name}"
+        );
+        let mut bad = packed.clone();
+        let at = bad.len() / 2;
+        bad[at] ^= 0x55;
+        bad.truncate(bad.len() - 3);
+        let r = decompress(format, u64::MAX, &[&bad], &TaskState::new());
+        assert_eq!(
+            r.map(|v| v.len()).map_err(|e| e.code()),
+            Err("ERR_DECOMPRESS"),
+            "{name} corrupt"
+        );
+        let r = decompress(
+            format,
+            u64::MAX,
+            &[&packed[..packed.len() / 2]],
+            &TaskState::new(),
+        );
+        assert_eq!(
+            r.map(|v| v.len()).map_err(|e| e.code()),
+            Err("ERR_DECOMPRESS"),
+            "{name} truncated"
+        );
+    }
+}
