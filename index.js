@@ -4,6 +4,7 @@
 
 const pool = require('./lib/pool')
 const password = require('./lib/password')
+const bytes = require('./lib/bytes')
 const errors = require('./lib/errors')
 
 exports.configure = pool.configure
@@ -17,4 +18,15 @@ exports.verifyPasswordSync = password.verifyPasswordSync
 exports.needsRehash = password.needsRehash
 exports.passwordDefaults = password.defaults
 exports.verifyLimits = password.limits
+exports.digest = bytes.digest
+exports.digestSync = bytes.digestSync
+exports.hmac = bytes.hmac
+exports.hmacSync = bytes.hmacSync
+exports.hashFile = bytes.hashFile
+exports.compress = bytes.compress
+exports.decompress = bytes.decompress
+exports.compressSync = bytes.compressSync
+exports.decompressSync = bytes.decompressSync
+exports.createCompress = bytes.createCompress
+exports.createDecompress = bytes.createDecompress
 exports.AbortError = errors.AbortError

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// One finished task: its JS-side id and its result.
@@ -32,7 +32,35 @@ struct Shared {
     /// Set at environment teardown: every task of this environment counts as cancelled, so
     /// queued ones never run and running ones stop at their next checkpoint.
     gone: Arc<AtomicBool>,
+    /// Tasks now reading borrowed JS memory; teardown waits for this to reach zero.
+    reading: AtomicUsize,
 }
+
+/// Marks a task as reading borrowed JS memory, for as long as it lives.
+pub struct Reading(Arc<Shared>);
+
+impl Reading {
+    /// Enters; `None` when the environment is already going away (the memory may be gone).
+    pub fn enter(borrowing: &Borrowing) -> Option<Reading> {
+        let shared = &borrowing.0;
+        shared.reading.fetch_add(1, Ordering::SeqCst);
+        if shared.gone.load(Ordering::SeqCst) {
+            shared.reading.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Reading(shared.clone()))
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.0.reading.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A handle a task carries to enter `Reading`.
+#[derive(Clone)]
+pub struct Borrowing(Arc<Shared>);
 
 /// The sending end a pool task carries. `Send`, cheap to clone.
 #[derive(Clone)]
@@ -77,6 +105,8 @@ pub struct EnvChannel {
     settle: sys::napi_ref,
     inflight: Cell<u32>,
     pub cancellable: RefCell<HashMap<u32, Cancellable>>,
+    /// References keeping borrowed inputs alive, per task id; released once the task settles.
+    borrows: RefCell<HashMap<u32, Vec<usize>>>,
 }
 
 thread_local! {
@@ -98,6 +128,27 @@ impl EnvChannel {
     /// The cancellation group of this environment's tasks.
     pub fn group(&self) -> Arc<AtomicBool> {
         self.shared.gone.clone()
+    }
+
+    /// The handle a task reading borrowed memory enters `Reading` with.
+    pub fn borrowing(&self) -> Borrowing {
+        Borrowing(self.shared.clone())
+    }
+
+    /// Keeps `refs` (napi references) until task `id` settles.
+    pub fn hold(&self, id: u32, refs: Vec<usize>) {
+        if !refs.is_empty() {
+            self.borrows.borrow_mut().insert(id, refs);
+        }
+    }
+
+    /// Releases the references held for task `id` (on the JS thread).
+    pub fn release(&self, id: u32) {
+        let refs = self.borrows.borrow_mut().remove(&id);
+        for r in refs.into_iter().flatten() {
+            // SAFETY: on the JS thread of `env`, which created the reference.
+            unsafe { sys::napi_delete_reference(self.env, r as sys::napi_ref) };
+        }
     }
 
     /// A sender for a pool task.
@@ -204,6 +255,11 @@ unsafe extern "C" fn drain(
             }
         }
         drop(map);
+        if !ch.borrows.borrow().is_empty() {
+            for c in &batch {
+                ch.release(c.id);
+            }
+        }
         ch.end(n);
     });
     deliver(env, js_cb, batch);
@@ -218,8 +274,13 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 /// Environment teardown: close the channel before Node frees the threadsafe function.
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let shared = Arc::from_raw(arg as *const Shared);
-    shared.gone.store(true, Ordering::Relaxed);
+    shared.gone.store(true, Ordering::SeqCst);
     *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
+    // Tasks reading this environment's memory stop at their next checkpoint (they are
+    // cancelled); the memory must outlive them.
+    while shared.reading.load(Ordering::SeqCst) > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
     CURRENT.with(|c| c.borrow_mut().take());
 }
 
@@ -230,6 +291,7 @@ pub fn init(env: sys::napi_env, settle: sys::napi_value) -> napi::Result<()> {
         queue: Mutex::new(Vec::new()),
         tsfn: RwLock::new(0),
         gone: Arc::new(AtomicBool::new(false)),
+        reading: AtomicUsize::new(0),
     });
     // SAFETY: called from a #[napi] function on the JS thread of `env`.
     unsafe {
@@ -268,6 +330,7 @@ pub fn init(env: sys::napi_env, settle: sys::napi_value) -> napi::Result<()> {
             settle: settle_ref,
             inflight: Cell::new(0),
             cancellable: RefCell::new(HashMap::new()),
+            borrows: RefCell::new(HashMap::new()),
         };
         CURRENT.with(|c| *c.borrow_mut() = Some(Rc::new(ch)));
     }

@@ -5,6 +5,9 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod channel;
+mod compress;
+mod digest;
+mod input;
 mod password;
 mod pool;
 mod schedule;

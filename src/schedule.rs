@@ -23,7 +23,30 @@ pub const EXECUTOR_LIBUV: u32 = 1;
 /// Queues `job` for the JS-side task `id`. Its result reaches JS through the channel.
 /// Returns [`ACCEPTED`], [`QUEUE_FULL`] or [`POOL_CLOSED`].
 pub fn submit(env: &Env, id: u32, executor: u32, cancellable: bool, job: Job) -> napi::Result<u32> {
+    submit_borrowing(env, id, executor, cancellable, Vec::new(), job)
+}
+
+/// Like `submit`, for a job reading borrowed JS memory kept alive by `refs` (napi references):
+/// they are released once the task settles, and the job runs inside `channel::Reading`.
+pub fn submit_borrowing(
+    env: &Env,
+    id: u32,
+    executor: u32,
+    cancellable: bool,
+    refs: Vec<usize>,
+    job: Job,
+) -> napi::Result<u32> {
     channel::with(|ch| {
+        let job: Job = if refs.is_empty() {
+            job
+        } else {
+            let borrowing = ch.borrowing();
+            Box::new(move |task| match channel::Reading::enter(&borrowing) {
+                Some(_reading) => job(task),
+                None => Err(offthread_core::Error::aborted()),
+            })
+        };
+        ch.hold(id, refs);
         let state = Arc::new(TaskState::in_group(ch.group()));
         let on_pool = executor != EXECUTOR_LIBUV;
         if cancellable {
@@ -39,6 +62,7 @@ pub fn submit(env: &Env, id: u32, executor: u32, cancellable: bool, job: Job) ->
             if cancellable {
                 ch.cancellable.borrow_mut().remove(&id);
             }
+            ch.release(id);
             Ok(code)
         };
         if !on_pool {
@@ -81,6 +105,7 @@ pub fn cancel(id: u32) -> napi::Result<u32> {
             CancelOutcome::WasQueued => {
                 if c.on_pool {
                     ch.end(1); // its completion will never come
+                    ch.release(id); // and the job will never read its input
                 }
                 0
             }
@@ -123,6 +148,7 @@ unsafe extern "C" fn uv_complete(env: sys::napi_env, _status: sys::napi_status, 
         .unwrap_or_else(|| Err(offthread_core::Error::aborted()));
     let _ = channel::with(|ch| {
         ch.cancellable.borrow_mut().remove(&task.id);
+        ch.release(task.id);
         ch.settle_now(
             env,
             vec![Completion {

@@ -11,7 +11,6 @@ pub enum Output {
     Undefined,
     Bool(bool),
     Str(String),
-    #[allow(dead_code)]
     Bytes(Vec<u8>),
 }
 

@@ -1,0 +1,222 @@
+'use strict'
+// Digests, HMAC, file hashing and compression: argument checks, output encodings and streams.
+// The algorithms live in crates/core (digest.rs, compress.rs).
+
+const { Transform } = require('node:stream')
+const native = require('./native')
+const scheduler = require('./scheduler')
+const { codedError, callNative, invalidType } = require('./errors')
+const v = require('./validate')
+
+const DIGESTS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-512', 'md5', 'blake3', 'xxh3-64', 'xxh3-128',
+  'xxh64', 'crc32', 'crc32c']
+const HMACS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-512', 'md5']
+const ENCODINGS = ['hex', 'base64', 'base64url', 'buffer']
+const FORMATS = ['gzip', 'deflate', 'deflate-raw', 'brotli', 'zstd', 'lz4']
+/** [min, max, default] level per format. */
+const LEVELS = { gzip: [0, 9, 6], deflate: [0, 9, 6], 'deflate-raw': [0, 9, 6], brotli: [0, 11, 4], zstd: [-7, 22, 3], lz4: [0, 0, 0] }
+const DEFAULT_MAX_OUTPUT = 2 ** 30
+
+const TASK = ['signal', 'executor']
+const DIGEST_KEYS = new Set(['encoding', 'key', ...TASK])
+const HMAC_KEYS = new Set(['encoding', ...TASK])
+const FILE_KEYS = new Set(['encoding', 'key', 'hmacKey', ...TASK])
+const COMPRESS_KEYS = new Set(['format', 'level', ...TASK])
+const DECOMPRESS_KEYS = new Set(['format', 'maxOutputLength', ...TASK])
+
+function isBytes (x) {
+  return typeof x === 'string' || ArrayBuffer.isView(x) || x instanceof ArrayBuffer
+}
+
+/** A string, TypedArray, DataView or ArrayBuffer, or an array of them (taken as one stream). */
+function checkData (data, name = 'data') {
+  if (isBytes(data)) return data
+  if (Array.isArray(data) && data.every(isBytes)) return data
+  throw invalidType(name, 'string, Buffer, TypedArray, DataView, ArrayBuffer or an array of them', data)
+}
+
+function toKey (name, key) {
+  if (typeof key === 'string') return Buffer.from(key, 'utf8')
+  if (key instanceof Uint8Array) return key
+  throw invalidType(name, 'string or Uint8Array', key, true)
+}
+
+function encode (buf, encoding) {
+  return encoding === 'buffer' ? buf : buf.toString(encoding)
+}
+
+function digestArgs (algorithm, data, options) {
+  const o = v.knownKeys('options', v.options(options), DIGEST_KEYS)
+  if (algorithm === undefined) throw invalidType('algorithm', `one of: ${DIGESTS.join(', ')}`, algorithm)
+  v.oneOf('algorithm', algorithm, DIGESTS)
+  checkData(data)
+  const encoding = v.oneOf('encoding', o.encoding, ENCODINGS) ?? 'hex'
+  let key
+  if (o.key !== undefined) {
+    if (algorithm !== 'blake3') throw codedError('ERR_INVALID_ARG_VALUE', `key is supported by blake3 only, not ${algorithm} (use hmac)`)
+    key = toKey('key', o.key)
+    if (key.byteLength !== 32) throw codedError('ERR_OUT_OF_RANGE', `Expected 32 bytes for key but received ${key.byteLength}`)
+  }
+  return { o, encoding, key }
+}
+
+/** Digest of `data` on the pool; resolves a hex string (or `encoding`). */
+function digest (algorithm, data, options) {
+  return scheduler.reject(() => {
+    const { o, encoding, key } = digestArgs(algorithm, data, options)
+    const opts = scheduler.taskOptions(o)
+    return scheduler.run((id, ex, c) => native.digest(id, ex, c, algorithm, data, key), opts)
+      .then((buf) => encode(buf, encoding))
+  })
+}
+
+/** Digest on the calling thread: for small inputs (it blocks the event loop while it hashes). */
+function digestSync (algorithm, data, options) {
+  const { encoding, key } = digestArgs(algorithm, data, options)
+  return encode(callNative(native.digestSync, algorithm, data, key), encoding)
+}
+
+function hmacArgs (algorithm, key, data, options) {
+  const o = v.knownKeys('options', v.options(options), HMAC_KEYS)
+  if (algorithm === undefined) throw invalidType('algorithm', `one of: ${HMACS.join(', ')}`, algorithm)
+  if (typeof algorithm === 'string' && algorithm === 'blake3') {
+    throw codedError('ERR_INVALID_ARG_VALUE', 'For keyed blake3 use digest(\'blake3\', data, { key })')
+  }
+  v.oneOf('algorithm', algorithm, HMACS)
+  checkData(data)
+  return { o, encoding: v.oneOf('encoding', o.encoding, ENCODINGS) ?? 'hex', key: toKey('key', key) }
+}
+
+/** HMAC of `data` with `key` on the pool; resolves a hex string (or `encoding`). */
+function hmac (algorithm, key, data, options) {
+  return scheduler.reject(() => {
+    const a = hmacArgs(algorithm, key, data, options)
+    const opts = scheduler.taskOptions(a.o)
+    return scheduler.run((id, ex, c) => native.hmac(id, ex, c, algorithm, a.key, data), opts)
+      .then((buf) => encode(buf, a.encoding))
+  })
+}
+
+/** HMAC on the calling thread: for small inputs. */
+function hmacSync (algorithm, key, data, options) {
+  const a = hmacArgs(algorithm, key, data, options)
+  return encode(callNative(native.hmacSync, algorithm, a.key, data), a.encoding)
+}
+
+/** Digest of a file, read on a pool thread with a 1 MiB buffer (no libuv thread, bounded memory). */
+function hashFile (path, algorithm, options) {
+  return scheduler.reject(() => {
+    if (typeof path !== 'string' && !(path instanceof URL)) throw invalidType('path', 'string or file URL', path)
+    const file = path instanceof URL ? require('node:url').fileURLToPath(path) : path
+    const o = v.knownKeys('options', v.options(options), FILE_KEYS)
+    const { encoding, key } = digestArgs(algorithm ?? 'sha256', '', { encoding: o.encoding, key: o.key })
+    let hmacKey
+    if (o.hmacKey !== undefined) {
+      v.oneOf('algorithm', algorithm ?? 'sha256', HMACS)
+      hmacKey = toKey('hmacKey', o.hmacKey)
+    }
+    const opts = scheduler.taskOptions(o)
+    return scheduler.run((id, ex, c) => native.hashFile(id, ex, c, file, algorithm ?? 'sha256', key, hmacKey), opts)
+      .then((buf) => encode(buf, encoding))
+  })
+}
+
+function formatOf (o) {
+  return v.oneOf('format', o.format, FORMATS) ?? 'gzip'
+}
+
+function levelOf (format, level) {
+  const [lo, hi] = LEVELS[format]
+  return v.optInt('level', level, lo, hi)
+}
+
+function maxOf (o) {
+  return v.optInt('maxOutputLength', o.maxOutputLength, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_OUTPUT
+}
+
+/** Compresses `data` on the pool; resolves a Buffer. */
+function compress (data, options) {
+  return scheduler.reject(() => {
+    const o = v.knownKeys('options', v.options(options), COMPRESS_KEYS)
+    const format = formatOf(o)
+    const level = levelOf(format, o.level)
+    checkData(data)
+    const opts = scheduler.taskOptions(o)
+    return scheduler.run((id, ex, c) => native.compress(id, ex, c, format, level, data), opts)
+  })
+}
+
+/** Decompresses `data` on the pool; rejects ERR_BUFFER_TOO_LARGE past `maxOutputLength` (1 GiB). */
+function decompress (data, options) {
+  return scheduler.reject(() => {
+    const o = v.knownKeys('options', v.options(options), DECOMPRESS_KEYS)
+    const format = formatOf(o)
+    const max = maxOf(o)
+    checkData(data)
+    const opts = scheduler.taskOptions(o)
+    return scheduler.run((id, ex, c) => native.decompress(id, ex, c, format, max, data), opts)
+  })
+}
+
+/** `compress` on the calling thread: for small inputs. */
+function compressSync (data, options) {
+  const o = v.knownKeys('options', v.options(options), COMPRESS_KEYS)
+  const format = formatOf(o)
+  const level = levelOf(format, o.level)
+  return callNative(native.compressSync, format, level, checkData(data))
+}
+
+/** `decompress` on the calling thread: for small inputs. */
+function decompressSync (data, options) {
+  const o = v.knownKeys('options', v.options(options), DECOMPRESS_KEYS)
+  const format = formatOf(o)
+  return callNative(native.decompressSync, format, maxOf(o), checkData(data))
+}
+
+/** A Transform whose chunks are compressed or decompressed on the pool, one at a time, in order. */
+class CodecStream extends Transform {
+  constructor (compressing, options) {
+    const o = v.options(options)
+    const format = formatOf(o)
+    const level = compressing ? levelOf(format, o.level) : undefined
+    const max = compressing ? 0 : maxOf(o)
+    const { signal, executor } = scheduler.taskOptions(o)
+    const streamOptions = { ...o }
+    for (const k of ['format', 'level', 'maxOutputLength', 'signal', 'executor']) delete streamOptions[k]
+    super(streamOptions)
+    this._handle = callNative(native.streamNew, compressing, format, level, max)
+    this._task = { signal, executor }
+    if (signal !== undefined) {
+      const onAbort = () => this.destroy(require('./errors').abortError(signal))
+      if (signal.aborted) process.nextTick(onAbort)
+      else signal.addEventListener('abort', onAbort, { once: true })
+      this.once('close', () => signal.removeEventListener('abort', onAbort))
+    }
+  }
+
+  _transform (chunk, encoding, callback) {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
+    scheduler.run((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), this._task)
+      .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+  }
+
+  _flush (callback) {
+    scheduler.run((id, ex, c) => native.streamFinish(id, ex, c, this._handle), this._task)
+      .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+  }
+}
+
+/** A Transform stream compressing on the pool: `createCompress({ format, level, ...streamOptions })`. */
+function createCompress (options) {
+  return new CodecStream(true, options)
+}
+
+/** A Transform stream decompressing on the pool, with `maxOutputLength` over the whole stream. */
+function createDecompress (options) {
+  return new CodecStream(false, options)
+}
+
+module.exports = {
+  digest, digestSync, hmac, hmacSync, hashFile, compress, decompress, compressSync, decompressSync,
+  createCompress, createDecompress, DIGESTS, HMACS, FORMATS, LEVELS
+}
