@@ -152,6 +152,79 @@ export function close(): Promise<void>
 /** A task that does nothing on the pool: measures the round trip (~µs). */
 export function noop(options?: TaskOptions): Promise<void>
 
+/** Bytes accepted by the digest and compression functions: hashed or compressed as one stream when an array. */
+export type BinaryLike = string | ArrayBufferView | ArrayBuffer
+export type BytesInput = BinaryLike | readonly BinaryLike[]
+
+export type DigestAlgorithm =
+  | 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'sha3-256' | 'sha3-512' | 'md5'
+  | 'blake3' | 'xxh3-64' | 'xxh3-128' | 'xxh64' | 'crc32' | 'crc32c'
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'sha3-256' | 'sha3-512' | 'md5'
+export type DigestEncoding = 'hex' | 'base64' | 'base64url' | 'buffer'
+
+export interface DigestOptions<E extends DigestEncoding = DigestEncoding> extends TaskOptions {
+  /** @default 'hex' */
+  encoding?: E
+  /** blake3 only: keyed mode, exactly 32 bytes. */
+  key?: string | Uint8Array
+}
+
+type Digested<E> = E extends 'buffer' ? Buffer : string
+
+/**
+ * Digest of `data` on the pool (large buffers are read in place, not copied: do not modify them
+ * until the promise settles). blake3 uses several pool threads on large inputs when they are idle.
+ * Integer hashes (xxh*, crc*) come out big-endian, as their reference hex forms.
+ */
+export function digest<E extends DigestEncoding = 'hex'>(algorithm: DigestAlgorithm, data: BytesInput, options?: DigestOptions<E>): Promise<Digested<E>>
+/** `digest` on the calling thread, for small inputs (blocks the event loop while it hashes). */
+export function digestSync<E extends DigestEncoding = 'hex'>(algorithm: DigestAlgorithm, data: BytesInput, options?: Omit<DigestOptions<E>, keyof TaskOptions>): Digested<E>
+/** HMAC of `data` with `key` on the pool. */
+export function hmac<E extends DigestEncoding = 'hex'>(algorithm: HmacAlgorithm, key: string | Uint8Array, data: BytesInput, options?: { encoding?: E } & TaskOptions): Promise<Digested<E>>
+/** `hmac` on the calling thread, for small inputs. */
+export function hmacSync<E extends DigestEncoding = 'hex'>(algorithm: HmacAlgorithm, key: string | Uint8Array, data: BytesInput, options?: { encoding?: E }): Digested<E>
+
+export interface HashFileOptions<E extends DigestEncoding = DigestEncoding> extends DigestOptions<E> {
+  /** HMAC the file with this key instead (SHA-1/2/3 and MD5). */
+  hmacKey?: string | Uint8Array
+}
+/**
+ * Digest of a file, read on a pool thread with a 1 MiB buffer: no libuv thread, bounded memory.
+ * Rejects with `ENOENT`, `EACCES`, `EISDIR` or `EIO`.
+ * @param algorithm @default 'sha256'
+ */
+export function hashFile<E extends DigestEncoding = 'hex'>(path: string | URL, algorithm?: DigestAlgorithm, options?: HashFileOptions<E>): Promise<Digested<E>>
+
+export type CompressionFormat = 'gzip' | 'deflate' | 'deflate-raw' | 'brotli' | 'zstd' | 'lz4'
+
+export interface CompressOptions extends TaskOptions {
+  /** @default 'gzip' */
+  format?: CompressionFormat
+  /** gzip/deflate 0–9 (default 6), brotli 0–11 (default 4), zstd -7–22 (default 3); lz4 has none. */
+  level?: number
+}
+
+export interface DecompressOptions extends TaskOptions {
+  /** @default 'gzip' (multi-member gzip is read to the end) */
+  format?: CompressionFormat
+  /** Rejects with `ERR_BUFFER_TOO_LARGE` (RangeError) past this many output bytes. @default 1073741824 (1 GiB) */
+  maxOutputLength?: number
+}
+
+/** Compresses `data` on the pool. The formats interoperate with node:zlib (lz4: LZ4 frame format). */
+export function compress(data: BytesInput, options?: CompressOptions): Promise<Buffer>
+/** Decompresses `data` on the pool. Corrupt or truncated input rejects with `ERR_DECOMPRESS`. */
+export function decompress(data: BytesInput, options?: DecompressOptions): Promise<Buffer>
+/** `compress` on the calling thread, for small inputs. */
+export function compressSync(data: BytesInput, options?: Omit<CompressOptions, keyof TaskOptions>): Buffer
+/** `decompress` on the calling thread, for small inputs. */
+export function decompressSync(data: BytesInput, options?: Omit<DecompressOptions, keyof TaskOptions>): Buffer
+
+/** A Transform stream whose chunks are compressed on the pool, in order, with backpressure. */
+export function createCompress(options?: CompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform
+/** A Transform stream decompressing on the pool; `maxOutputLength` bounds the whole stream. */
+export function createDecompress(options?: DecompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform
+
 /** Node's AbortError shape: `name: 'AbortError'`, `code: 'ABORT_ERR'`, `cause`: the signal's reason. */
 export class AbortError extends Error {
   readonly code: 'ABORT_ERR'
@@ -170,3 +243,9 @@ export type ErrorCode =
   | 'ERR_PASSWORD_TOO_LONG'
   | 'ERR_INVALID_HASH'
   | 'ERR_INTERNAL'
+  | 'ERR_DECOMPRESS'
+  | 'ERR_BUFFER_TOO_LARGE'
+  | 'ENOENT'
+  | 'EACCES'
+  | 'EISDIR'
+  | 'EIO'

@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit --strict` in CI: every export and option of index.d.ts in use.
 import {
   hashPassword, verifyPassword, hashPasswordSync, verifyPasswordSync, needsRehash, configure, stats, close, noop,
-  passwordDefaults, verifyLimits, AbortError, type HashOptions, type VerifyOptions, type PoolStats, type ErrorCode,
+  passwordDefaults, verifyLimits, AbortError, digest, digestSync, hmac, hashFile, compress, decompress, createCompress, type HashOptions, type VerifyOptions, type PoolStats, type ErrorCode,
 } from '../../index.js'
 
 async function main (): Promise<void> {
@@ -19,6 +19,15 @@ async function main (): Promise<void> {
   await noop({ executor: 'pool' })
   const code: ErrorCode = new AbortError().code
   const m: number = passwordDefaults.memoryCost + verifyLimits.maxMemory
+  const hex: string = await digest('sha256', [Buffer.from('a'), 'b'])
+  const raw: Buffer = await digest('blake3', new Uint8Array(8), { encoding: 'buffer', key: new Uint8Array(32) })
+  const mac: string = await hmac('sha256', 'key', 'data', { encoding: 'base64' })
+  const small: string = digestSync('crc32c', 'abc')
+  const file: string = await hashFile(new URL('file:///etc/hostname'), 'xxh3-64')
+  const packed: Buffer = await compress('text', { format: 'zstd', level: 3 })
+  const back: Buffer = await decompress(packed, { format: 'zstd', maxOutputLength: 1 << 20 })
+  createCompress({ format: 'gzip', highWaterMark: 1 << 16 }).end(back)
+  console.log(hex, raw.length, mac, small, file)
   await close()
   console.log(ok, okSync, stale, p99, code, m)
 }
