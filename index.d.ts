@@ -1,6 +1,8 @@
 // offthread: CPU-heavy work on native threads below the event loop's priority.
 // Hand-written public types; the generated binding types live in binding.d.ts.
 
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
 /** Options every async function accepts. */
 export interface TaskOptions {
   /** Cancels the task: a queued task never runs; a running one stops at its next checkpoint. Rejects with `AbortError` (`code: 'ABORT_ERR'`). */
@@ -224,6 +226,45 @@ export function decompressSync(data: BytesInput, options?: Omit<DecompressOption
 export function createCompress(options?: CompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform
 /** A Transform stream decompressing on the pool; `maxOutputLength` bounds the whole stream. */
 export function createDecompress(options?: DecompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform
+
+/** An HTTP content-coding the `compression` middleware can produce. */
+export type CompressionEncoding = 'zstd' | 'br' | 'gzip' | 'deflate'
+
+export interface CompressionOptions {
+  /**
+   * The codings offered, in the server's order of preference: the first one the request's
+   * Accept-Encoding accepts (q > 0, by name or through `*`) is used.
+   * @default ['zstd', 'br', 'gzip']
+   */
+  encodings?: CompressionEncoding[]
+  /** Responses whose size is known (Content-Length, or a single `res.end(body)`) and below this are sent as is. Bytes, or a string such as `'1kb'`. @default 1024 */
+  threshold?: number | string
+  /** Whether to compress this response; called when the headers are written. @default compression.filter (a compressible Content-Type) */
+  filter?: (req: IncomingMessage, res: ServerResponse) => boolean
+  /** gzip's and deflate's level (0–9; -1 is the default), as in the `compression` package. @default 6 */
+  level?: number
+  /** @default { level: 6 } */
+  gzip?: { level?: number }
+  /** @default { level: 6 } */
+  deflate?: { level?: number }
+  /** brotli quality, 0–11. @default { level: 4 } */
+  brotli?: { level?: number }
+  /** zstd level, -7–22. @default { level: 3 } */
+  zstd?: { level?: number }
+}
+
+/**
+ * A middleware (Express, Connect or node:http) compressing responses on the pool with zstd, brotli,
+ * gzip or deflate negotiated from Accept-Encoding; a replacement for the `compression` package.
+ * Adds `Vary: Accept-Encoding`, removes Content-Length when compressing, and skips HEAD, 204, 304,
+ * already-encoded, `Cache-Control: no-transform` and below-threshold responses. `res.flush()` is a
+ * no-op. If the compressor fails, the response is destroyed. Options are checked when called.
+ */
+export function compression(options?: CompressionOptions): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
+export namespace compression {
+  /** The default filter: true for a compressible Content-Type (text/* but text/event-stream, JSON, JavaScript, XML, SVG, …). */
+  function filter(req: IncomingMessage, res: ServerResponse): boolean
+}
 
 /** Node's AbortError shape: `name: 'AbortError'`, `code: 'ABORT_ERR'`, `cause`: the signal's reason. */
 export class AbortError extends Error {

@@ -29,4 +29,5 @@ exports.compressSync = bytes.compressSync
 exports.decompressSync = bytes.decompressSync
 exports.createCompress = bytes.createCompress
 exports.createDecompress = bytes.createDecompress
+exports.compression = require('./lib/middleware').compression
 exports.AbortError = errors.AbortError

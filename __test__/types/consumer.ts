@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit --strict` in CI: every export and option of index.d.ts in use.
 import {
   hashPassword, verifyPassword, hashPasswordSync, verifyPasswordSync, needsRehash, configure, stats, close, noop,
-  passwordDefaults, verifyLimits, AbortError, digest, digestSync, hmac, hashFile, compress, decompress, createCompress, type HashOptions, type VerifyOptions, type PoolStats, type ErrorCode,
+  passwordDefaults, verifyLimits, AbortError, digest, digestSync, hmac, hashFile, compress, decompress, createCompress, compression, type CompressionOptions, type HashOptions, type VerifyOptions, type PoolStats, type ErrorCode,
 } from '../../index.js'
 
 async function main (): Promise<void> {
@@ -27,6 +27,12 @@ async function main (): Promise<void> {
   const packed: Buffer = await compress('text', { format: 'zstd', level: 3 })
   const back: Buffer = await decompress(packed, { format: 'zstd', maxOutputLength: 1 << 20 })
   createCompress({ format: 'gzip', highWaterMark: 1 << 16 }).end(back)
+  const compressionOptions: CompressionOptions = {
+    encodings: ['zstd', 'br', 'gzip', 'deflate'], threshold: '1kb', level: 6, gzip: { level: 9 }, deflate: { level: 1 }, brotli: { level: 5 },
+    zstd: { level: 19 }, filter: (req, res) => req.headers['x-no-compression'] === undefined && compression.filter(req, res),
+  }
+  const middleware: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: (err?: unknown) => void) => void = compression(compressionOptions)
+  void middleware
   console.log(hex, raw.length, mac, small, file)
   await close()
   console.log(ok, okSync, stale, p99, code, m)

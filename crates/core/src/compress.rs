@@ -6,7 +6,9 @@
 
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
+use std::cell::Cell;
 use std::io::{self, Write};
+use std::marker::PhantomData;
 
 /// A compression format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,9 +110,14 @@ impl Encoder {
                 level.unsigned_abs(),
                 22,
             ))),
-            Format::Zstd => Enc::Zstd(
-                zstd::stream::write::Encoder::new(Vec::new(), level).map_err(encode_error)?,
-            ),
+            // With a content checksum (as the zstd CLI writes), so that corruption is detected
+            // on decode.
+            Format::Zstd => {
+                let mut e =
+                    zstd::stream::write::Encoder::new(Vec::new(), level).map_err(encode_error)?;
+                e.include_checksum(true).map_err(encode_error)?;
+                Enc::Zstd(e)
+            }
             // With a content checksum, so that corruption is detected on decode.
             Format::Lz4 => Enc::Lz4(lz4_flex::frame::FrameEncoder::with_frame_info(
                 lz4_flex::frame::FrameInfo::new().content_checksum(true),
@@ -141,12 +148,18 @@ impl Encoder {
         }
     }
 
-    /// Compresses `data`; returns the compressed bytes ready so far (possibly none).
-    pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
+    /// Compresses `data`, keeping the output in the encoder (`finish` returns all of it).
+    fn feed(&mut self, data: &[u8], task: &TaskState) -> Result<()> {
         for chunk in data.chunks(CHUNK) {
             task.checkpoint()?;
             self.writer().write_all(chunk).map_err(encode_error)?;
         }
+        Ok(())
+    }
+
+    /// Compresses `data`; returns the compressed bytes ready so far (possibly none).
+    pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
+        self.feed(data, task)?;
         Ok(std::mem::take(self.sink()))
     }
 
@@ -172,9 +185,43 @@ struct Limited {
 }
 
 const TOO_LARGE: &str = "offthread: output limit";
+const ABORTED: &str = "offthread: aborted";
+
+thread_local! {
+    /// The task decoding on this thread, polled by `Limited` before each write: a small input
+    /// that expands a lot (a bomb) produces its output without reaching an input checkpoint.
+    static DECODING: Cell<*const TaskState> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Publishes a task to `Limited` on this thread for as long as it lives (it borrows the task).
+struct Decoding<'a>(PhantomData<&'a TaskState>);
+
+impl<'a> Decoding<'a> {
+    fn enter(task: &'a TaskState) -> Decoding<'a> {
+        DECODING.with(|c| c.set(task));
+        Decoding(PhantomData)
+    }
+}
+
+impl Drop for Decoding<'_> {
+    fn drop(&mut self) {
+        DECODING.with(|c| c.set(std::ptr::null()));
+    }
+}
+
+fn decoding_cancelled() -> bool {
+    DECODING.with(|c| {
+        let task = c.get();
+        // SAFETY: non-null only while a `Decoding` lives, and it borrows the task.
+        !task.is_null() && unsafe { (*task).is_cancelled() }
+    })
+}
 
 impl Write for Limited {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if decoding_cancelled() {
+            return Err(io::Error::other(ABORTED));
+        }
         if self.total + data.len() as u64 > self.max {
             return Err(io::Error::other(TOO_LARGE));
         }
@@ -203,11 +250,17 @@ pub struct Decoder {
     max: u64,
 }
 
-fn decode_error(e: io::Error, max: u64) -> Error {
-    if e.to_string().contains(TOO_LARGE)
+/// True when `e` (or the error it wraps) carries `marker`.
+fn carries(e: &io::Error, marker: &str) -> bool {
+    e.to_string().contains(marker)
         || e.get_ref()
-            .is_some_and(|inner| inner.to_string().contains(TOO_LARGE))
-    {
+            .is_some_and(|inner| inner.to_string().contains(marker))
+}
+
+fn decode_error(e: io::Error, max: u64) -> Error {
+    if carries(&e, ABORTED) {
+        Error::aborted()
+    } else if carries(&e, TOO_LARGE) {
         Error::new(
             ErrorKind::BufferTooLarge,
             format!("Decompressed output exceeds maxOutputLength ({max} bytes)"),
@@ -235,10 +288,11 @@ impl Decoder {
             Format::Brotli => {
                 Dec::Brotli(Box::new(brotli::DecompressorWriter::new(sink(), 64 * 1024)))
             }
+            // The hint starts non-zero: an input without any frame (empty) is truncated.
             Format::Zstd => Dec::Zstd(
                 Box::new(zstd::stream::raw::Decoder::new().map_err(encode_error)?),
                 sink(),
-                0,
+                1,
             ),
             Format::Lz4 => Dec::Lz4(Vec::new(), sink()),
         };
@@ -260,6 +314,13 @@ impl Decoder {
 
     /// Decodes `data`; returns the bytes decoded so far.
     pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
+        self.feed(data, task)?;
+        Ok(std::mem::take(&mut self.sink().buf))
+    }
+
+    /// Decodes `data`, keeping the output in the decoder (`finish` returns all of it).
+    fn feed(&mut self, data: &[u8], task: &TaskState) -> Result<()> {
+        let _decoding = Decoding::enter(task);
         let max = self.max;
         for chunk in data.chunks(CHUNK) {
             task.checkpoint()?;
@@ -276,11 +337,12 @@ impl Decoder {
             };
             r.map_err(|e| decode_error(e, max))?;
         }
-        Ok(std::mem::take(&mut self.sink().buf))
+        Ok(())
     }
 
     /// Ends the stream: an error if it was truncated. Returns the remaining bytes.
     pub fn finish(self, task: &TaskState) -> Result<Vec<u8>> {
+        let _decoding = Decoding::enter(task);
         let max = self.max;
         let err = |e| decode_error(e, max);
         let sink = match self.dec {
@@ -300,7 +362,8 @@ impl Decoder {
                 sink
             }
             Dec::Lz4(input, mut sink) => {
-                if !lz4_frames_complete(&input) {
+                // An empty input holds no frame: it is truncated too.
+                if input.is_empty() || !lz4_frames_complete(&input) {
                     return Err(Error::new(
                         ErrorKind::Decompress,
                         "Truncated or malformed LZ4 frame",
@@ -312,6 +375,11 @@ impl Decoder {
                     task.checkpoint()?;
                     let n = io::Read::read(&mut reader, &mut buf).map_err(err)?;
                     if n == 0 {
+                        // The decoder stops at the end of each frame: go on to the next one.
+                        let input = reader.get_ref();
+                        if input.position() < input.get_ref().len() as u64 {
+                            continue;
+                        }
                         break;
                     }
                     sink.write_all(&buf[..n]).map_err(err)?;
@@ -387,13 +455,17 @@ fn zstd_run(
         *hint = d.run(&mut src, &mut dst)?;
         let produced = dst.pos();
         sink.write_all(&buf[..produced])?;
-        if src.pos() >= input.len() && produced < buf.len() {
+        // Done with this input once zstd has nothing more to flush: the buffer was not filled,
+        // or the frame is complete (0). Calling again after a 0 would open a next frame and
+        // turn the hint non-zero, as if the input were truncated.
+        if src.pos() >= input.len() && (produced < buf.len() || *hint == 0) {
             return Ok(());
         }
     }
 }
 
-/// Compresses several slices, taken as one stream, into one buffer.
+/// Compresses several slices, taken as one stream, into one buffer (the encoder's own: the
+/// output is never copied).
 pub fn compress(
     format: Format,
     level: Option<i32>,
@@ -401,15 +473,14 @@ pub fn compress(
     task: &TaskState,
 ) -> Result<Vec<u8>> {
     let mut enc = Encoder::new(format, level)?;
-    let mut out = Vec::new();
     for p in parts {
-        out.extend(enc.push(p, task)?);
+        enc.feed(p, task)?;
     }
-    out.extend(enc.finish()?);
-    Ok(out)
+    enc.finish()
 }
 
 /// Decompresses several slices, taken as one stream, refusing to produce more than `max_output`.
+/// The output is gathered in one buffer and never copied, so memory peaks near `max_output`.
 pub fn decompress(
     format: Format,
     max_output: u64,
@@ -417,10 +488,8 @@ pub fn decompress(
     task: &TaskState,
 ) -> Result<Vec<u8>> {
     let mut dec = Decoder::new(format, max_output)?;
-    let mut out = Vec::new();
     for p in parts {
-        out.extend(dec.push(p, task)?);
+        dec.feed(p, task)?;
     }
-    out.extend(dec.finish(task)?);
-    Ok(out)
+    dec.finish(task)
 }

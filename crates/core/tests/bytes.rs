@@ -146,3 +146,91 @@ fn output_limit_stops_a_bomb_and_corrupt_input_is_refused() {
         );
     }
 }
+
+#[test]
+fn empty_input_is_truncated_and_zstd_frames_carry_a_checksum() {
+    for (name, format) in Format::ALL {
+        let r = decompress(format, u64::MAX, &[], &TaskState::new());
+        assert_eq!(
+            r.map_err(|e| e.code()),
+            Err("ERR_DECOMPRESS"),
+            "{name} empty"
+        );
+        let packed = compress(format, None, &[], &TaskState::new()).expect(name);
+        let back = decompress(format, u64::MAX, &[&packed], &TaskState::new()).expect(name);
+        assert!(back.is_empty(), "{name} empty round trip");
+    }
+    let text = b"a zstd frame whose literals would decode silently if changed, without a checksum";
+    let packed = compress(Format::Zstd, None, &[text], &TaskState::new()).expect("zstd");
+    // Frame header descriptor: the content checksum flag (bit 2).
+    assert_ne!(packed[4] & 0x04, 0, "checksum flag");
+    for at in 4..packed.len() {
+        let mut bad = packed.clone();
+        bad[at] ^= 0x20;
+        let r = decompress(Format::Zstd, u64::MAX, &[&bad], &TaskState::new());
+        assert!(
+            matches!(&r, Err(e) if e.code() == "ERR_DECOMPRESS") || r.as_deref() == Ok(&text[..]),
+            "flip at {at}: {:?}",
+            r.map(|v| v.len())
+        );
+    }
+}
+
+#[test]
+fn concatenated_lz4_frames_all_decode() {
+    let a = b"first frame ".repeat(100);
+    let b = b"second".to_vec();
+    let mut two = compress(Format::Lz4, None, &[&a], &TaskState::new()).expect("lz4");
+    two.extend(compress(Format::Lz4, None, &[&[]], &TaskState::new()).expect("lz4 empty"));
+    two.extend(compress(Format::Lz4, None, &[&b], &TaskState::new()).expect("lz4"));
+    let back = decompress(Format::Lz4, u64::MAX, &[&two], &TaskState::new()).expect("frames");
+    assert!(back == [a, b].concat(), "{} bytes back", back.len());
+}
+
+#[test]
+fn cancelling_stops_a_decompression_whose_small_input_expands_a_lot() {
+    let zeros = vec![0u8; 256 << 20];
+    for (name, format) in Format::ALL {
+        let packed = compress(format, Some(1), &[&zeros], &TaskState::new())
+            .or_else(|_| compress(format, None, &[&zeros], &TaskState::new()))
+            .expect(name);
+        let task = std::sync::Arc::new(TaskState::new());
+        assert!(task.start());
+        let canceller = {
+            let task = task.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                task.cancel();
+            })
+        };
+        let r = decompress(format, u64::MAX, &[&packed], &task);
+        canceller.join().expect("canceller");
+        assert_eq!(
+            r.map(|v| v.len()).map_err(|e| e.code()),
+            Err("ABORT_ERR"),
+            "{name} ({} bytes in)",
+            packed.len()
+        );
+    }
+}
+
+#[test]
+fn outputs_of_whole_multiples_of_128_kib_round_trip() {
+    for size in [128 << 10, 256 << 10, 1 << 20, (1 << 20) + 1] {
+        let zeros = vec![0u8; size];
+        let noise: Vec<u8> = (0..size as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for data in [&zeros, &noise] {
+            for (name, format) in Format::ALL {
+                let packed = compress(format, None, &[data], &TaskState::new()).expect(name);
+                let back = decompress(format, u64::MAX, &[&packed], &TaskState::new());
+                assert_eq!(
+                    back.map(|v| v.len()).map_err(|e| e.code()),
+                    Ok(size),
+                    "{name} {size}"
+                );
+            }
+        }
+    }
+}

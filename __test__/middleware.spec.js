@@ -1,0 +1,514 @@
+'use strict'
+// The compression() middleware over real HTTP: an Express app on an ephemeral port, read with
+// node:http (raw bytes: nothing is decoded on the way, unlike fetch) and decoded with node:zlib,
+// or with offthread for zstd (Node 20 has none), then compared byte for byte with the body.
+
+const test = require('ava')
+const crypto = require('node:crypto')
+const http = require('node:http')
+const zlib = require('node:zlib')
+const { Readable } = require('node:stream')
+const { promisify } = require('node:util')
+const { setTimeout: delay } = require('node:timers/promises')
+const express = require('express')
+const offthread = require('..')
+const bytes = require('../lib/bytes')
+
+const { compression } = offthread
+const gunzip = promisify(zlib.gunzip)
+const inflate = promisify(zlib.inflate)
+const brotliDecompress = promisify(zlib.brotliDecompress)
+
+// A seam for the error and abort tests: a route sets `onNextCompressor` just before its first
+// write, and receives the stream the middleware creates (synchronously, within that write).
+const realCreateCompress = bytes.createCompress
+let onNextCompressor
+bytes.createCompress = (options) => {
+  const stream = realCreateCompress(options)
+  const hook = onNextCompressor
+  onNextCompressor = undefined
+  if (hook !== undefined) hook(stream)
+  return stream
+}
+
+// Bodies: deterministic text made of words, so that ratios are those of real text.
+const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(' ')
+function words (n, seed) {
+  let x = seed
+  const out = []
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff
+    out.push(WORDS[x % WORDS.length])
+  }
+  return out.join(' ')
+}
+const ITEMS = Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `user ${i}`, email: `user${i}@example.com`, bio: words(8, i), tags: ['a', String(i % 7)] }))
+const JSON_BODY = Buffer.from(JSON.stringify(ITEMS))
+const TEXT = words(20000, 7) // ~120 KB
+const STREAM_CHUNKS = Array.from({ length: 8 }, (_, i) => `chunk ${i}: ${words(600, i + 100)}\n`)
+const STREAM_BODY = Buffer.from(STREAM_CHUNKS.join(''))
+const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), crypto.randomBytes(30000)])
+const HEX = crypto.randomBytes(4 * 1024 * 1024).toString('hex') // 8 MiB that compresses to about half
+const HEX_CHUNKS = Array.from({ length: HEX.length / 65536 }, (_, i) => HEX.slice(i * 65536, (i + 1) * 65536))
+const GZIPPED = zlib.gzipSync(TEXT)
+
+const reports = new Map() // what routes observed, by the request's ?id=
+function report (req, value) {
+  reports.set(req.query.id, value)
+  return value
+}
+
+function createApp () {
+  const app = express()
+  app.get('/opts/deflate', compression({ encodings: ['deflate', 'gzip'] }), (req, res) => res.json(ITEMS))
+  app.get('/opts/level0', compression({ level: 0 }), (req, res) => res.json(ITEMS))
+  app.get('/opts/levels', compression({ gzip: { level: 9 }, brotli: { level: 11 }, zstd: { level: 19 } }), (req, res) => res.json(ITEMS))
+  app.get('/opts/threshold0', compression({ threshold: 0 }), (req, res) => res.type('text').send('hello'))
+  app.get('/opts/threshold2k', compression({ threshold: '2kb' }), (req, res) => res.type('text').send('x'.repeat(Number(req.query.n))))
+  app.get('/opts/filter', compression({ filter: (req, res) => req.query.raw === undefined && compression.filter(req, res) }),
+    (req, res) => res.json(ITEMS))
+  app.get('/opts/everything', compression({ filter: () => true }), (req, res) => res.type('png').send(PNG))
+
+  app.use(compression())
+  app.get('/json', (req, res) => res.json(ITEMS)) // also serves HEAD
+  app.get('/small', (req, res) => res.type('text').send('hello, small world'))
+  app.get('/stream', async (req, res) => {
+    res.type('text/plain')
+    for (const chunk of STREAM_CHUNKS.slice(0, -1)) {
+      res.write(chunk)
+      await delay(2)
+    }
+    res.end(STREAM_CHUNKS.at(-1))
+  })
+  app.get('/pipe', (req, res) => {
+    res.type('text/plain')
+    Readable.from(STREAM_CHUNKS.map((c) => Buffer.from(c))).pipe(res)
+  })
+  app.get('/encoded', (req, res) => res.set('Content-Encoding', 'gzip').type('text/plain').send(GZIPPED))
+  app.get('/png', (req, res) => res.type('png').send(PNG))
+  app.get('/no-content', (req, res) => res.status(204).end())
+  app.get('/no-transform', (req, res) => res.set('Cache-Control', 'public, no-transform').type('text').send(TEXT))
+  app.get('/sse', (req, res) => {
+    res.type('text/event-stream')
+    res.write('data: hello\n\n'.repeat(200))
+    res.flush()
+    res.end()
+  })
+  app.get('/no-type', (req, res) => res.end(Buffer.from(TEXT)))
+  app.get('/exact', (req, res) => res.type('text').send('x'.repeat(Number(req.query.n))))
+  app.get('/raw-end', (req, res) => { // no Content-Length: the size of the single res.end decides
+    res.setHeader('Content-Type', 'text/plain')
+    res.end('y'.repeat(Number(req.query.n)))
+  })
+  app.get('/write-small', (req, res) => { // size unknown when the headers go: compressed, like `compression`
+    res.type('text')
+    res.write('tiny')
+    res.end()
+  })
+  app.get('/write-head', (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(TEXT) })
+    res.end(TEXT)
+  })
+  app.get('/write-head-array', (req, res) => {
+    res.writeHead(201, 'Made', ['Content-Type', 'application/json', 'X-Thing', 'kept'])
+    res.end(JSON_BODY)
+  })
+  app.get('/vary', (req, res) => res.set('Vary', req.query.vary).type('text').send(TEXT))
+  app.get('/callbacks', (req, res) => {
+    const r = report(req, { order: [] })
+    let settle
+    r.done = new Promise((resolve) => { settle = resolve })
+    res.type('text')
+    r.write1 = res.write('a'.repeat(3000), () => r.order.push('write1'))
+    r.write2 = res.write(Buffer.from('b'.repeat(3000)), (err) => r.order.push(err ? 'error' : 'write2'))
+    r.write3 = res.write('Y2NjYw==', 'base64', () => r.order.push('write3'))
+    r.write4 = res.write(new Uint8Array([100, 100]), () => r.order.push('write4'))
+    r.endReturnsRes = res.end('eee', 'utf8', () => r.order.push('end')) === res
+    r.afterEnd = res.write('late', (err) => { r.lateCode = err?.code; settle() })
+  })
+  app.get('/backpressure', (req, res) => {
+    const r = report(req, { writes: 0, falses: 0, drains: 0, callbacks: 0 })
+    r.done = new Promise((resolve) => {
+      res.type('text/plain')
+      let i = 0
+      const pump = () => {
+        while (i < HEX_CHUNKS.length) {
+          r.writes++
+          if (!res.write(HEX_CHUNKS[i++], () => { r.callbacks++ })) {
+            r.falses++
+            res.once('drain', () => { r.drains++; pump() })
+            return
+          }
+        }
+        res.end(resolve)
+      }
+      pump()
+    })
+  })
+  app.get('/tiny-writes', (req, res) => {
+    const r = report(req, { tasks: 0 })
+    onNextCompressor = (stream) => {
+      const transform = stream._transform
+      stream._transform = function (...args) { r.tasks++; return transform.apply(this, args) }
+    }
+    res.type('text')
+    for (let i = 0; i < 5000; i++) res.write(`line ${i}\n`)
+    res.end()
+  })
+  app.get('/fail', async (req, res) => {
+    const r = report(req, {})
+    r.closed = new Promise((resolve) => res.once('close', resolve))
+    let compressor
+    onNextCompressor = (stream) => { compressor = stream }
+    res.type('text/plain')
+    res.write(req.query.when === 'first' ? 'x'.repeat(2000) : HEX.slice(0, 1 << 20))
+    if (req.query.when !== 'first') await delay(50) // let the first output reach the client
+    r.sent = res.socket?.bytesWritten ?? 0
+    compressor.destroy(Object.assign(new Error('simulated pool failure'), { code: 'ERR_QUEUE_FULL' }))
+    await delay(10)
+    r.writeAfter = res.write('more') // neither of these may throw
+    res.end('tail')
+  })
+  app.get('/endless', async (req, res) => {
+    const r = report(req, {})
+    r.closed = new Promise((resolve) => res.once('close', resolve))
+    onNextCompressor = (stream) => { r.compressor = stream }
+    res.type('text/plain')
+    while (!res.destroyed) {
+      res.write(HEX_CHUNKS[0])
+      await delay(5)
+    }
+    r.writeAfterClose = res.write('x')
+    res.end()
+  })
+  return app
+}
+
+let server
+let port
+const agent = new http.Agent({ keepAlive: true })
+
+test.before(async () => {
+  server = await new Promise((resolve) => {
+    const s = createApp().listen(0, '127.0.0.1', () => resolve(s))
+  })
+  port = server.address().port
+})
+
+test.after.always(async () => {
+  agent.destroy()
+  if (server !== undefined) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  await offthread.close()
+})
+
+/** A raw request: the body as received, not decoded. */
+function request (path, { method = 'GET', acceptEncoding, pauseMs = 0, onFirstData } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding }
+    const req = http.request({ host: '127.0.0.1', port, path, method, headers, agent }, (res) => {
+      const chunks = []
+      res.on('error', reject)
+      res.on('close', () => { if (!res.complete) reject(new Error('response closed before its end')) })
+      res.on('end', () => resolve({ status: res.statusCode, statusMessage: res.statusMessage, headers: res.headers, body: Buffer.concat(chunks) }))
+      const read = () => res.on('data', (c) => {
+        chunks.push(c)
+        if (onFirstData !== undefined) { onFirstData(req); onFirstData = undefined }
+      })
+      if (pauseMs > 0) setTimeout(read, pauseMs)
+      else read()
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+async function decode (r) {
+  const body = r.body
+  switch (r.headers['content-encoding']) {
+    case undefined: return body
+    case 'gzip': return gunzip(body)
+    case 'deflate': return inflate(body)
+    case 'br': return brotliDecompress(body)
+    case 'zstd': return offthread.decompress(body, { format: 'zstd' })
+    default: throw new Error(`unexpected Content-Encoding ${r.headers['content-encoding']}`)
+  }
+}
+
+/** Asserts a compressed response: the coding, Vary, no Content-Length, and the decoded body. */
+async function assertCompressed (t, r, encoding, expected) {
+  t.is(r.status, 200)
+  t.is(r.headers['content-encoding'], encoding)
+  t.regex(r.headers.vary ?? '', /\bAccept-Encoding\b/)
+  t.is(r.headers['content-length'], undefined)
+  t.is(r.headers['transfer-encoding'], 'chunked')
+  t.true(r.body.length > 0)
+  const body = await decode(r)
+  t.true(body.equals(expected), `${encoding}: ${body.length} bytes decoded, ${expected.length} expected`)
+  return body
+}
+
+function assertIdentity (t, r, expected) {
+  t.is(r.headers['content-encoding'], undefined)
+  t.true(r.body.equals(expected), `${r.body.length} bytes received, ${expected.length} expected`)
+}
+
+for (const encoding of ['zstd', 'br', 'gzip']) {
+  test(`a large res.json is sent with ${encoding} and decodes to the same bytes`, async (t) => {
+    const r = await request('/json', { acceptEncoding: encoding })
+    await assertCompressed(t, r, encoding, JSON_BODY)
+    t.regex(r.headers['content-type'], /^application\/json/)
+    t.true(r.body.length < JSON_BODY.length / 4, `${encoding}: ${r.body.length} bytes for ${JSON_BODY.length}`)
+    if (encoding === 'zstd') t.is(r.body.readUInt32LE(0), 0xfd2fb528) // zstd frame magic
+  })
+
+  test(`a streamed response (several res.write, then res.end) is sent with ${encoding}`, async (t) => {
+    await assertCompressed(t, await request('/stream', { acceptEncoding: encoding }), encoding, STREAM_BODY)
+  })
+}
+
+test('deflate is negotiated when offered by the server, in the server\'s order', async (t) => {
+  await assertCompressed(t, await request('/opts/deflate', { acceptEncoding: 'gzip, deflate' }), 'deflate', JSON_BODY)
+  await assertCompressed(t, await request('/opts/deflate', { acceptEncoding: 'gzip, deflate;q=0' }), 'gzip', JSON_BODY)
+  // The default middleware does not offer deflate.
+  const r = await request('/json', { acceptEncoding: 'deflate' })
+  assertIdentity(t, r, JSON_BODY)
+  t.is(r.headers['content-length'], String(JSON_BODY.length))
+})
+
+test('Accept-Encoding negotiation: q-values, identity, * and the server\'s preference order', async (t) => {
+  const cases = [
+    [undefined, undefined],
+    ['', undefined],
+    ['identity', undefined],
+    ['gzip', 'gzip'],
+    ['x-gzip', 'gzip'],
+    ['GZip', 'gzip'],
+    ['br', 'br'],
+    ['zstd', 'zstd'],
+    ['gzip, deflate, br, zstd', 'zstd'],
+    ['gzip, deflate, br', 'br'],
+    ['gzip;q=0, br', 'br'],
+    ['gzip;q=1.0, br;q=0.1', 'br'], // any q > 0 accepts; the server's order then decides
+    ['br;q=0, gzip;q=0.000', undefined],
+    ['zstd;q=0.001', 'zstd'],
+    ['*', 'zstd'],
+    ['*;q=0', undefined],
+    ['zstd;q=0, *', 'br'],
+    ['*;q=0, gzip', 'gzip'],
+    ['zstd;q=0, br;q=0, *;q=0.2', 'gzip'],
+    ['identity, *;q=0', undefined],
+    ['gzip;q=bogus, br', 'br'], // a malformed q-value: the entry is ignored
+    [' gzip ; q=1 , br ; Q=0 ', 'gzip'],
+    ['compress, identity;q=1', undefined]
+  ]
+  await Promise.all(cases.map(async ([acceptEncoding, expected]) => {
+    const r = await request('/json', { acceptEncoding })
+    t.is(r.headers['content-encoding'], expected, `Accept-Encoding: ${acceptEncoding}`)
+    t.is(r.headers.vary, 'Accept-Encoding', `Accept-Encoding: ${acceptEncoding}`)
+    t.true((await decode(r)).equals(JSON_BODY), `Accept-Encoding: ${acceptEncoding}`)
+    if (expected === undefined) t.is(r.headers['content-length'], String(JSON_BODY.length))
+  }))
+})
+
+test('a small response below the threshold is sent as is, with its Content-Length', async (t) => {
+  const r = await request('/small', { acceptEncoding: 'gzip, br, zstd' })
+  assertIdentity(t, r, Buffer.from('hello, small world'))
+  t.is(r.headers['content-length'], '18')
+  t.is(r.headers.vary, 'Accept-Encoding') // the URL's representation still varies
+})
+
+test('threshold: below it is not compressed, at it is; a single res.end without Content-Length counts too', async (t) => {
+  const ae = { acceptEncoding: 'gzip' }
+  assertIdentity(t, await request('/exact?n=1023', ae), Buffer.from('x'.repeat(1023)))
+  await assertCompressed(t, await request('/exact?n=1024', ae), 'gzip', Buffer.from('x'.repeat(1024)))
+  const small = await request('/raw-end?n=500', ae)
+  assertIdentity(t, small, Buffer.from('y'.repeat(500)))
+  t.is(small.headers['content-length'], '500') // node:http still computes it
+  await assertCompressed(t, await request('/raw-end?n=5000', ae), 'gzip', Buffer.from('y'.repeat(5000)))
+  // res.write before res.end: the size is unknown when the headers go, so it is compressed.
+  await assertCompressed(t, await request('/write-small', ae), 'gzip', Buffer.from('tiny'))
+})
+
+test('threshold option: a string such as \'2kb\', and 0', async (t) => {
+  const ae = { acceptEncoding: 'br' }
+  assertIdentity(t, await request('/opts/threshold2k?n=2047', ae), Buffer.from('x'.repeat(2047)))
+  await assertCompressed(t, await request('/opts/threshold2k?n=2048', ae), 'br', Buffer.from('x'.repeat(2048)))
+  await assertCompressed(t, await request('/opts/threshold0', ae), 'br', Buffer.from('hello'))
+})
+
+test('the default filter skips an image/png, a response without Content-Type, and text/event-stream', async (t) => {
+  const png = await request('/png', { acceptEncoding: 'gzip, br' })
+  assertIdentity(t, png, PNG)
+  t.is(png.headers['content-length'], String(PNG.length))
+  t.is(png.headers.vary, undefined) // filtered out: nothing varies
+  assertIdentity(t, await request('/no-type', { acceptEncoding: 'gzip' }), Buffer.from(TEXT))
+  assertIdentity(t, await request('/sse', { acceptEncoding: 'gzip' }), Buffer.from('data: hello\n\n'.repeat(200)))
+})
+
+test('a custom filter, which can build on compression.filter', async (t) => {
+  await assertCompressed(t, await request('/opts/filter', { acceptEncoding: 'gzip' }), 'gzip', JSON_BODY)
+  const raw = await request('/opts/filter?raw', { acceptEncoding: 'gzip' })
+  assertIdentity(t, raw, JSON_BODY)
+  t.is(raw.headers.vary, undefined)
+  await assertCompressed(t, await request('/opts/everything', { acceptEncoding: 'zstd' }), 'zstd', PNG)
+})
+
+test('an already-encoded response passes through untouched', async (t) => {
+  const r = await request('/encoded', { acceptEncoding: 'br, gzip, zstd' })
+  t.is(r.headers['content-encoding'], 'gzip')
+  t.true(r.body.equals(GZIPPED))
+  t.is(r.headers['content-length'], String(GZIPPED.length))
+  t.is((await gunzip(r.body)).toString(), TEXT)
+})
+
+test('Cache-Control: no-transform is respected', async (t) => {
+  const r = await request('/no-transform', { acceptEncoding: 'gzip, br, zstd' })
+  assertIdentity(t, r, Buffer.from(TEXT))
+  t.is(r.headers['content-length'], String(Buffer.byteLength(TEXT)))
+  t.is(r.headers.vary, undefined)
+})
+
+test('HEAD gets the GET headers without Content-Encoding, and no body', async (t) => {
+  const r = await request('/json', { method: 'HEAD', acceptEncoding: 'gzip, br, zstd' })
+  t.is(r.status, 200)
+  t.is(r.headers['content-encoding'], undefined)
+  t.is(r.headers.vary, 'Accept-Encoding')
+  t.is(r.headers['content-length'], String(JSON_BODY.length))
+  t.is(r.body.length, 0)
+})
+
+test('204 is not compressed', async (t) => {
+  const r = await request('/no-content', { acceptEncoding: 'gzip, br, zstd' })
+  t.is(r.status, 204)
+  t.is(r.headers['content-encoding'], undefined)
+  t.is(r.body.length, 0)
+})
+
+test('headers given to res.writeHead (object or flat array) are seen, and the status line kept', async (t) => {
+  await assertCompressed(t, await request('/write-head', { acceptEncoding: 'br' }), 'br', Buffer.from(TEXT))
+  const r = await request('/write-head-array', { acceptEncoding: 'zstd' })
+  t.is(r.status, 201)
+  t.is(r.statusMessage, 'Made')
+  t.is(r.headers['x-thing'], 'kept')
+  t.is(r.headers['content-encoding'], 'zstd')
+  t.true((await decode(r)).equals(JSON_BODY))
+})
+
+test('Vary is appended to, not clobbered', async (t) => {
+  const origin = await request('/vary?vary=Origin', { acceptEncoding: 'gzip' })
+  t.is(origin.headers.vary, 'Origin, Accept-Encoding')
+  t.true((await decode(origin)).equals(Buffer.from(TEXT)))
+  t.is((await request('/vary?vary=accept-encoding', { acceptEncoding: 'gzip' })).headers.vary, 'accept-encoding')
+  t.is((await request('/vary?vary=*', { acceptEncoding: 'gzip' })).headers.vary, '*')
+})
+
+test('levels reach the encoders: gzip level 0 stores, brotli 11 and zstd 19 beat the defaults', async (t) => {
+  const stored = await request('/opts/level0', { acceptEncoding: 'gzip' })
+  await assertCompressed(t, stored, 'gzip', JSON_BODY)
+  t.true(stored.body.length > JSON_BODY.length)
+  for (const encoding of ['br', 'zstd', 'gzip']) {
+    const best = await request('/opts/levels', { acceptEncoding: encoding })
+    await assertCompressed(t, best, encoding, JSON_BODY)
+    const normal = await request('/json', { acceptEncoding: encoding })
+    t.true(best.body.length < normal.body.length, `${encoding}: ${best.body.length} vs ${normal.body.length}`)
+  }
+})
+
+test('Readable#pipe(res) is compressed', async (t) => {
+  await assertCompressed(t, await request('/pipe', { acceptEncoding: 'br' }), 'br', STREAM_BODY)
+})
+
+test('res.write / res.end keep their callbacks, encodings and return values', async (t) => {
+  const r = await request('/callbacks?id=cb', { acceptEncoding: 'gzip' })
+  await assertCompressed(t, r, 'gzip', Buffer.from('a'.repeat(3000) + 'b'.repeat(3000) + 'cccc' + 'dd' + 'eee'))
+  const seen = reports.get('cb')
+  await seen.done
+  await delay(20) // 'finish' may come after the client has the last byte
+  t.deepEqual(seen.order, ['write1', 'write2', 'write3', 'write4', 'end'])
+  t.is(typeof seen.write1, 'boolean')
+  t.true(seen.endReturnsRes)
+  t.false(seen.afterEnd)
+  t.is(seen.lateCode, 'ERR_STREAM_WRITE_AFTER_END')
+})
+
+test('backpressure: res.write returns false and \'drain\' follows, through a slow client', async (t) => {
+  t.timeout(30e3) // a lost 'drain' would hang
+  const r = await request('/backpressure?id=bp', { acceptEncoding: 'gzip', pauseMs: 300 })
+  await assertCompressed(t, r, 'gzip', Buffer.from(HEX))
+  const seen = reports.get('bp')
+  await seen.done
+  t.is(seen.writes, HEX_CHUNKS.length)
+  t.true(seen.falses > 0)
+  t.is(seen.drains, seen.falses)
+  t.is(seen.callbacks, seen.writes)
+})
+
+test('many small writes are coalesced into few pool tasks', async (t) => {
+  const expected = Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join(''))
+  await assertCompressed(t, await request('/tiny-writes?id=tiny', { acceptEncoding: 'zstd' }), 'zstd', expected)
+  const { tasks } = reports.get('tiny')
+  t.true(tasks >= 1 && tasks <= 50, `${tasks} tasks for 5000 writes`)
+})
+
+test('50 concurrent requests all decode to their bodies', async (t) => {
+  const kinds = [
+    ['/json', 'zstd', JSON_BODY], ['/json', 'br', JSON_BODY], ['/json', 'gzip', JSON_BODY],
+    ['/stream', 'zstd', STREAM_BODY], ['/stream', 'br', STREAM_BODY], ['/stream', 'gzip', STREAM_BODY],
+    ['/opts/deflate', 'deflate', JSON_BODY], ['/small', 'gzip', Buffer.from('hello, small world')]
+  ]
+  const results = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+    const [path, encoding, expected] = kinds[i % kinds.length]
+    const r = await request(path, { acceptEncoding: encoding })
+    const compressed = expected.length >= 1024
+    t.is(r.headers['content-encoding'], compressed ? encoding : undefined, `request ${i}: ${path} ${encoding}`)
+    return (await decode(r)).equals(expected)
+  }))
+  t.is(results.filter(Boolean).length, 50)
+})
+
+for (const when of ['first', 'later']) {
+  test.serial(`a compressor error (${when === 'first' ? 'before any byte' : 'mid-body'}) destroys the response, and nothing throws`, async (t) => {
+    t.timeout(10e3) // a response left open would hang
+    const id = `fail-${when}`
+    const err = await t.throwsAsync(request(`/fail?id=${id}&when=${when}`, { acceptEncoding: 'gzip' }))
+    t.truthy(err)
+    const seen = reports.get(id)
+    await seen.closed
+    await delay(20)
+    t.false(seen.writeAfter)
+    if (when === 'later') t.true(seen.sent > 0, 'some of the body had reached the client')
+    // The server goes on serving.
+    await assertCompressed(t, await request('/json', { acceptEncoding: 'gzip' }), 'gzip', JSON_BODY)
+  })
+}
+
+test.serial('a client that goes away stops the compressor', async (t) => {
+  t.timeout(10e3)
+  await request('/endless?id=gone', {
+    acceptEncoding: 'br',
+    onFirstData: (req) => req.destroy()
+  }).catch(() => {})
+  const seen = reports.get('gone')
+  await seen.closed
+  await delay(20)
+  t.true(seen.compressor.destroyed)
+  t.false(seen.writeAfterClose)
+})
+
+test('options are checked when the middleware is created', (t) => {
+  t.throws(() => compression({ level: 10 }), { code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => compression({ brotli: { level: 12 } }), { code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => compression({ zstd: { level: -8 } }), { code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => compression({ brotli: { quality: 5 } }), { code: 'ERR_INVALID_ARG_VALUE' })
+  t.throws(() => compression({ encodings: ['brotli'] }), { code: 'ERR_INVALID_ARG_VALUE' })
+  t.throws(() => compression({ encodings: 'gzip' }), { code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => compression({ threshold: 'big' }), { code: 'ERR_INVALID_ARG_VALUE' })
+  t.throws(() => compression({ threshold: -1 }), { code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => compression({ filter: 'json' }), { code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => compression({ chunkSize: 16384 }), { code: 'ERR_INVALID_ARG_VALUE' })
+  t.is(typeof compression(), 'function')
+  t.is(typeof compression({ level: -1, threshold: '1.5kb', encodings: ['gzip', 'deflate'], zstd: { level: 22 } }), 'function')
+})

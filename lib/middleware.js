@@ -1,0 +1,296 @@
+'use strict'
+// An Express / Connect / node:http middleware compressing responses on offthread's pool, meant as a
+// drop-in for the `compression` npm package: zstd, br, gzip or deflate negotiated from
+// Accept-Encoding, a size threshold, a filter, and the response's write/end/drain semantics kept.
+//
+// How it works: res.writeHead, res.write and res.end are wrapped on each response. The decision
+// to compress is made once, when the headers are about to be written (status, Content-Type,
+// Content-Length and Cache-Control are known by then). When compressing, the body goes through a
+// createCompress stream; its output is written to the socket with the original res.write, pausing
+// on the socket's backpressure. Writes queued while the pool works on a chunk are coalesced into
+// one task (`writev`), so many small res.write calls cost few pool round trips.
+//
+// res.flush() exists, so that code written for `compression` does not throw, but it does not
+// force out the bytes the encoder holds: offthread's streams have no sync-flush. For that reason
+// the default filter leaves text/event-stream (Server-Sent Events) uncompressed.
+
+const bytes = require('./bytes')
+const { codedError, invalidType, invalidValue, outOfRange } = require('./errors')
+const v = require('./validate')
+
+/** HTTP content-coding → offthread format, and the option key holding its level. */
+const CODINGS = {
+  zstd: { format: 'zstd', key: 'zstd' },
+  br: { format: 'brotli', key: 'brotli' },
+  gzip: { format: 'gzip', key: 'gzip' },
+  deflate: { format: 'deflate', key: 'deflate' }
+}
+const DEFAULT_ENCODINGS = ['zstd', 'br', 'gzip']
+const DEFAULT_THRESHOLD = 1024
+const OPTION_KEYS = new Set(['encodings', 'threshold', 'filter', 'level', 'gzip', 'deflate', 'brotli', 'zstd'])
+const LEVEL_KEYS = new Set(['level'])
+const UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
+
+/** Types worth compressing besides text/*, *+json, *+xml and *+text (the usual entries of mime-db). */
+const COMPRESSIBLE = new Set([
+  'application/json', 'application/javascript', 'application/x-javascript', 'application/ecmascript',
+  'application/xml', 'application/x-www-form-urlencoded', 'application/graphql', 'application/x-ndjson',
+  'application/yaml', 'application/x-yaml', 'application/toml', 'application/sql', 'application/rtf',
+  'application/postscript', 'application/wasm', 'application/x-tar', 'application/vnd.ms-fontobject',
+  'application/x-font-ttf', 'font/ttf', 'font/otf', 'font/collection', 'image/svg+xml', 'image/bmp',
+  'image/x-icon', 'image/vnd.microsoft.icon'
+])
+const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i
+
+/** A byte count: a number, or a string such as '1kb', '1.5mb' or '500' (units of 1024). */
+function parseThreshold (value) {
+  if (value === undefined) return DEFAULT_THRESHOLD
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return value
+    throw codedError('ERR_OUT_OF_RANGE', `Expected a byte count of 0 or more for threshold but received ${value}`)
+  }
+  const m = typeof value === 'string' && /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value)
+  if (m) return Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()])
+  if (typeof value === 'string') throw invalidValue('threshold', 'a byte count such as \'1kb\' or \'500\'', value)
+  throw invalidType('threshold', 'number or string such as \'1kb\'', value)
+}
+
+/** Reads and checks the options once, when the middleware is created. */
+function configure (options) {
+  const o = v.knownKeys('options', v.options(options), OPTION_KEYS)
+  let encodings = DEFAULT_ENCODINGS
+  if (o.encodings !== undefined) {
+    if (!Array.isArray(o.encodings)) throw invalidType('encodings', 'array of \'zstd\', \'br\', \'gzip\', \'deflate\'', o.encodings)
+    for (const e of o.encodings) v.oneOf('encodings[]', e, Object.keys(CODINGS))
+    encodings = [...new Set(o.encodings)]
+  }
+  if (o.filter !== undefined && typeof o.filter !== 'function') throw invalidType('filter', 'function', o.filter)
+  // A flat `level` is gzip's and deflate's (as in `compression`); -1 there means zlib's default.
+  const flat = o.level === -1 ? undefined : v.optInt('level', o.level, ...bytes.LEVELS.gzip.slice(0, 2))
+  const levels = {}
+  for (const [coding, { format, key }] of Object.entries(CODINGS)) { // all checked: a typo must not pass
+    const sub = v.knownKeys(key, v.options(o[key], key), LEVEL_KEYS)
+    const [lo, hi] = bytes.LEVELS[format]
+    levels[coding] = v.optInt(`${key}.level`, sub.level, lo, hi) ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
+  }
+  return { encodings, levels, threshold: parseThreshold(o.threshold), filter: o.filter ?? shouldCompress }
+}
+
+/**
+ * The default filter: true when the response's Content-Type is compressible (text/* except
+ * text/event-stream, JSON, JavaScript, XML, SVG, *+json, *+xml, *+text and a few more). Call it
+ * from a custom `filter` to extend the default rather than replace it.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @returns {boolean}
+ */
+function shouldCompress (req, res) {
+  const header = res.getHeader('Content-Type')
+  if (header === undefined) return false
+  const type = String(header).split(';', 1)[0].trim().toLowerCase()
+  if (type.startsWith('text/')) return type !== 'text/event-stream' // SSE needs a flush, which is not supported
+  return COMPRESSIBLE.has(type) || /\+(?:json|xml|text)$/.test(type)
+}
+
+/** The q-value of each coding in an Accept-Encoding value (lower case; x-gzip is gzip). */
+function parseAcceptEncoding (header) {
+  const accepted = new Map()
+  for (const item of header.split(',')) {
+    const [name, ...params] = item.split(';')
+    let coding = name.trim().toLowerCase()
+    if (coding === '') continue
+    if (coding === 'x-gzip') coding = 'gzip'
+    let q = 1
+    for (const param of params) {
+      const eq = param.indexOf('=')
+      if (eq !== -1 && param.slice(0, eq).trim().toLowerCase() === 'q') q = Number(param.slice(eq + 1).trim())
+    }
+    if (!(q >= 0 && q <= 1)) continue // a malformed q-value: the entry is ignored
+    accepted.set(coding, Math.max(q, accepted.get(coding) ?? 0))
+  }
+  return accepted
+}
+
+/**
+ * The first of the server's `encodings` that the client accepts (q > 0, named or through '*'),
+ * or undefined for identity. No Accept-Encoding header, or an empty one, means identity.
+ */
+function negotiate (header, encodings) {
+  if (typeof header !== 'string' || header === '') return undefined
+  const accepted = parseAcceptEncoding(header)
+  const star = accepted.get('*')
+  return encodings.find((coding) => (accepted.get(coding) ?? star ?? 0) > 0)
+}
+
+/** Adds Accept-Encoding to the Vary header, keeping what is there. */
+function varyOnAcceptEncoding (res) {
+  const current = res.getHeader('Vary')
+  const value = Array.isArray(current) ? current.join(', ') : current === undefined ? '' : String(current)
+  const fields = value.split(',').map((f) => f.trim().toLowerCase())
+  if (fields.includes('*') || fields.includes('accept-encoding')) return
+  res.setHeader('Vary', value.trim() === '' ? 'Accept-Encoding' : `${value}, Accept-Encoding`)
+}
+
+/** Applies writeHead's headers argument (object or flat [name, value, ...] array) as node:http does. */
+function applyHeaders (res, headers) {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]) res.setHeader(headers[i], headers[i + 1])
+  } else if (headers !== null && typeof headers === 'object') {
+    for (const name of Object.keys(headers)) if (name) res.setHeader(name, headers[name])
+  }
+}
+
+/** Coalesces the chunks queued while the pool was busy into one compression task. */
+function writev (chunks, callback) {
+  const data = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk))
+  this._write(data, 'buffer', callback)
+}
+
+function toBuffer (chunk, encoding) {
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding ?? 'utf8')
+  if (chunk instanceof Uint8Array) return chunk
+  if (chunk === null) throw codedError('ERR_STREAM_NULL_VALUES', 'May not write null values to stream')
+  throw invalidType('chunk', 'string, Buffer or Uint8Array', chunk)
+}
+
+function byteLength (chunk, encoding) {
+  if (chunk === undefined || chunk === null) return 0
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding ?? 'utf8') : chunk.byteLength
+}
+
+/**
+ * A middleware compressing responses on offthread's pool, for Express, Connect or a plain
+ * node:http server (`compression()(req, res, () => handle(req, res))`).
+ *
+ * - Coding: the first of `encodings` (default ['zstd', 'br', 'gzip']; 'deflate' may be added)
+ *   that the request's Accept-Encoding accepts with q > 0, by name or through '*'. The server's
+ *   order decides among accepted codings; a q of 0 refuses one. Otherwise the response is sent
+ *   as is. `Vary: Accept-Encoding` is added to every response the filter lets through.
+ * - Skipped when: `filter(req, res)` is false (default: a compressible Content-Type), the
+ *   Cache-Control has no-transform, the request is HEAD, the status is 1xx, 204 or 304, the
+ *   response already has a Content-Encoding (other than identity) or a Content-Range, or its
+ *   size is known (Content-Length, or a single res.end(body)) and below `threshold`.
+ * - Levels: `{ gzip: { level }, deflate: { level }, brotli: { level }, zstd: { level } }`, or a
+ *   flat `level` for gzip and deflate; offthread's defaults otherwise (gzip 6, brotli 4, zstd 3).
+ * - res.write and res.end keep their arguments, callbacks and return values; a false return
+ *   means the compressor is full, and 'drain' follows. res.flush() is a no-op (see above).
+ * - If compression fails (e.g. ERR_QUEUE_FULL when the pool's queue is full), the response is
+ *   destroyed: the client sees a reset connection rather than a truncated body.
+ *
+ * Options are checked here: an unknown key or an out-of-range level throws at once.
+ * @param {import('../index').CompressionOptions} [options]
+ * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: (err?: unknown) => void) => void}
+ */
+function compression (options) {
+  const config = configure(options)
+
+  return function compressionMiddleware (req, res, next) {
+    const _writeHead = res.writeHead
+    const _write = res.write
+    const _end = res.end
+    const _emit = res.emit
+    let decided = false
+    let stream // the compressor, once the decision is to compress
+    let ended = false // res.end was called on a compressed response
+    let length // the body's size when res.end(body) is called before the headers
+
+    function decide (status) {
+      decided = true
+      if (!config.filter(req, res)) return
+      const cacheControl = res.getHeader('Cache-Control')
+      if (cacheControl !== undefined && NO_TRANSFORM.test(String(cacheControl))) return
+      varyOnAcceptEncoding(res)
+      if (req.method === 'HEAD' || status < 200 || status === 204 || status === 304) return
+      const encoding = res.getHeader('Content-Encoding')
+      if (encoding !== undefined && String(encoding).trim().toLowerCase() !== 'identity') return
+      if (res.hasHeader('Content-Range')) return
+      const contentLength = res.getHeader('Content-Length')
+      const size = contentLength !== undefined ? Number(contentLength) : length
+      if (size < config.threshold) return
+      const coding = negotiate(req.headers['accept-encoding'], config.encodings)
+      if (coding === undefined) return
+      start(coding)
+    }
+
+    function start (coding) {
+      stream = bytes.createCompress({ format: CODINGS[coding].format, level: config.levels[coding], writev })
+      res.setHeader('Content-Encoding', coding)
+      res.removeHeader('Content-Length')
+      stream.on('data', (out) => { if (_write.call(res, out) === false) stream.pause() })
+      stream.on('end', () => { _end.call(res) })
+      stream.on('error', () => { res.destroy() }) // nothing sensible can follow a partial body
+      
+      // The socket's 'drain' resumes the compressor's output; the caller's 'drain' listeners hear
+      // the compressor's, which is what res.write's return value reported.
+      res.emit = function emit (type) {
+        if (type === 'drain') { stream.resume(); return true }
+        return _emit.apply(this, arguments)
+      }
+      Object.defineProperty(res, 'writableNeedDrain', { // read by Readable#pipe
+        configurable: true,
+        get: () => !res.destroyed && !ended && stream.writableNeedDrain
+      })
+      res.once('close', () => { if (!stream.destroyed) stream.destroy() }) // client gone: stop
+    }
+
+    res.writeHead = function writeHead (statusCode, reason, headers) {
+      const code = statusCode | 0
+      if (!decided && code >= 100 && code <= 999) { // else node:http throws
+        const hasReason = typeof reason === 'string'
+        applyHeaders(this, hasReason ? headers : headers ?? reason)
+        this.statusCode = code // for the filter
+        decide(code)
+        return hasReason ? _writeHead.call(this, statusCode, reason) : _writeHead.call(this, statusCode)
+      }
+      return _writeHead.apply(this, arguments)
+    }
+
+    res.write = function write (chunk, encoding, callback) {
+      if (!decided && !this.headersSent) decide(this.statusCode)
+      if (stream === undefined) return _write.apply(this, arguments)
+      if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+      const buf = toBuffer(chunk, encoding)
+      if (ended) {
+        if (typeof callback === 'function') process.nextTick(callback, codedError('ERR_STREAM_WRITE_AFTER_END', 'write after end'))
+        return false
+      }
+      if (!this.headersSent) this._implicitHeader()
+      if (buf.byteLength === 0) {
+        if (typeof callback === 'function') process.nextTick(callback)
+        return !stream.writableNeedDrain
+      }
+      return stream.write(buf, callback)
+    }
+
+    res.end = function end (chunk, encoding, callback) {
+      if (!decided && !this.headersSent) {
+        if (typeof chunk !== 'function' && !this.hasHeader('Content-Length')) {
+          length = byteLength(chunk, typeof encoding === 'string' ? encoding : undefined)
+        }
+        decide(this.statusCode)
+      }
+      if (stream === undefined) return _end.apply(this, arguments)
+      if (typeof chunk === 'function') { callback = chunk; chunk = undefined } else if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+      if (typeof callback === 'function') {
+        if (this.writableFinished) process.nextTick(callback, codedError('ERR_STREAM_ALREADY_FINISHED', 'Cannot call end after a stream was finished'))
+        else this.once('finish', callback)
+      }
+      if (ended) return this
+      const buf = chunk === undefined || chunk === null ? undefined : toBuffer(chunk, encoding)
+      ended = true
+      if (!this.headersSent) this._implicitHeader()
+      if (buf !== undefined && buf.byteLength > 0) stream.write(buf)
+      stream.end()
+      return this
+    }
+
+    /** Kept for code written for `compression`: offthread's encoders cannot sync-flush, so this does nothing. */
+    res.flush = function flush () {}
+
+    next()
+  }
+}
+
+compression.filter = shouldCompress
+
+module.exports = { compression, shouldCompress }
