@@ -84,6 +84,10 @@ function createApp () {
     res.type('text/plain')
     Readable.from(STREAM_CHUNKS.map((c) => Buffer.from(c))).pipe(res)
   })
+  app.get('/pipe-big', (req, res) => {
+    res.type('text/plain')
+    Readable.from(HEX_CHUNKS.map((c) => Buffer.from(c))).pipe(res)
+  })
   app.get('/encoded', (req, res) => res.set('Content-Encoding', 'gzip').type('text/plain').send(GZIPPED))
   app.get('/png', (req, res) => res.type('png').send(PNG))
   app.get('/no-content', (req, res) => res.status(204).end())
@@ -180,6 +184,14 @@ function createApp () {
     }
     r.writeAfterClose = res.write('x')
     res.end()
+  })
+  app.get('/bad-chunk', (req, res) => {
+    res.type('text')
+    res.write(12345) // throws ERR_INVALID_ARG_TYPE, as node:http does; the error handler answers
+  })
+  app.use((err, req, res, next) => { // clears the headers first, as Express's finalhandler does
+    for (const name of res.getHeaderNames()) res.removeHeader(name)
+    res.status(500).type('text').send(`${err.code}\n${'e'.repeat(2000)}`)
   })
   return app
 }
@@ -446,6 +458,11 @@ test('backpressure: res.write returns false and \'drain\' follows, through a slo
   t.is(seen.callbacks, seen.writes)
 })
 
+test('Readable#pipe(res) follows the compressor\'s backpressure through a slow client', async (t) => {
+  t.timeout(30e3)
+  await assertCompressed(t, await request('/pipe-big', { acceptEncoding: 'zstd', pauseMs: 300 }), 'zstd', Buffer.from(HEX))
+})
+
 test('many small writes are coalesced into few pool tasks', async (t) => {
   const expected = Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join(''))
   await assertCompressed(t, await request('/tiny-writes?id=tiny', { acceptEncoding: 'zstd' }), 'zstd', expected)
@@ -496,6 +513,31 @@ test.serial('a client that goes away stops the compressor', async (t) => {
   await delay(20)
   t.true(seen.compressor.destroyed)
   t.false(seen.writeAfterClose)
+})
+
+test('a chunk of the wrong type throws before anything is decided, so the error response is sound', async (t) => {
+  const r = await request('/bad-chunk', { acceptEncoding: 'gzip' })
+  t.is(r.status, 500)
+  t.is(r.headers['content-encoding'], 'gzip')
+  t.is((await decode(r)).toString(), `ERR_INVALID_ARG_TYPE\n${'e'.repeat(2000)}`)
+})
+
+test('works on a plain node:http server', async (t) => {
+  const middleware = compression({ encodings: ['br'] })
+  const plain = http.createServer((req, res) => middleware(req, res, () => {
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON_BODY)
+  }))
+  await new Promise((resolve) => plain.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { plain.closeAllConnections(); plain.close() })
+  const r = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: plain.address().port, headers: { 'accept-encoding': 'gzip, br' } }, (res) => {
+      const chunks = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }))
+    }).on('error', reject)
+  })
+  await assertCompressed(t, r, 'br', JSON_BODY)
 })
 
 test('options are checked when the middleware is created', (t) => {

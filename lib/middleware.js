@@ -15,16 +15,11 @@
 // the default filter leaves text/event-stream (Server-Sent Events) uncompressed.
 
 const bytes = require('./bytes')
-const { codedError, invalidType, invalidValue, outOfRange } = require('./errors')
+const { codedError, invalidType, invalidValue } = require('./errors')
 const v = require('./validate')
 
-/** HTTP content-coding → offthread format, and the option key holding its level. */
-const CODINGS = {
-  zstd: { format: 'zstd', key: 'zstd' },
-  br: { format: 'brotli', key: 'brotli' },
-  gzip: { format: 'gzip', key: 'gzip' },
-  deflate: { format: 'deflate', key: 'deflate' }
-}
+/** HTTP content-coding → offthread format, which is also the option holding its level. */
+const CODINGS = { zstd: 'zstd', br: 'brotli', gzip: 'gzip', deflate: 'deflate' }
 const DEFAULT_ENCODINGS = ['zstd', 'br', 'gzip']
 const DEFAULT_THRESHOLD = 1024
 const OPTION_KEYS = new Set(['encodings', 'threshold', 'filter', 'level', 'gzip', 'deflate', 'brotli', 'zstd'])
@@ -68,10 +63,10 @@ function configure (options) {
   // A flat `level` is gzip's and deflate's (as in `compression`); -1 there means zlib's default.
   const flat = o.level === -1 ? undefined : v.optInt('level', o.level, ...bytes.LEVELS.gzip.slice(0, 2))
   const levels = {}
-  for (const [coding, { format, key }] of Object.entries(CODINGS)) { // all checked: a typo must not pass
-    const sub = v.knownKeys(key, v.options(o[key], key), LEVEL_KEYS)
+  for (const [coding, format] of Object.entries(CODINGS)) { // all checked: a typo must not pass
+    const sub = v.knownKeys(format, v.options(o[format], format), LEVEL_KEYS)
     const [lo, hi] = bytes.LEVELS[format]
-    levels[coding] = v.optInt(`${key}.level`, sub.level, lo, hi) ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
+    levels[coding] = v.optInt(`${format}.level`, sub.level, lo, hi) ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
   }
   return { encodings, levels, threshold: parseThreshold(o.threshold), filter: o.filter ?? shouldCompress }
 }
@@ -146,15 +141,20 @@ function writev (chunks, callback) {
   this._write(data, 'buffer', callback)
 }
 
-function toBuffer (chunk, encoding) {
-  if (typeof chunk === 'string') return Buffer.from(chunk, encoding ?? 'utf8')
-  if (chunk instanceof Uint8Array) return chunk
+/** Throws as node:http's res.write does for a chunk that is not a string, Buffer or Uint8Array. */
+function checkChunk (chunk) {
+  if (typeof chunk === 'string' || chunk instanceof Uint8Array) return
   if (chunk === null) throw codedError('ERR_STREAM_NULL_VALUES', 'May not write null values to stream')
   throw invalidType('chunk', 'string, Buffer or Uint8Array', chunk)
 }
 
+function toBuffer (chunk, encoding) {
+  checkChunk(chunk)
+  return typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
+}
+
 function byteLength (chunk, encoding) {
-  if (chunk === undefined || chunk === null) return 0
+  if (!chunk) return 0
   return typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding ?? 'utf8') : chunk.byteLength
 }
 
@@ -213,13 +213,13 @@ function compression (options) {
     }
 
     function start (coding) {
-      stream = bytes.createCompress({ format: CODINGS[coding].format, level: config.levels[coding], writev })
+      stream = bytes.createCompress({ format: CODINGS[coding], level: config.levels[coding], writev })
       res.setHeader('Content-Encoding', coding)
       res.removeHeader('Content-Length')
       stream.on('data', (out) => { if (_write.call(res, out) === false) stream.pause() })
       stream.on('end', () => { _end.call(res) })
       stream.on('error', () => { res.destroy() }) // nothing sensible can follow a partial body
-      
+      stream.on('drain', () => { _emit.call(res, 'drain') })
       // The socket's 'drain' resumes the compressor's output; the caller's 'drain' listeners hear
       // the compressor's, which is what res.write's return value reported.
       res.emit = function emit (type) {
@@ -235,9 +235,11 @@ function compression (options) {
 
     res.writeHead = function writeHead (statusCode, reason, headers) {
       const code = statusCode | 0
-      if (!decided && code >= 100 && code <= 999) { // else node:http throws
-        const hasReason = typeof reason === 'string'
-        applyHeaders(this, hasReason ? headers : headers ?? reason)
+      const hasReason = typeof reason === 'string'
+      const given = hasReason ? headers : headers ?? reason
+      const valid = code >= 100 && code <= 999 && !(Array.isArray(given) && given.length % 2 !== 0)
+      if (!decided && valid) { // else node:http throws
+        applyHeaders(this, given)
         this.statusCode = code // for the filter
         decide(code)
         return hasReason ? _writeHead.call(this, statusCode, reason) : _writeHead.call(this, statusCode)
@@ -246,7 +248,10 @@ function compression (options) {
     }
 
     res.write = function write (chunk, encoding, callback) {
-      if (!decided && !this.headersSent) decide(this.statusCode)
+      if (!decided && !this.headersSent) {
+        checkChunk(chunk) // before deciding: a throw must leave the headers as they were
+        decide(this.statusCode)
+      }
       if (stream === undefined) return _write.apply(this, arguments)
       if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
       const buf = toBuffer(chunk, encoding)
@@ -264,19 +269,19 @@ function compression (options) {
 
     res.end = function end (chunk, encoding, callback) {
       if (!decided && !this.headersSent) {
-        if (typeof chunk !== 'function' && !this.hasHeader('Content-Length')) {
-          length = byteLength(chunk, typeof encoding === 'string' ? encoding : undefined)
-        }
+        const body = typeof chunk === 'function' ? undefined : chunk
+        if (body) checkChunk(body) // node:http ignores a falsy chunk
+        if (!this.hasHeader('Content-Length')) length = byteLength(body, typeof encoding === 'string' ? encoding : undefined)
         decide(this.statusCode)
       }
       if (stream === undefined) return _end.apply(this, arguments)
       if (typeof chunk === 'function') { callback = chunk; chunk = undefined } else if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+      const buf = chunk ? toBuffer(chunk, encoding) : undefined
       if (typeof callback === 'function') {
         if (this.writableFinished) process.nextTick(callback, codedError('ERR_STREAM_ALREADY_FINISHED', 'Cannot call end after a stream was finished'))
         else this.once('finish', callback)
       }
       if (ended) return this
-      const buf = chunk === undefined || chunk === null ? undefined : toBuffer(chunk, encoding)
       ended = true
       if (!this.headersSent) this._implicitHeader()
       if (buf !== undefined && buf.byteLength > 0) stream.write(buf)
