@@ -200,6 +200,13 @@ class CodecStream extends Transform {
       .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
   }
 
+  /** Several buffered chunks go to the pool as one task (they are taken as one stream). */
+  _writev (chunks, callback) {
+    const data = chunks.map(({ chunk, encoding }) => typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)
+    scheduler.run((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), this._task)
+      .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+  }
+
   _flush (callback) {
     scheduler.run((id, ex, c) => native.streamFinish(id, ex, c, this._handle), this._task)
       .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)

@@ -91,39 +91,62 @@ enum Enc {
 
 /// A streaming compressor: `push` chunks, each returning the output produced so far, then
 /// `finish` for the rest.
-pub struct Encoder(Enc);
+pub struct Encoder(Enc, Vec<u8>);
+
+/// Stream chunks smaller than this are gathered before they reach the encoder, so that many
+/// small writes compress as well (and as fast) as a few large ones.
+const GATHER: usize = 64 * 1024;
 
 impl Encoder {
     /// A compressor for `format` at `level` (the format's default when `None`).
     pub fn new(format: Format, level: Option<i32>) -> Result<Encoder> {
+        Self::with_size(format, level, None)
+    }
+
+    /// A compressor that knows the total input size in advance (one-shot calls): brotli and
+    /// zstd then pick the parameters their one-shot APIs would.
+    pub fn with_size(format: Format, level: Option<i32>, size: Option<u64>) -> Result<Encoder> {
         let level = level_of(format, level)?;
         let flate = || flate2::Compression::new(level.unsigned_abs());
-        Ok(Encoder(match format {
-            Format::Gzip => Enc::Gzip(flate2::write::GzEncoder::new(Vec::new(), flate())),
-            Format::Deflate => Enc::Deflate(flate2::write::ZlibEncoder::new(Vec::new(), flate())),
-            Format::DeflateRaw => {
-                Enc::DeflateRaw(flate2::write::DeflateEncoder::new(Vec::new(), flate()))
-            }
-            Format::Brotli => Enc::Brotli(Box::new(brotli::CompressorWriter::new(
-                Vec::new(),
-                64 * 1024,
-                level.unsigned_abs(),
-                22,
-            ))),
-            // With a content checksum (as the zstd CLI writes), so that corruption is detected
-            // on decode.
-            Format::Zstd => {
-                let mut e =
-                    zstd::stream::write::Encoder::new(Vec::new(), level).map_err(encode_error)?;
-                e.include_checksum(true).map_err(encode_error)?;
-                Enc::Zstd(e)
-            }
-            // With a content checksum, so that corruption is detected on decode.
-            Format::Lz4 => Enc::Lz4(lz4_flex::frame::FrameEncoder::with_frame_info(
-                lz4_flex::frame::FrameInfo::new().content_checksum(true),
-                Vec::new(),
-            )),
-        }))
+        Ok(Encoder(
+            match format {
+                Format::Gzip => Enc::Gzip(flate2::write::GzEncoder::new(Vec::new(), flate())),
+                Format::Deflate => {
+                    Enc::Deflate(flate2::write::ZlibEncoder::new(Vec::new(), flate()))
+                }
+                Format::DeflateRaw => {
+                    Enc::DeflateRaw(flate2::write::DeflateEncoder::new(Vec::new(), flate()))
+                }
+                Format::Brotli => {
+                    let mut params = brotli::enc::BrotliEncoderParams::default();
+                    params.quality = i32::try_from(level.unsigned_abs()).unwrap_or(4);
+                    params.lgwin = 22;
+                    if let Some(n) = size {
+                        params.size_hint = usize::try_from(n).unwrap_or(usize::MAX);
+                    }
+                    Enc::Brotli(Box::new(brotli::CompressorWriter::with_params(
+                        Vec::new(),
+                        64 * 1024,
+                        &params,
+                    )))
+                }
+                // With a content checksum (as the zstd CLI writes), so that corruption is detected
+                // on decode.
+                Format::Zstd => {
+                    let mut e = zstd::stream::write::Encoder::new(Vec::new(), level)
+                        .map_err(encode_error)?;
+                    e.include_checksum(true).map_err(encode_error)?;
+                    e.set_pledged_src_size(size).map_err(encode_error)?;
+                    Enc::Zstd(e)
+                }
+                // With a content checksum, so that corruption is detected on decode.
+                Format::Lz4 => Enc::Lz4(lz4_flex::frame::FrameEncoder::with_frame_info(
+                    lz4_flex::frame::FrameInfo::new().content_checksum(true),
+                    Vec::new(),
+                )),
+            },
+            Vec::new(),
+        ))
     }
 
     fn sink(&mut self) -> &mut Vec<u8> {
@@ -159,12 +182,22 @@ impl Encoder {
 
     /// Compresses `data`; returns the compressed bytes ready so far (possibly none).
     pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
+        if self.1.len() + data.len() < GATHER {
+            self.1.extend_from_slice(data);
+            return Ok(Vec::new());
+        }
+        let gathered = std::mem::take(&mut self.1);
+        self.feed(&gathered, task)?;
         self.feed(data, task)?;
         Ok(std::mem::take(self.sink()))
     }
 
     /// Ends the stream; returns the remaining compressed bytes.
-    pub fn finish(self) -> Result<Vec<u8>> {
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        let gathered = std::mem::take(&mut self.1);
+        if !gathered.is_empty() {
+            self.writer().write_all(&gathered).map_err(encode_error)?;
+        }
         match self.0 {
             Enc::Gzip(e) => e.finish(),
             Enc::Deflate(e) => e.finish(),
@@ -472,7 +505,8 @@ pub fn compress(
     parts: &[&[u8]],
     task: &TaskState,
 ) -> Result<Vec<u8>> {
-    let mut enc = Encoder::new(format, level)?;
+    let total = parts.iter().map(|p| p.len() as u64).sum();
+    let mut enc = Encoder::with_size(format, level, Some(total))?;
     for p in parts {
         enc.feed(p, task)?;
     }
