@@ -118,12 +118,12 @@ impl Encoder {
                     Enc::DeflateRaw(flate2::write::DeflateEncoder::new(Vec::new(), flate()))
                 }
                 Format::Brotli => {
-                    let mut params = brotli::enc::BrotliEncoderParams::default();
-                    params.quality = i32::try_from(level.unsigned_abs()).unwrap_or(4);
-                    params.lgwin = 22;
-                    if let Some(n) = size {
-                        params.size_hint = usize::try_from(n).unwrap_or(usize::MAX);
-                    }
+                    let params = brotli::enc::BrotliEncoderParams {
+                        quality: i32::try_from(level.unsigned_abs()).unwrap_or(4),
+                        lgwin: 22,
+                        size_hint: size.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+                        ..Default::default()
+                    };
                     Enc::Brotli(Box::new(brotli::CompressorWriter::with_params(
                         Vec::new(),
                         64 * 1024,
