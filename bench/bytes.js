@@ -411,7 +411,7 @@ function targets (results, idle) {
   const x = (n) => `${h.fmt(n, 2)}×`
   const out = []
   const add = (label, target, parts) => {
-    if (parts === null) return out.push({ label, target, measured: 'not measured', met: null })
+    if (!parts) return out.push({ label, target, measured: 'not measured', met: null })
     out.push({ label, target, measured: parts.map((p) => p.text).join(', '), met: parts.every((p) => p.ok) })
   }
 

@@ -2,7 +2,8 @@
 //! one-shot or chunk by chunk, with a hard limit on decompressed output (zip bombs stop there).
 //!
 //! None of the encoders starts threads of its own: zstd is built without its multi-threaded mode
-//! and brotli's single-threaded writer is used, so work stays on the pool that called it.
+//! and brotli's encoder (Google's C library) is single-threaded, so work stays on the pool that
+//! called it. Brotli decoding uses the pure-Rust `brotli` decoder, which measured faster.
 
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
@@ -84,7 +85,7 @@ enum Enc {
     Gzip(flate2::write::GzEncoder<Vec<u8>>),
     Deflate(flate2::write::ZlibEncoder<Vec<u8>>),
     DeflateRaw(flate2::write::DeflateEncoder<Vec<u8>>),
-    Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
+    Brotli(Box<brotlic::CompressorWriter<Vec<u8>>>),
     Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
     Lz4(lz4_flex::frame::FrameEncoder<Vec<u8>>),
 }
@@ -117,17 +118,22 @@ impl Encoder {
                 Format::DeflateRaw => {
                     Enc::DeflateRaw(flate2::write::DeflateEncoder::new(Vec::new(), flate()))
                 }
+                // Google's C encoder (as node:zlib uses), with the input size as a hint when
+                // known, like node's one-shot calls: the same output size as node's.
                 Format::Brotli => {
-                    let params = brotli::enc::BrotliEncoderParams {
-                        quality: i32::try_from(level.unsigned_abs()).unwrap_or(4),
-                        lgwin: 22,
-                        size_hint: size.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),
-                        ..Default::default()
-                    };
-                    Enc::Brotli(Box::new(brotli::CompressorWriter::with_params(
+                    let bad = |_| Error::new(ErrorKind::OutOfRange, "invalid brotli parameters");
+                    let quality =
+                        brotlic::Quality::new(u8::try_from(level).unwrap_or(4)).map_err(bad)?;
+                    let window = brotlic::WindowSize::new(22).map_err(bad)?;
+                    let mut options = brotlic::BrotliEncoderOptions::new();
+                    options.quality(quality).window_size(window);
+                    if let Some(n) = size {
+                        options.size_hint(u32::try_from(n).unwrap_or(u32::MAX));
+                    }
+                    let encoder = options.build().map_err(bad)?;
+                    Enc::Brotli(Box::new(brotlic::CompressorWriter::with_encoder(
+                        encoder,
                         Vec::new(),
-                        64 * 1024,
-                        &params,
                     )))
                 }
                 // With a content checksum (as the zstd CLI writes), so that corruption is detected
@@ -202,7 +208,7 @@ impl Encoder {
             Enc::Gzip(e) => e.finish(),
             Enc::Deflate(e) => e.finish(),
             Enc::DeflateRaw(e) => e.finish(),
-            Enc::Brotli(e) => Ok(e.into_inner()),
+            Enc::Brotli(e) => e.into_inner().map_err(|e| io::Error::other(e.to_string())),
             Enc::Zstd(e) => e.finish(),
             Enc::Lz4(e) => e.finish().map_err(io::Error::other),
         }
