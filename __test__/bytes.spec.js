@@ -494,7 +494,9 @@ test.serial('small inputs are copied: changing them right after the call does no
   mk('Buffer', b, () => b.fill(0xaa), b)
   const u16 = new Uint16Array(512).fill(0x1234)
   mk('Uint16Array', u16, () => u16.fill(0), new Uint8Array(u16.buffer))
-  const ab = random(4096).buffer.slice(0)
+  // A 4 KiB ArrayBuffer of its own (a Buffer's .buffer may be a larger shared pool slab).
+  const ab = new ArrayBuffer(4096)
+  new Uint8Array(ab).set(random(4096))
   mk('ArrayBuffer', ab, () => new Uint8Array(ab).fill(1), new Uint8Array(ab))
   const dvBuf = random(2000)
   mk('DataView', new DataView(dvBuf.buffer, dvBuf.byteOffset + 5, 1000), () => dvBuf.fill(3), dvBuf.subarray(5, 1005))
