@@ -5,7 +5,7 @@
 const { Transform } = require('node:stream')
 const native = require('./native')
 const scheduler = require('./scheduler')
-const { codedError, callNative, invalidType } = require('./errors')
+const { codedError, callNative, invalidType, invalidValue } = require('./errors')
 const v = require('./validate')
 
 const DIGESTS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-512', 'md5', 'blake3', 'xxh3-64', 'xxh3-128',
@@ -28,10 +28,16 @@ function isBytes (x) {
   return typeof x === 'string' || ArrayBuffer.isView(x) || x instanceof ArrayBuffer
 }
 
+/** Every element, holes included (Array#every skips holes, which native code then refuses). */
+function allBytes (array) {
+  for (let i = 0; i < array.length; i++) if (!isBytes(array[i])) return false
+  return true
+}
+
 /** A string, TypedArray, DataView or ArrayBuffer, or an array of them (taken as one stream). */
 function checkData (data, name = 'data') {
   if (isBytes(data)) return data
-  if (Array.isArray(data) && data.every(isBytes)) return data
+  if (Array.isArray(data) && allBytes(data)) return data
   throw invalidType(name, 'string, Buffer, TypedArray, DataView, ArrayBuffer or an array of them', data)
 }
 
@@ -108,6 +114,7 @@ function hashFile (path, algorithm, options) {
   return scheduler.reject(() => {
     if (typeof path !== 'string' && !(path instanceof URL)) throw invalidType('path', 'string or file URL', path)
     const file = path instanceof URL ? require('node:url').fileURLToPath(path) : path
+    if (file.includes('\0')) throw invalidValue('path', 'a path without NUL bytes', path)
     const o = v.knownKeys('options', v.options(options), FILE_KEYS)
     const { encoding, key } = digestArgs(algorithm ?? 'sha256', '', { encoding: o.encoding, key: o.key })
     let hmacKey

@@ -46,7 +46,8 @@ function checkPassword (password, max) {
 /** bcrypt's own limits, checked before queuing: NUL bytes end its key, and it uses 72 bytes at most. */
 function checkBcrypt (password, o) {
   if (o.algorithm !== 'bcrypt') return
-  if (typeof password === 'string' ? password.includes('\0') : password.includes(0)) {
+  // A detached Uint8Array has length 0 (an empty password); its includes() would throw an uncoded TypeError.
+  if (typeof password === 'string' ? password.includes('\0') : password.length > 0 && password.includes(0)) {
     throw codedError('ERR_INVALID_ARG_VALUE', 'bcrypt passwords cannot contain NUL bytes')
   }
   const n = v.byteLength(password)

@@ -7,10 +7,12 @@ const { codedError } = require('./errors')
 const v = require('./validate')
 
 const PRIORITIES = ['background', 'normal']
+const CONFIG_KEYS = new Set(['threads', 'priority', 'maxQueue'])
+const TASK_KEYS = new Set(['signal', 'executor'])
 
 /** Sets pool options before first use. Throws ERR_POOL_STARTED afterwards. */
 function configure (options) {
-  const o = v.options(options)
+  const o = v.knownKeys('options', v.options(options), CONFIG_KEYS)
   const threads = v.optInt('threads', o.threads, 1, 1024)
   const priority = v.oneOf('priority', o.priority, PRIORITIES)
   const maxQueue = v.optInt('maxQueue', o.maxQueue, 1, 1 << 24)
@@ -45,7 +47,7 @@ function stats () {
 /** A task that does nothing on the pool: measures the round trip. */
 function noop (options) {
   return scheduler.reject(() => {
-    const opts = scheduler.taskOptions(v.options(options))
+    const opts = scheduler.taskOptions(v.knownKeys('options', v.options(options), TASK_KEYS))
     return scheduler.run(native.noop, opts, false)
   })
 }
