@@ -3,9 +3,11 @@
 // `createApp()` builds the app without listening, so tests can start it on port 0.
 
 const { randomBytes } = require('node:crypto')
+const path = require('node:path')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
 const express = require('express')
 const offthread = require('offthread')
+const { demoRoutes } = require('./demo-routes')
 
 /** OWASP argon2id parameters (also offthread's defaults), spelled out so hash and needsRehash agree. */
 const HASH_OPTIONS = Object.freeze({ algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1 })
@@ -124,6 +126,10 @@ function createApp ({ users = new Map(), hashOptions = HASH_OPTIONS, logger = co
     }
     res.json({ ok: true, rehashed })
   }))
+
+  // The demo page (GET /) and its routes: GET /events, POST /demo/hash. See demo-routes.js.
+  app.use(express.static(path.join(__dirname, 'public')))
+  app.use(demoRoutes({ hashOptions }))
 
   app.use((req, res) => res.status(404).json({ error: 'not found', code: 'ERR_NOT_FOUND' }))
 
