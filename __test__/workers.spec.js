@@ -75,13 +75,16 @@ test('terminating a worker cancels its tasks: queued ones never run, the pool dr
   t.true(ot.stats().queued > 0, 'tasks are waiting')
   const since = Date.now()
   await worker.terminate()
-  while ((ot.stats().queued > 0 || ot.stats().running > 0) && Date.now() - since < 5000) {
+  while ((ot.stats().queued > 0 || ot.stats().running > 0) && Date.now() - since < 20000) {
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   const drained = Date.now() - since
   const after = ot.stats()
   t.is(after.queued, 0)
   t.is(after.running, 0)
-  t.true(drained < 1500, `drained ${drained} ms after terminate(); running them all takes ~6 s`)
-  t.true(after.cancelled - before.cancelled >= 30, `cancelled ${after.cancelled - before.cancelled} of 40`)
+  // Wall time depends on the machine's load (the pool runs at background priority), so count work
+  // instead: at most the tasks already running (2 threads) may complete; the rest are cancelled.
+  const completed = after.completed - before.completed
+  t.true(completed <= 4, `${completed} of the 40 tasks completed after terminate() (drained in ${drained} ms)`)
+  t.true(after.cancelled - before.cancelled >= 36, `cancelled ${after.cancelled - before.cancelled} of 40`)
 })
