@@ -20,6 +20,7 @@ test('the packed tarball installs without scripts and loads from CJS and ESM', (
   const files = packed[0].files.map((f) => f.path)
   t.true(files.includes('offthread.linux-x64-gnu.node'), 'the tarball carries the built binary')
   t.true(files.includes('index.d.ts') && files.includes('binding.js'))
+  t.true(files.includes('LICENSE') && files.includes('THIRD_PARTY_NOTICES.md'), 'licence notices ship with the binary')
   t.false(files.some((f) => f.startsWith('src/') || f.startsWith('crates/') || f.startsWith('__test__/')))
 
   const app = path.join(dir, 'app')
