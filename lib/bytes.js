@@ -201,22 +201,24 @@ class CodecStream extends Transform {
     }
   }
 
+  /** Runs one native stream step on the pool and pushes what it produced. */
+  _step (submit, callback) {
+    scheduler.run(submit, this._task).then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+  }
+
   _transform (chunk, encoding, callback) {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
-    scheduler.run((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), this._task)
-      .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+    this._step((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), callback)
   }
 
   /** Several buffered chunks go to the pool as one task (they are taken as one stream). */
   _writev (chunks, callback) {
     const data = chunks.map(({ chunk, encoding }) => typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)
-    scheduler.run((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), this._task)
-      .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+    this._step((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), callback)
   }
 
   _flush (callback) {
-    scheduler.run((id, ex, c) => native.streamFinish(id, ex, c, this._handle), this._task)
-      .then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+    this._step((id, ex, c) => native.streamFinish(id, ex, c, this._handle), callback)
   }
 }
 

@@ -224,6 +224,14 @@ impl Hasher {
         }
     }
 
+    /// Feeds every part, then finishes.
+    fn digest_parts(mut self, parts: &[&[u8]], task: &TaskState) -> Result<Vec<u8>> {
+        for p in parts {
+            self.update(p, task)?;
+        }
+        Ok(self.finish())
+    }
+
     /// The digest bytes (big-endian for the integer hashes, as their reference encodings).
     pub fn finish(self) -> Vec<u8> {
         match self.state {
@@ -252,11 +260,7 @@ pub fn digest(
     parts: &[&[u8]],
     task: &TaskState,
 ) -> Result<Vec<u8>> {
-    let mut h = Hasher::new(algorithm, key)?;
-    for p in parts {
-        h.update(p, task)?;
-    }
-    Ok(h.finish())
+    Hasher::new(algorithm, key)?.digest_parts(parts, task)
 }
 
 /// Digest (or HMAC, with `hmac_key`) of a file, read in 1 MiB pieces on the calling thread:
@@ -296,9 +300,5 @@ pub fn hmac(
     parts: &[&[u8]],
     task: &TaskState,
 ) -> Result<Vec<u8>> {
-    let mut h = Hasher::hmac(algorithm, key)?;
-    for p in parts {
-        h.update(p, task)?;
-    }
-    Ok(h.finish())
+    Hasher::hmac(algorithm, key)?.digest_parts(parts, task)
 }
