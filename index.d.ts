@@ -266,6 +266,201 @@ export namespace compression {
   function filter(req: IncomingMessage, res: ServerResponse): boolean
 }
 
+// ---------------------------------------------------------------------------------------------
+// Images: a sharp-compatible subset. Method and option names are sharp's, so sharp code ports by
+// changing the import. Each method validates its arguments at once and throws
+// "Expected … for … but received …" (code ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE).
+// ---------------------------------------------------------------------------------------------
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp'
+export type OutputFormat = 'jpeg' | 'jpg' | 'png' | 'webp' | 'gif' | 'raw'
+
+/** A colour: '#rgb', '#rrggbb', '#rrggbbaa', 'rgb(…)', 'rgba(…)', a CSS name, or `{ r, g, b, alpha }` (alpha 0–1). */
+export type Color = string | { r?: number; g?: number; b?: number; alpha?: number }
+
+export interface ImageOptions extends TaskOptions {
+  /** Refuse inputs with more pixels (width × height, from the header, before any pixel buffer). Default 268402689 (0x3FFF × 0x3FFF); `false` or 0 disables it; `true` is the default. */
+  limitInputPixels?: number | boolean
+  /** Apply the EXIF orientation (1–8). Default true (sharp's default is false). */
+  autoOrient?: boolean
+  /** When to give up on a damaged input: 'none', 'truncated', 'error' (default), 'warning'. */
+  failOn?: 'none' | 'truncated' | 'error' | 'warning'
+  /** GIF/WebP/APNG: decode all frames (GIF output only); default false, the first frame. */
+  animated?: boolean
+}
+
+export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside'
+export type Kernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos3'
+export type Position =
+  | 'centre' | 'center' | 'top' | 'right' | 'bottom' | 'left'
+  | 'right top' | 'right bottom' | 'left bottom' | 'left top'
+  | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest'
+  | number
+
+export interface ResizeOptions {
+  width?: number | null
+  height?: number | null
+  /** Default 'cover'. */
+  fit?: Fit
+  /** Where to crop (cover) or place (contain). Default 'centre'. */
+  position?: Position
+  /** Default 'lanczos3'. */
+  kernel?: Kernel
+  /** Never enlarge beyond the input's size. Default false. */
+  withoutEnlargement?: boolean
+  /** Never reduce below the input's size. Default false. */
+  withoutReduction?: boolean
+  /** The padding of fit 'contain'. Default black, opaque. */
+  background?: Color
+}
+
+export interface Region { left: number; top: number; width: number; height: number }
+
+export interface JpegOptions {
+  /** 1–100, default 80. */
+  quality?: number
+  /** Default false. */
+  progressive?: boolean
+  /** '4:2:0' (default) or '4:4:4'. */
+  chromaSubsampling?: '4:2:0' | '4:4:4'
+  /** Optimise the Huffman tables. Default true. */
+  optimiseCoding?: boolean
+  optimizeCoding?: boolean
+  /** mozjpeg's trellis quantisation and scan optimisation: smaller, slower. Default false. */
+  mozjpeg?: boolean
+}
+
+export interface PngOptions {
+  /** zlib level 0–9, default 6. */
+  compressionLevel?: number
+  /** Row filtering chosen per row. Default false (as sharp). */
+  adaptiveFiltering?: boolean
+  progressive?: boolean
+  /** Quantise to a palette (≤ 256 colours). Default false; implied by `colours`/`colors`/`quality`/`effort`. */
+  palette?: boolean
+  /** Palette quality 0–100, default 100. */
+  quality?: number
+  /** Palette size 2–256, default 256. */
+  colours?: number
+  colors?: number
+  /** 1–10, default 7. */
+  effort?: number
+  /** Dither level 0–1, default 1.0. */
+  dither?: number
+}
+
+export interface WebpOptions {
+  /** 1–100, default 80. */
+  quality?: number
+  /** 0–100, default 100. */
+  alphaQuality?: number
+  /** Default false. */
+  lossless?: boolean
+  nearLossless?: boolean
+  smartSubsample?: boolean
+  /** 0 (fastest) – 6 (slowest), default 4. */
+  effort?: number
+}
+
+export interface GifOptions {
+  /** Palette size 2–256, default 256. */
+  colours?: number
+  colors?: number
+  /** 1–10, default 7. */
+  effort?: number
+  /** Dither level 0–1, default 1.0. */
+  dither?: number
+  /** Animated output: 0 = loop forever (default). */
+  loop?: number
+  /** Per-frame delay in ms (a number for all frames, or one per frame). */
+  delay?: number | number[]
+}
+
+export interface OutputInfo {
+  format: 'jpeg' | 'png' | 'webp' | 'gif' | 'raw'
+  width: number
+  height: number
+  channels: 1 | 2 | 3 | 4
+  /** Bytes of output. */
+  size: number
+  /** Set when the output is animated. */
+  pages?: number
+}
+
+export interface Metadata {
+  format: ImageFormat
+  width: number
+  height: number
+  /** Channels the pixels decode to: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA (CMYK JPEG: 4). */
+  channels: 1 | 2 | 3 | 4
+  hasAlpha: boolean
+  /** EXIF orientation 1–8 when the file carries one. */
+  orientation?: number
+  isProgressive: boolean
+  /** Frames of an animated GIF/WebP/APNG, else 1. */
+  pages: number
+  /** Pixels per inch, when the file says. */
+  density?: number
+  /** 'srgb', 'b-w', 'cmyk'. */
+  space: 'srgb' | 'b-w' | 'cmyk'
+  hasProfile: boolean
+  /** Bytes of the input file. */
+  size: number
+}
+
+export interface TaskSignalOptions {
+  signal?: AbortSignal
+}
+
+export interface Image {
+  resize(width?: number | null, height?: number | null, options?: ResizeOptions): this
+  resize(options: ResizeOptions): this
+  /** Crop. Before resize() it cuts the upright input; after it, the resized image. */
+  extract(region: Region): this
+  /** With no angle: auto-orient (as sharp). Multiples of 90 are exact; other angles fill the corners with `background`. */
+  rotate(angle?: number, options?: { background?: Color }): this
+  /** Mirror vertically (top ↔ bottom). */
+  flip(flip?: boolean): this
+  /** Mirror horizontally (left ↔ right). */
+  flop(flop?: boolean): this
+  grayscale(grayscale?: boolean): this
+  greyscale(greyscale?: boolean): this
+  /** Gaussian blur; `sigma` 0.3–1000. No argument or true: a fast 3×3 box blur. */
+  blur(sigma?: number | boolean | { sigma: number }): this
+  /** Unsharp mask on luminance; no argument: sharp's fast mild sharpen. */
+  sharpen(options?: number | { sigma?: number; m1?: number; m2?: number }): this
+  /** Drop alpha, blending onto `background` (default black). */
+  flatten(options?: boolean | { background?: Color }): this
+  /** Keep EXIF, XMP and the ICC profile in the output (default: stripped; pixels converted to sRGB). */
+  keepMetadata(): this
+  jpeg(options?: JpegOptions): this
+  png(options?: PngOptions): this
+  webp(options?: WebpOptions): this
+  gif(options?: GifOptions): this
+  /** Raw 8-bit pixels, channels interleaved. */
+  raw(): this
+  toFormat(format: OutputFormat, options?: JpegOptions | PngOptions | WebpOptions | GifOptions): this
+  toBuffer(options?: TaskSignalOptions & { resolveWithObject?: false }): Promise<Buffer>
+  toBuffer(options: TaskSignalOptions & { resolveWithObject: true }): Promise<{ data: Buffer; info: OutputInfo }>
+  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. */
+  toFile(path: string, options?: TaskSignalOptions): Promise<OutputInfo>
+  /** Reads headers only; never decodes pixels. */
+  metadata(options?: TaskSignalOptions): Promise<Metadata>
+  /** The ThumbHash (base64) of the processed image. */
+  thumbhash(options?: TaskSignalOptions): Promise<string>
+  /** An independent copy of the pipeline so far (shares the input). */
+  clone(): Image
+}
+
+/**
+ * An image pipeline over a Buffer/Uint8Array (not copied: it must not change while a task runs) or a file path
+ * (read on offthread's pool, not libuv's).
+ */
+export function image(input: string | Uint8Array, options?: ImageOptions): Image
+
+/** Default limits and settings of image(). */
+export const imageDefaults: Readonly<{ limitInputPixels: number }>
+
 /** Node's AbortError shape: `name: 'AbortError'`, `code: 'ABORT_ERR'`, `cause`: the signal's reason. */
 export class AbortError extends Error {
   readonly code: 'ABORT_ERR'
@@ -286,6 +481,10 @@ export type ErrorCode =
   | 'ERR_INTERNAL'
   | 'ERR_DECOMPRESS'
   | 'ERR_BUFFER_TOO_LARGE'
+  | 'ERR_IMAGE_DECODE'
+  | 'ERR_IMAGE_FORMAT'
+  | 'ERR_IMAGE_TOO_LARGE'
+  | 'ERR_IMAGE_ENCODE'
   | 'ENOENT'
   | 'EACCES'
   | 'EISDIR'
