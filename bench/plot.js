@@ -7,6 +7,9 @@
 //   docs/bench-bytes-throughput.svg     MB/s per digest / codec case per library
 //   docs/bench-bytes-latency.svg        event-loop p99 and fs.readFile p99 under that load
 //   docs/bench-noop-throughput.svg      pipelined no-op round trips/s (dispatch overhead)
+//   docs/bench-image-throughput.svg     images/s per image case per library
+//   docs/bench-image-latency.svg        event-loop p99 and fs.readFile p99 under that load
+//   docs/bench-image-memory.svg         peak RSS of each library's process per case
 //
 // A results file that is missing is skipped with a note on stderr.
 
@@ -340,6 +343,57 @@ const charts = {
         scale: 'log',
         groups: latGroups,
         caption: captionLines(data)
+      }
+    ]
+  },
+
+  image (data) {
+    const byCase = (value) => groupBy(data.results, (r) => r.group).map(([label, rs]) => ({
+      label, scaleKey: label, rows: rs.map((r) => ({ name: r.name, values: [value(r)] }))
+    }))
+    const groups = byCase((r) => r.opsPerSec)
+    const series = [{ name: 'throughput', colors: [], unit: 'ops/s' }]
+    const memory = byCase((r) => r.peakRssMiB).map((g) => ({ ...g, scaleKey: 'all' }))
+    const memSeries = [{ name: 'peak RSS', colors: [], unit: 'MiB' }]
+    const latGroups = latencyGroups(data)
+    const c = data.config || {}
+    const s = data.peers?.sharp
+    const extra = [
+      s && `sharp ${s.version} (libvips ${s.libvips}, concurrency ${s.concurrency}, cache off).`,
+      data.peers?.['@napi-rs/image'] && `@napi-rs/image ${data.peers['@napi-rs/image'].version} (Transformer, Lanczos3).`,
+      data.offthreadNote && `${data.offthreadNote}.`
+    ].filter(Boolean).join(' ')
+    const load = `${c.concurrency ?? '?'} images in flight, ${c.seconds ?? '?'} s per case`
+    return [
+      {
+        file: 'bench-image-throughput.svg',
+        title: 'Image pipeline throughput',
+        subtitle: `Images per second with ${load}, each input a Buffer in memory. Higher is better. Bars are scaled within each case.`,
+        desc: describe('Image pipeline throughput in operations per second, higher is better.', groups, series),
+        series,
+        scale: 'linear',
+        groups,
+        caption: captionLines(data, extra)
+      },
+      {
+        file: 'bench-image-latency.svg',
+        title: 'Images: what the rest of the app feels',
+        subtitle: 'p99 event-loop delay and p99 fs.readFile latency (4 KiB, every 20 ms) while each library resizes flat out. Lower is better. Log scale.',
+        desc: describe('p99 event-loop delay and p99 fs.readFile latency in milliseconds during image load, lower is better.', latGroups, LATENCY_SERIES),
+        series: LATENCY_SERIES,
+        scale: 'log',
+        groups: latGroups,
+        caption: captionLines(data, extra)
+      },
+      {
+        file: 'bench-image-memory.svg',
+        title: 'Images: peak memory',
+        subtitle: `Peak RSS (VmHWM) of the process that ran each case alone, with ${load}. Lower is better.`,
+        desc: describe('Peak resident memory in MiB per image case and library, lower is better.', memory, memSeries),
+        series: memSeries,
+        scale: 'linear',
+        groups: memory,
+        caption: captionLines(data, extra)
       }
     ]
   },
