@@ -283,10 +283,12 @@ export interface ImageOptions extends TaskOptions {
   limitInputPixels?: number | boolean
   /** Apply the EXIF orientation (1–8). Default true (sharp's default is false). */
   autoOrient?: boolean
-  /** When to give up on a damaged input: 'none', 'truncated', 'error' (default), 'warning'. */
+  /** When to give up on a damaged input, least to most strict: 'none', 'truncated', 'error', 'warning' (default, as sharp). */
   failOn?: 'none' | 'truncated' | 'error' | 'warning'
-  /** GIF/WebP/APNG: decode all frames (GIF output only); default false, the first frame. */
+  /** GIF/WebP: decode every frame (kept by GIF output; other encoders take the first). Default false: the first frame. */
   animated?: boolean
+  /** sharp's `pages`: -1 is the same as `animated: true`. */
+  pages?: number
 }
 
 export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside'
@@ -433,6 +435,8 @@ export interface Image {
   flatten(options?: boolean | { background?: Color }): this
   /** Keep EXIF, XMP and the ICC profile in the output (default: stripped; pixels converted to sRGB). */
   keepMetadata(): this
+  /** sharp's older name for keepMetadata(). */
+  withMetadata(): this
   jpeg(options?: JpegOptions): this
   png(options?: PngOptions): this
   webp(options?: WebpOptions): this

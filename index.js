@@ -30,4 +30,6 @@ exports.decompressSync = bytes.decompressSync
 exports.createCompress = bytes.createCompress
 exports.createDecompress = bytes.createDecompress
 exports.compression = require('./lib/middleware').compression
+exports.image = require('./lib/image').image
+exports.imageDefaults = require('./lib/image').imageDefaults
 exports.AbortError = errors.AbortError

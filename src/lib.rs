@@ -7,6 +7,7 @@
 mod channel;
 mod compress;
 mod digest;
+mod image;
 mod input;
 mod password;
 mod pool;

@@ -12,6 +12,8 @@ pub enum Output {
     Bool(bool),
     Str(String),
     Bytes(Vec<u8>),
+    /// An encoded image and its info as JSON: becomes `[Buffer, string]`.
+    Image(Vec<u8>, String),
 }
 
 /// A task's result as delivered to JS.
@@ -41,6 +43,12 @@ pub unsafe fn to_js(env: sys::napi_env, out: Output) -> sys::napi_value {
             sys::napi_get_boolean(env, b, &mut v);
         }
         Output::Str(s) => v = string(env, &s),
+        Output::Image(bytes, info) => {
+            sys::napi_create_array_with_length(env, 2, &mut v);
+            let data = to_js(env, Output::Bytes(bytes));
+            sys::napi_set_element(env, v, 0, data);
+            sys::napi_set_element(env, v, 1, string(env, &info));
+        }
         Output::Bytes(bytes) if bytes.is_empty() => {
             let mut data = ptr::null_mut();
             sys::napi_create_buffer(env, 0, &mut data, &mut v);

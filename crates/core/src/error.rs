@@ -33,6 +33,14 @@ pub enum ErrorKind {
     IsDirectory,
     /// Any other I/O failure.
     Io,
+    /// An image that is corrupt or truncated, or whose pixels cannot be decoded.
+    ImageDecode,
+    /// Bytes that are not an image in a supported format.
+    ImageFormat,
+    /// An image over `limitInputPixels`, or too large to hold in memory.
+    ImageTooLarge,
+    /// An encoder failed.
+    ImageEncode,
     /// A bug: a panic or an invariant that did not hold.
     Internal,
 }
@@ -55,6 +63,10 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "EACCES",
             ErrorKind::IsDirectory => "EISDIR",
             ErrorKind::Io => "EIO",
+            ErrorKind::ImageDecode => "ERR_IMAGE_DECODE",
+            ErrorKind::ImageFormat => "ERR_IMAGE_FORMAT",
+            ErrorKind::ImageTooLarge => "ERR_IMAGE_TOO_LARGE",
+            ErrorKind::ImageEncode => "ERR_IMAGE_ENCODE",
             ErrorKind::Internal => "ERR_INTERNAL",
         }
     }

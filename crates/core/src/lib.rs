@@ -6,6 +6,7 @@ pub mod compress;
 pub mod digest;
 pub mod error;
 pub mod hugepages;
+pub mod image;
 pub mod password;
 pub mod pool;
 

@@ -1,0 +1,106 @@
+//! GIF (image-rs's gif): the first frame, or every frame composited onto the logical screen
+//! with its disposal method, as browsers show them.
+
+use super::{Decoded, Hint, Meta};
+use crate::error::Result;
+use crate::image::pixels::{byte_len, zeroed, Pixels};
+use crate::image::{check, decode_error, Cancel, FailOn};
+use gif::{ColorOutput, DecodeOptions, DisposalMethod, MemoryLimit, Repeat};
+use std::num::NonZeroU64;
+
+pub fn decode(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+    let mut options = DecodeOptions::new();
+    options.set_color_output(ColorOutput::RGBA);
+    // A frame may not be larger than the screen times 4 bytes, which the pixel limit covered.
+    options.check_frame_consistency(hint.fail_on >= FailOn::Error);
+    options.set_memory_limit(MemoryLimit::Bytes(
+        NonZeroU64::new(1 << 34).expect("non-zero"),
+    ));
+    let mut decoder = options.read_info(input).map_err(decode_error)?;
+    let (w, h) = (u32::from(decoder.width()), u32::from(decoder.height()));
+    let meta = Meta {
+        exif: None,
+        xmp: decoder.xmp_metadata().map(<[u8]>::to_vec),
+        icc: decoder.icc_profile().map(<[u8]>::to_vec),
+    };
+    let loop_count = match decoder.repeat() {
+        Repeat::Infinite => 0,
+        Repeat::Finite(n) => n,
+    };
+    let len = byte_len(w, h, 4)?;
+    let mut canvas = zeroed(len)?;
+    let mut frames = Vec::new();
+    let mut delays = Vec::new();
+    loop {
+        check(cancel)?;
+        let frame = match decoder.read_next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) if !frames.is_empty() && hint.fail_on < FailOn::Error => break,
+            Err(e) if frames.is_empty() || hint.fail_on >= FailOn::Error => {
+                return Err(decode_error(e))
+            }
+            Err(_) => break,
+        };
+        let previous = (frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
+        let (fl, ft, fw, fh) = (
+            u32::from(frame.left),
+            u32::from(frame.top),
+            u32::from(frame.width),
+            u32::from(frame.height),
+        );
+        for y in 0..fh {
+            let cy = ft + y;
+            if cy >= h {
+                break;
+            }
+            for x in 0..fw {
+                let cx = fl + x;
+                if cx >= w {
+                    break;
+                }
+                let s = ((y * fw + x) * 4) as usize;
+                let Some(src) = frame.buffer.get(s..s + 4) else {
+                    break;
+                };
+                if src[3] != 0 {
+                    let d = ((cy * w + cx) * 4) as usize;
+                    canvas[d..d + 4].copy_from_slice(src);
+                }
+            }
+        }
+        let mut shown = zeroed(len)?;
+        shown.copy_from_slice(&canvas);
+        frames.push(Pixels {
+            width: w,
+            height: h,
+            channels: 4,
+            data: shown,
+        });
+        delays.push(u32::from(frame.delay) * 10);
+        match (frame.dispose, previous) {
+            (DisposalMethod::Background, _) => {
+                for y in ft..(ft + fh).min(h) {
+                    let start = ((y * w + fl.min(w)) * 4) as usize;
+                    let end = ((y * w + (fl + fw).min(w)) * 4) as usize;
+                    canvas[start..end].fill(0);
+                }
+            }
+            (DisposalMethod::Previous, Some(prev)) => canvas = prev,
+            _ => {}
+        }
+        if !hint.animated {
+            break;
+        }
+    }
+    if frames.is_empty() {
+        return Err(decode_error("the GIF has no image"));
+    }
+    Ok(Decoded {
+        frames,
+        delays_ms: delays,
+        loop_count,
+        orientation: 1,
+        metadata: meta,
+    })
+}

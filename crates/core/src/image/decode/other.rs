@@ -1,0 +1,86 @@
+//! Input-only formats: TIFF (image-rs's tiff, first page) and BMP (zune-bmp).
+
+use super::{Decoded, Hint, Meta};
+use crate::error::Result;
+use crate::image::pixels::Pixels;
+use crate::image::{check, decode_error, Cancel};
+use std::io::Cursor;
+use tiff::decoder::{Decoder, DecodingResult};
+use tiff::ColorType;
+
+pub fn decode_tiff(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+    let _ = hint;
+    let mut d = Decoder::new(Cursor::new(input)).map_err(decode_error)?;
+    let (w, h) = d.dimensions().map_err(decode_error)?;
+    let colour = d.colortype().map_err(decode_error)?;
+    let icc = d.get_tag_u8_vec(tiff::tags::Tag::IccProfile).ok();
+    check(cancel)?;
+    let samples: Vec<u8> = match d.read_image().map_err(decode_error)? {
+        DecodingResult::U8(v) => v,
+        DecodingResult::U16(v) => v.iter().map(|s| (s >> 8) as u8).collect(),
+        _ => return Err(decode_error("unsupported TIFF sample format")),
+    };
+    let (channels, data) = match colour {
+        ColorType::Gray(8 | 16) => (1, samples),
+        ColorType::GrayA(8 | 16) => (2, samples),
+        ColorType::RGB(8 | 16) => (3, samples),
+        ColorType::RGBA(8 | 16) => (4, samples),
+        ColorType::CMYK(8) => (
+            3,
+            samples
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let k = 255 - u32::from(p[3]);
+                    [0, 1, 2].map(|c| (((255 - u32::from(p[c])) * k + 127) / 255) as u8)
+                })
+                .collect(),
+        ),
+        other => {
+            return Err(decode_error(format!(
+                "unsupported TIFF colour type {other:?}"
+            )))
+        }
+    };
+    if data.len() != w as usize * h as usize * channels as usize {
+        return Err(decode_error("TIFF strips do not cover the image"));
+    }
+    let px = Pixels {
+        width: w,
+        height: h,
+        channels,
+        data,
+    };
+    Ok(Decoded::single(
+        px,
+        Meta {
+            icc,
+            ..Meta::default()
+        },
+    ))
+}
+
+pub fn decode_bmp(input: &[u8], hint: &Hint) -> Result<Decoded> {
+    let _ = hint;
+    let mut d = zune_bmp::BmpDecoder::new(zune_core::bytestream::ZCursor::new(input));
+    d.decode_headers()
+        .map_err(|e| decode_error(format!("{e:?}")))?;
+    let (w, h) = d
+        .dimensions()
+        .ok_or_else(|| decode_error("no BMP header"))?;
+    let channels = match d.colorspace() {
+        Some(zune_core::colorspace::ColorSpace::RGBA) => 4,
+        Some(zune_core::colorspace::ColorSpace::Luma) => 1,
+        _ => 3,
+    };
+    let data = d.decode().map_err(|e| decode_error(format!("{e:?}")))?;
+    if data.len() != w * h * channels as usize {
+        return Err(decode_error("BMP pixel data does not match its header"));
+    }
+    let px = Pixels {
+        width: w as u32,
+        height: h as u32,
+        channels,
+        data,
+    };
+    Ok(Decoded::single(px, Meta::default()))
+}

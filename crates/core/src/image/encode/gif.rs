@@ -1,0 +1,84 @@
+//! GIF (image-rs's gif) with NeuQuant palettes, one per frame; fully transparent pixels get a
+//! reserved palette entry.
+
+use crate::error::Result;
+use crate::image::pixels::Pixels;
+use crate::image::{check, encode_error, Cancel, Output};
+use gif::{DisposalMethod, Encoder, Frame, Repeat};
+
+pub fn encode(
+    frames: Vec<Pixels>,
+    delays_ms: &[u32],
+    loop_count: u16,
+    target: &Output,
+    cancel: Cancel,
+) -> Result<Vec<u8>> {
+    let Output::Gif {
+        palette,
+        looping,
+        delay_ms,
+    } = target
+    else {
+        unreachable!("gif::encode takes GIF settings")
+    };
+    let first = frames.first().ok_or_else(|| encode_error("no frame"))?;
+    let (w, h) = (first.width, first.height);
+    if w > 65535 || h > 65535 {
+        return Err(encode_error("GIF dimensions are limited to 65535"));
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = Encoder::new(&mut out, w as u16, h as u16, &[]).map_err(encode_error)?;
+        if frames.len() > 1 {
+            let n = if *looping == 0 { loop_count } else { *looping };
+            let repeat = if n == 0 {
+                Repeat::Infinite
+            } else {
+                Repeat::Finite(n)
+            };
+            enc.set_repeat(repeat).map_err(encode_error)?;
+        }
+        let sample = (31 - i32::from(palette.effort) * 3).clamp(1, 30);
+        let colours = usize::from(palette.colours.clamp(2, 256));
+        for (i, px) in frames.into_iter().enumerate() {
+            check(cancel)?;
+            let rgba = px.into_rgba();
+            let transparent = rgba.data.chunks_exact(4).any(|p| p[3] < 128);
+            let slots = if transparent { colours - 1 } else { colours };
+            let nq = color_quant::NeuQuant::new(sample, slots.max(2), &rgba.data);
+            let mut pal = nq.color_map_rgb();
+            let key = (pal.len() / 3) as u8;
+            let indices: Vec<u8> = rgba
+                .data
+                .chunks_exact(4)
+                .map(|p| {
+                    if transparent && p[3] < 128 {
+                        key
+                    } else {
+                        nq.index_of(p) as u8
+                    }
+                })
+                .collect();
+            if transparent {
+                pal.extend_from_slice(&[0, 0, 0]);
+            }
+            let mut frame = Frame::from_palette_pixels(
+                w as u16,
+                h as u16,
+                indices,
+                pal,
+                transparent.then_some(key),
+            );
+            let delay = delay_ms
+                .get(i)
+                .or(delay_ms.last())
+                .or(delays_ms.get(i))
+                .copied()
+                .unwrap_or(100);
+            frame.delay = (delay / 10).min(65535) as u16;
+            frame.dispose = DisposalMethod::Background;
+            enc.write_frame(&frame).map_err(encode_error)?;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,67 @@
+//! Encoders. Each takes the processed frames and returns the file bytes; alpha is flattened
+//! onto black for formats without it, as libvips does.
+
+mod gif;
+mod jpeg;
+mod png;
+mod webp;
+
+use super::decode::{Decoded, Meta};
+use super::{Cancel, Encoded, Output, Pixels};
+use crate::error::Result;
+
+pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> Result<Encoded> {
+    let pages = image.frames.len() as u32;
+    let first = image
+        .frames
+        .first()
+        .ok_or_else(|| super::encode_error("no frame"))?;
+    let (width, height, channels) = (first.width, first.height, first.channels);
+    let (format, data, out_channels) = match target {
+        Output::Jpeg { .. } => {
+            let px = flat(image.frames, 0);
+            let ch = px.channels;
+            ("jpeg", jpeg::encode(&px, target, meta, cancel)?, ch)
+        }
+        Output::Png { .. } => {
+            let px = image.frames.into_iter().next().expect("one frame");
+            let ch = px.channels;
+            ("png", png::encode(&px, target, meta, cancel)?, ch)
+        }
+        Output::Webp { .. } => {
+            let px = image.frames.into_iter().next().expect("one frame");
+            let ch = if px.channels == 4 || px.channels == 2 {
+                4
+            } else {
+                3
+            };
+            ("webp", webp::encode(px, target, meta, cancel)?, ch)
+        }
+        Output::Gif { .. } => {
+            let delays = image.delays_ms.clone();
+            (
+                "gif",
+                gif::encode(image.frames, &delays, image.loop_count, target, cancel)?,
+                4,
+            )
+        }
+        Output::Raw => {
+            let px = image.frames.into_iter().next().expect("one frame");
+            ("raw", px.data, channels)
+        }
+    };
+    Ok(Encoded {
+        data,
+        format,
+        width,
+        height,
+        channels: out_channels,
+        pages: if format == "gif" { pages } else { 1 },
+    })
+}
+
+/// The first frame without alpha (flattened onto black).
+fn flat(frames: Vec<Pixels>, _index: usize) -> Pixels {
+    let px = frames.into_iter().next().expect("one frame");
+    px.flatten(super::Rgba([0, 0, 0, 255]))
+}

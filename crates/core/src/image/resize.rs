@@ -1,0 +1,105 @@
+//! Resampling with fast_image_resize (SIMD chosen at run time: SSE4.1/AVX2/NEON), alpha handled
+//! premultiplied. The resizer and its scratch buffers live per thread and are reused by tasks.
+
+use super::geometry::{embed, plan};
+use super::pixels::{byte_len, Pixels};
+use super::{check, Cancel, Kernel, Resize};
+use crate::error::{Error, ErrorKind, Result};
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use std::cell::RefCell;
+
+thread_local! {
+    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
+
+fn pixel_type(channels: u8) -> PixelType {
+    match channels {
+        1 => PixelType::U8,
+        2 => PixelType::U8x2,
+        3 => PixelType::U8x3,
+        _ => PixelType::U8x4,
+    }
+}
+
+fn algorithm(kernel: Kernel) -> ResizeAlg {
+    match kernel {
+        Kernel::Nearest => ResizeAlg::Nearest,
+        Kernel::Linear => ResizeAlg::Convolution(FilterType::Bilinear),
+        Kernel::Cubic => ResizeAlg::Convolution(FilterType::CatmullRom),
+        Kernel::Mitchell => ResizeAlg::Convolution(FilterType::Mitchell),
+        Kernel::Lanczos3 => ResizeAlg::Convolution(FilterType::Lanczos3),
+    }
+}
+
+/// Resamples the region (left, top, width, height) of `px` (in its own pixels) to `dw` × `dh`.
+pub fn resample(
+    px: &Pixels,
+    crop: (f64, f64, f64, f64),
+    dw: u32,
+    dh: u32,
+    kernel: Kernel,
+) -> Result<Pixels> {
+    let internal =
+        |e: &dyn std::fmt::Display| Error::new(ErrorKind::Internal, format!("resize: {e}"));
+    let src = ImageRef::new(px.width, px.height, &px.data, pixel_type(px.channels))
+        .map_err(|e| internal(&e))?;
+    let mut data = super::pixels::zeroed(byte_len(dw, dh, px.channels)?)?;
+    let mut dst = Image::from_slice_u8(dw, dh, &mut data, pixel_type(px.channels))
+        .map_err(|e| internal(&e))?;
+    let options = ResizeOptions::new()
+        .resize_alg(algorithm(kernel))
+        .crop(crop.0, crop.1, crop.2, crop.3)
+        .use_alpha(px.has_alpha());
+    RESIZER
+        .with(|r| r.borrow_mut().resize(&src, &mut dst, &options))
+        .map_err(|e| internal(&e))?;
+    drop(dst);
+    Ok(Pixels {
+        width: dw,
+        height: dh,
+        channels: px.channels,
+        data,
+    })
+}
+
+/// `resize()` on `px`, whose geometry is that of a `logical` image (the input before
+/// shrink-on-load reduced it by a DCT scale).
+pub fn resize(px: Pixels, r: &Resize, logical: (u32, u32), cancel: Cancel) -> Result<Pixels> {
+    let p = plan(logical.0, logical.1, r);
+    let (rw, rh) = p.resized;
+    // The part of the resized image to keep, mapped back onto the pixels held.
+    let (cl, ct, cw, ch) = p.crop.unwrap_or((0, 0, rw, rh));
+    let sx = f64::from(px.width) / f64::from(rw);
+    let sy = f64::from(px.height) / f64::from(rh);
+    let crop = (
+        f64::from(cl) * sx,
+        f64::from(ct) * sy,
+        f64::from(cw) * sx,
+        f64::from(ch) * sy,
+    );
+    check(cancel)?;
+    let same = (cw, ch) == (px.width, px.height) && (cl, ct) == (0, 0);
+    let out = if same {
+        px
+    } else {
+        resample(&px, crop, cw, ch, r.kernel)?
+    };
+    match p.embed {
+        Some((ew, eh, left, top)) => embed(&out, ew, eh, left, top, r.background),
+        None => Ok(out),
+    }
+}
+
+/// Shrinks `px` to fit within `max` × `max` (never enlarging), for placeholders.
+pub fn fit_within(px: Pixels, max: u32, cancel: Cancel) -> Result<Pixels> {
+    check(cancel)?;
+    if px.width <= max && px.height <= max {
+        return Ok(px);
+    }
+    let scale = f64::from(max) / f64::from(px.width.max(px.height));
+    let w = ((f64::from(px.width) * scale).round() as u32).clamp(1, max);
+    let h = ((f64::from(px.height) * scale).round() as u32).clamp(1, max);
+    let full = (0.0, 0.0, f64::from(px.width), f64::from(px.height));
+    resample(&px, full, w, h, Kernel::Linear)
+}
