@@ -192,8 +192,9 @@ test('GIF: still, interlaced, transparent, ICC/XMP extensions decode like sharp 
   const files = fs.readdirSync(fix('gif')).filter((f) => f.endsWith('.gif')).sort()
   t.true(files.length >= 18)
   for (const f of files) {
-    // oob.gif's frame lies partly outside the screen: decoders clip it differently; checked against image-rs below.
-    if (f === 'image-rs-anim-oob.gif') continue
+    // Files with an image-rs first-frame reference are checked against it below: their first frame leaves part of
+    // the screen uncovered, which image-rs (and browsers) leave transparent and sharp fills with opaque black.
+    if (fs.existsSync(fix('gif', `${f}.ref.png`))) continue
     await compareWithSharp(t, fix('gif', f), { tolerance: 0, ignoreHidden: true })
   }
   // image-rs's first-frame references of the disposal cases (same canvas size as the screen).
@@ -250,7 +251,7 @@ const MALFORMED = {
   'malformed/png/x_interlaced_chck.png': 'DECODE',
   'malformed/png/x_issue-214.png': 'DECODE',
   'malformed/png/x_issue-230.0.png': 'DECODE',
-  'malformed/png/x_issue-230.1.png': 'DECODE',
+  'malformed/png/x_issue-230.1.png': ['DECODE', 'LARGE'], // IHDR says 4294967295×536883232: invalid (> 2³¹−1) and over the limit
   'malformed/png/x_unexpected_eof.png': 'DECODE',
   'malformed/png/fuzz-clusterfuzz-testcase-minimized-buf_independent-5790077345660928.png': 'DECODE',
   'malformed/png/fuzz-clusterfuzz-testcase-minimized-buf_independent-6611224761008128.png': 'DECODE',
@@ -345,7 +346,7 @@ for (const [file, expected] of Object.entries(MALFORMED)) {
 // be refused; with 'none' offthread may return what it decoded, at the header's size.
 const TRUNCATED = {
   'basn6a08.60pct.png': { width: 32, height: 32 }, // cut inside IDAT
-  'basn2c16.10pct.png': null, // cut inside IHDR: no size at all
+  'basn2c16.10pct.png': null, // cut in IHDR's CRC: the size is there, no pixel data
   'ljt-testorig.half.jpg': { width: 227, height: 149 },
   'ljt-testorig.header-only.jpg': null, // cut inside the header segments
   'progressive3.40pct.jpg': { width: 650, height: 470 },
@@ -391,7 +392,9 @@ for (const [f, size] of Object.entries(TRUNCATED)) {
     }
     t.log(`failOn none: ${lenient.text}`)
         const meta = await outcome(ot.image(file).metadata().then((m) => ({ info: m })))
-    if (meta.ok) t.deepEqual([meta.width, meta.height], [size && size.width, size && size.height], `metadata(): ${meta.text}`)
+    // basn2c16.10pct.png keeps IHDR's 13 data bytes (only its CRC is cut): its size may be read.
+    const header = size || (f === 'basn2c16.10pct.png' ? { width: 32, height: 32 } : null)
+    if (meta.ok) t.deepEqual([meta.width, meta.height], [header && header.width, header && header.height], `metadata(): ${meta.text}`)
     else t.is(meta.code, 'ERR_IMAGE_DECODE', `metadata(): ${meta.message}`)
     // A whole PNG/JPEG/GIF header must be read (libwebp wants the whole RIFF, so WebP may refuse).
     if (size !== null && !f.endsWith('.webp')) t.true(meta.ok, `metadata() reads the whole header: ${meta.text} ${meta.message || ''}`)
