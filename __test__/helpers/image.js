@@ -72,11 +72,6 @@ async function oursRaw (input, options, chain = (i) => i) {
   return { data, info, rgba: toRGBA(data, info.channels) }
 }
 
-/** Mean absolute difference of two RGB(A) decodes after converting both to RGBA. */
-function mad (a, aChannels, b, bChannels) {
-  return diff(toRGBA(a, aChannels), toRGBA(b, bChannels)).mean
-}
-
 // ---------------------------------------------------------------------------------------------
 // Hand-built headers
 
@@ -284,6 +279,6 @@ function encodedCard (width, height, format = 'png', channels = 3, options = {})
 }
 
 module.exports = {
-  ot, sharp, FIX, fix, MANIFEST, IMAGE_CODES, toRGBA, diff, sharpRGBA, oursRaw, mad, crc32, pngChunk, pngHeader, PNG_SIGNATURE,
+  ot, sharp, FIX, fix, MANIFEST, IMAGE_CODES, toRGBA, diff, sharpRGBA, oursRaw, crc32, pngChunk, pngHeader, PNG_SIGNATURE,
   patchJpegSize, patchGifScreen, patchGifFrame, webpCanvas, rejectsCode, outcome, MiB, sleep, cpuMs, until, runIsolated, tmp, testCard, encodedCard
 }
