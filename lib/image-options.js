@@ -100,6 +100,8 @@ function resize (width, height, options) {
     height = options.height
   }
   const o = v.knownKeys('resize options', v.options(options), RESIZE_KEYS)
+  if (width === undefined || width === null) width = o.width
+  if (height === undefined || height === null) height = o.height
   const w = width === undefined || width === null ? null : positiveInt('width', width)
   const h = height === undefined || height === null ? null : positiveInt('height', height)
   if (o.fastShrinkOnLoad !== undefined) v.bool('fastShrinkOnLoad', o.fastShrinkOnLoad)
@@ -148,6 +150,14 @@ function paletteOptions (o) {
   }
 }
 
+/** Interlaced (Adam7) PNG output is not implemented: refuse it rather than ignore it. */
+function pngProgressive (value) {
+  if (v.bool('progressive', value)) {
+    throw invalidValue('progressive', 'false (interlaced PNG output is not supported)', value)
+  }
+  return false
+}
+
 function png (options) {
   const o = v.knownKeys('png options', v.options(options), PNG_KEYS)
   const p = paletteOptions(o)
@@ -157,7 +167,7 @@ function png (options) {
     format: 'png',
     compressionLevel: v.optInt('compressionLevel', o.compressionLevel, 0, 9) ?? 6,
     adaptiveFiltering: v.bool('adaptiveFiltering', o.adaptiveFiltering) ?? false,
-    progressive: v.bool('progressive', o.progressive) ?? false,
+    progressive: pngProgressive(o.progressive),
     palette: v.bool('palette', o.palette) ?? implied,
     quality: quality ?? 100,
     ...p
@@ -183,7 +193,7 @@ function gif (options) {
   if (typeof o.delay === 'number') delay = [v.int('delay', o.delay, 0, 655350)]
   else if (Array.isArray(o.delay)) delay = o.delay.map((d, i) => v.int(`delay[${i}]`, d, 0, 655350))
   else if (o.delay !== undefined) throw invalidType('delay', 'integer or array of integers', o.delay)
-  return { format: 'gif', ...paletteOptions(o), looping: v.optInt('loop', o.loop, 0, 65535) ?? 0, delay }
+  return { format: 'gif', ...paletteOptions(o), looping: v.optInt('loop', o.loop, 0, 65535) ?? null, delay }
 }
 
 const ENCODERS = { jpeg, jpg: jpeg, png, webp, gif, raw: () => ({ format: 'raw' }) }

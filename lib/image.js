@@ -65,7 +65,8 @@ class Image {
       this._spec.autoOrient = true
       return this
     }
-    if (typeof angle !== 'number' || !Number.isFinite(angle)) throw invalidType('angle', 'number', angle)
+    if (typeof angle !== 'number') throw invalidType('angle', 'number', angle)
+    if (!Number.isFinite(angle)) throw codedError('ERR_OUT_OF_RANGE', `Expected finite number for angle but received ${angle} of type number`)
     const o = v.knownKeys('rotate options', v.options(options), new Set(['background']))
     const bg = o.background === undefined ? [0, 0, 0, 255] : opt.colour('background', o.background)
     this._spec.rotate = [angle, bg]

@@ -92,7 +92,7 @@ struct JsOutput {
     #[serde(default)]
     smart_subsample: bool,
     #[serde(default)]
-    looping: u16,
+    looping: Option<u16>,
     #[serde(default)]
     delay: Vec<u32>,
 }

@@ -82,19 +82,34 @@ pub fn shrink_factors(width: u32, height: u32, r: &Resize) -> (f64, f64) {
     (hs.min(w), vs.min(h))
 }
 
+/// The size of `len` pixels shrunk by `shrink`, rounded exactly as sharp's sizes come out: it
+/// hands libvips the scale 1/shrink, which reduces by dividing by the reciprocal again and
+/// enlarges by multiplying (the float rounding of each decides the .5 cases).
+fn scaled(len: u32, shrink: f64) -> u32 {
+    let scale = 1.0 / shrink;
+    let size = if scale > 1.0 {
+        f64::from(len) * scale
+    } else {
+        f64::from(len) / (1.0 / scale)
+    };
+    (size.round() as u32).max(1)
+}
+
 /// The resize plan for a `width` × `height` input.
 pub fn plan(width: u32, height: u32, r: &Resize) -> Plan {
     let (hs, vs) = shrink_factors(width, height, r);
-    let rw = ((f64::from(width) / hs).round() as u32).max(1);
-    let rh = ((f64::from(height) / vs).round() as u32).max(1);
+    let rw = scaled(width, hs);
+    let rh = scaled(height, vs);
     let mut plan = Plan {
         resized: (rw, rh),
         crop: None,
         embed: None,
     };
-    let (Some(tw), Some(th)) = (r.width, r.height) else {
+    if r.width.is_none() && r.height.is_none() {
         return plan;
-    };
+    }
+    // A missing dimension is the resampled one: cover still crops, contain still pads, the other.
+    let (tw, th) = (r.width.unwrap_or(rw), r.height.unwrap_or(rh));
     match r.fit {
         Fit::Cover if (rw, rh) != (tw, th) => {
             let (cw, ch) = (rw.min(tw), rh.min(th));

@@ -118,7 +118,8 @@ pub enum Output {
     },
     Gif {
         palette: Palette,
-        looping: u16,
+        /// Plays (0 = forever); `None` keeps the input's.
+        looping: Option<u16>,
         delay_ms: Vec<u32>,
     },
     Raw,
@@ -210,7 +211,6 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
         fail_on: spec.fail_on,
         shrink,
         animated: spec.animated && matches!(target, Output::Gif { .. }),
-        keep_metadata: spec.keep_metadata,
     };
     let mut image = decode::decode(input, &info, &hint, cancel)?;
     check(cancel)?;
@@ -309,7 +309,7 @@ fn default_output(format: Format) -> Output {
                 effort: 7,
                 dither: 1.0,
             },
-            looping: 0,
+            looping: None,
             delay_ms: Vec::new(),
         },
         Format::Png | Format::Tiff | Format::Bmp => Output::Png {

@@ -193,11 +193,17 @@ fn density(unit: u8, value: u32) -> Option<f64> {
 }
 
 fn png(b: &[u8], m: &mut Metadata) -> Result<()> {
-    if b.get(12..16) != Some(b"IHDR") {
+    if b.get(12..16) != Some(b"IHDR") || be32(b, 8) != Some(13) {
         return Err(decode_error("the first chunk is not IHDR"));
+    }
+    if b.len() < 33 {
+        return Err(truncated());
     }
     m.width = be32(b, 16).ok_or_else(truncated)?;
     m.height = be32(b, 20).ok_or_else(truncated)?;
+    if m.width > i32::MAX as u32 || m.height > i32::MAX as u32 {
+        return Err(decode_error("PNG dimensions are limited to 2^31 - 1"));
+    }
     let colour = *b.get(25).ok_or_else(truncated)?;
     m.is_progressive = b.get(28) == Some(&1);
     (m.channels, m.space) = match colour {
@@ -322,6 +328,9 @@ fn gif(b: &[u8], m: &mut Metadata) -> Result<()> {
             0x2C => {
                 frames += 1;
                 let Some(&f) = b.get(at + 9) else { break };
+                if frames == 1 {
+                    m.is_progressive = f & 0x40 != 0;
+                }
                 at += 10;
                 if f & 0x80 != 0 {
                     at += 3 << ((f & 7) + 1);
@@ -360,10 +369,8 @@ fn tiff(b: &[u8], m: &mut Metadata) -> Result<()> {
 }
 
 fn bmp(b: &[u8], m: &mut Metadata) -> Result<()> {
-    m.width = le32(b, 18).ok_or_else(truncated)? as i32 as i64 as u64 as u32;
-    let h = le32(b, 22).ok_or_else(truncated)? as i32;
-    m.width = (m.width as i32).unsigned_abs();
-    m.height = h.unsigned_abs();
+    m.width = (le32(b, 18).ok_or_else(truncated)? as i32).unsigned_abs();
+    m.height = (le32(b, 22).ok_or_else(truncated)? as i32).unsigned_abs();
     let bpp = le16(b, 28).unwrap_or(24);
     m.channels = if bpp == 32 { 4 } else { 3 };
     Ok(())

@@ -72,12 +72,11 @@ pub fn resize(px: Pixels, r: &Resize, logical: (u32, u32), cancel: Cancel) -> Re
     let (cl, ct, cw, ch) = p.crop.unwrap_or((0, 0, rw, rh));
     let sx = f64::from(px.width) / f64::from(rw);
     let sy = f64::from(px.height) / f64::from(rh);
-    let crop = (
-        f64::from(cl) * sx,
-        f64::from(ct) * sy,
-        f64::from(cw) * sx,
-        f64::from(ch) * sy,
-    );
+    // Clamped to the pixels held: scaled coordinates may overshoot by a rounding error.
+    let (left, top) = (f64::from(cl) * sx, f64::from(ct) * sy);
+    let width = (f64::from(cw) * sx).min(f64::from(px.width) - left);
+    let height = (f64::from(ch) * sy).min(f64::from(px.height) - top);
+    let crop = (left, top, width, height);
     check(cancel)?;
     let same = (cw, ch) == (px.width, px.height) && (cl, ct) == (0, 0);
     let out = if same {

@@ -4,15 +4,18 @@
 use super::{Decoded, Hint, Meta};
 use crate::error::Result;
 use crate::image::pixels::{byte_len, zeroed, Pixels};
+use crate::image::probe::Metadata;
 use crate::image::{check, decode_error, Cancel, FailOn};
 use gif::{ColorOutput, DecodeOptions, DisposalMethod, MemoryLimit, Repeat};
 use std::num::NonZeroU64;
 
-pub fn decode(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
     let mut options = DecodeOptions::new();
     options.set_color_output(ColorOutput::RGBA);
     // A frame may not be larger than the screen times 4 bytes, which the pixel limit covered.
-    options.check_frame_consistency(hint.fail_on >= FailOn::Error);
+    // Frames reaching outside the screen are clipped, as browsers (and sharp) do.
+    options.check_frame_consistency(false);
+    options.allow_unknown_blocks(true);
     options.set_memory_limit(MemoryLimit::Bytes(
         NonZeroU64::new(1 << 34).expect("non-zero"),
     ));
@@ -36,11 +39,9 @@ pub fn decode(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
         let frame = match decoder.read_next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) if !frames.is_empty() && hint.fail_on < FailOn::Error => break,
-            Err(e) if frames.is_empty() || hint.fail_on >= FailOn::Error => {
-                return Err(decode_error(e))
-            }
-            Err(_) => break,
+            // A cut-off animation keeps its whole frames only when nothing is to fail.
+            Err(_) if !frames.is_empty() && hint.fail_on == FailOn::None => break,
+            Err(e) => return Err(decode_error(e)),
         };
         let previous = (frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
         let (fl, ft, fw, fh) = (
@@ -95,6 +96,14 @@ pub fn decode(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
     }
     if frames.is_empty() {
         return Err(decode_error("the GIF has no image"));
+    }
+    let opaque = frames
+        .iter()
+        .all(|f| f.data.chunks_exact(4).all(|p| p[3] == 255));
+    if info.channels == 3 && opaque {
+        // No transparency anywhere: RGB, as the metadata says. (A first frame that leaves part
+        // of the screen uncovered keeps its alpha.)
+        frames = frames.into_iter().map(|f| f.into_channels(3)).collect();
     }
     Ok(Decoded {
         frames,

@@ -20,8 +20,10 @@ thread_local! {
 
 /// libjpeg's message for the error or warning in `cinfo`.
 fn message(cinfo: &mut jpeg_common_struct) -> String {
-    // SAFETY: `err` is set by the decompressor for its whole life; format_message writes at most
-    // JMSG_LENGTH_MAX (80) bytes, NUL-terminated.
+    type Format = unsafe extern "C-unwind" fn(&mut jpeg_common_struct, *mut u8);
+    // SAFETY: `err` is set by the decompressor for its whole life. The binding declares
+    // format_message's buffer as `&[u8; 80]` though C writes it, so the function is called
+    // through a pointer type that says so; it writes at most 80 bytes, NUL-terminated.
     unsafe {
         let Some(err) = cinfo.err.as_ref() else {
             return "libjpeg error".into();
@@ -29,11 +31,9 @@ fn message(cinfo: &mut jpeg_common_struct) -> String {
         let Some(format) = err.format_message else {
             return format!("libjpeg error {}", err.msg_code);
         };
+        let format: Format = std::mem::transmute(format);
         let mut buffer = [0u8; 80];
-        let out: *mut [u8; 80] = &mut buffer;
-        // The binding declares the buffer `&[u8; 80]` though C writes it: hand it one derived
-        // from a mutable pointer.
-        format(cinfo, &*out);
+        format(cinfo, buffer.as_mut_ptr());
         let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
         String::from_utf8_lossy(&buffer[..end]).into_owned()
     }
@@ -50,13 +50,10 @@ extern "C-unwind" fn emit_message(cinfo: &mut jpeg_common_struct, level: c_int) 
     }
     // SAFETY: as in `message`.
     let code = unsafe { cinfo.err.as_ref().map_or(0, |e| e.msg_code) };
+    // Only truncation refuses the image. libjpeg recovers from corrupt entropy data (it
+    // resynchronises at the next marker) and sharp keeps such images at every `failOn` level.
     let truncated = code == mozjpeg_sys::JWRN_JPEG_EOF as c_int;
-    let fail_on = FAIL_ON.with(Cell::get);
-    let refuse = match fail_on {
-        FailOn::None => false,
-        FailOn::Truncated | FailOn::Error => truncated,
-        FailOn::Warning => true,
-    };
+    let refuse = truncated && FAIL_ON.with(Cell::get) != FailOn::None;
     if refuse {
         resume_unwind(Box::new(message(cinfo)));
     }

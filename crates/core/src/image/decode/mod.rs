@@ -22,7 +22,6 @@ pub struct Hint {
     pub shrink: u8,
     /// Decode every frame of an animation (else the first).
     pub animated: bool,
-    pub keep_metadata: bool,
 }
 
 /// Metadata blocks carried from input to output.
@@ -70,7 +69,7 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         Format::Jpeg => jpeg::decode(input, hint, cancel),
         Format::Png => png::decode(input, info, hint, cancel),
         Format::Webp => webp::decode(input, info, hint, cancel),
-        Format::Gif => gif::decode(input, hint, cancel),
+        Format::Gif => gif::decode(input, info, hint, cancel),
         Format::Tiff => other::decode_tiff(input, hint, cancel),
         Format::Bmp => other::decode_bmp(input, hint),
     }

@@ -9,11 +9,38 @@ use crate::image::{check, decode_error, Cancel, FailOn};
 use png::{ColorType, Decoder, Limits, Transformations};
 use std::io::Cursor;
 
+/// Checks the CRC of every critical chunk (IHDR, PLTE, IDAT, IEND): a damaged one is corrupt
+/// data. Ancillary chunks with bad CRCs are left to the decoder, which skips them.
+fn check_critical_crcs(input: &[u8]) -> Result<()> {
+    let mut at = 8;
+    while let Some(head) = input.get(at..at + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let Some(end) = at.checked_add(12 + len).filter(|&e| e <= input.len()) else {
+            return Ok(()); // truncated: the decoder reports it
+        };
+        if head[4].is_ascii_uppercase() {
+            let stored = u32::from_be_bytes(input[end - 4..end].try_into().expect("4 bytes"));
+            if crc32fast::hash(&input[at + 4..end - 4]) != stored {
+                let kind = String::from_utf8_lossy(&head[4..8]).into_owned();
+                return Err(decode_error(format!("CRC error in the {kind} chunk")));
+            }
+        }
+        if &head[4..8] == b"IEND" {
+            break;
+        }
+        at = end;
+    }
+    Ok(())
+}
+
 pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+    if hint.fail_on != FailOn::None {
+        check_critical_crcs(input)?;
+    }
     // Limits were checked from the header; the buffers below are allocated fallibly.
     let mut decoder = Decoder::new_with_limits(Cursor::new(input), Limits { bytes: usize::MAX });
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
-    decoder.ignore_checksums(hint.fail_on < FailOn::Error);
+    decoder.ignore_checksums(hint.fail_on == FailOn::None);
     decoder.set_ignore_text_chunk(true);
     let mut reader = decoder.read_info().map_err(decode_error)?;
     let (colour, _) = reader.output_color_type();

@@ -25,6 +25,9 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         .unwrap_or(1);
     if info.pages > 1 {
         let mut d = animated(input, hint, info, cancel)?;
+        if !info.has_alpha {
+            d.frames = d.frames.into_iter().map(|f| f.into_channels(3)).collect();
+        }
         d.orientation = orientation;
         d.metadata = meta;
         return Ok(d);

@@ -30,13 +30,17 @@ pub fn encode(
     {
         let mut enc = Encoder::new(&mut out, w as u16, h as u16, &[]).map_err(encode_error)?;
         if frames.len() > 1 {
-            let n = if *looping == 0 { loop_count } else { *looping };
-            let repeat = if n == 0 {
-                Repeat::Infinite
-            } else {
-                Repeat::Finite(n)
+            // sharp's `loop` counts plays (0 = forever); the NETSCAPE field counts repeats.
+            let repeat = match *looping {
+                None if loop_count == 0 => Some(Repeat::Infinite),
+                None => Some(Repeat::Finite(loop_count)),
+                Some(0) => Some(Repeat::Infinite),
+                Some(1) => None,
+                Some(n) => Some(Repeat::Finite(n - 1)),
             };
-            enc.set_repeat(repeat).map_err(encode_error)?;
+            if let Some(repeat) = repeat {
+                enc.set_repeat(repeat).map_err(encode_error)?;
+            }
         }
         let sample = (31 - i32::from(palette.effort) * 3).clamp(1, 30);
         let colours = usize::from(palette.colours.clamp(2, 256));
