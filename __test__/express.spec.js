@@ -149,3 +149,29 @@ test.serial('a full queue is 503 with Retry-After', async (t) => {
   t.is(responses.filter((res) => res.status !== 503 && res.status !== 200).length, 0)
   t.true(offthread.stats().rejected > 0)
 })
+
+test.serial('POST /thumbnail: a JPEG upload comes back as a thumbnail of the asked size and type; bad images are 400/413 with a code', async (t) => {
+  const sharp = require('sharp')
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const photo = fs.readFileSync(path.join(__dirname, 'fixtures/images/exif/Landscape_1.jpg'))
+  const raw = { 'content-type': 'image/jpeg' }
+  let res = await fetch(`${base}/thumbnail?w=200&format=png`, { method: 'POST', headers: raw, body: photo })
+  t.is(res.status, 200)
+  t.is(res.headers.get('content-type'), 'image/png')
+  const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata()
+  t.deepEqual([meta.format, meta.width, meta.height], ['png', 200, 133])
+  res = await fetch(`${base}/thumbnail?w=64&h=64`, { method: 'POST', headers: raw, body: photo })
+  t.is(res.headers.get('content-type'), 'image/webp')
+  t.is(res.headers.get('x-image-size'), '64x43')
+  // Not an image; corrupt; a pixel bomb; bad query values.
+  t.like(await json(t, await fetch(`${base}/thumbnail`, { method: 'POST', headers: raw, body: 'not an image' }), 400), { code: 'ERR_IMAGE_FORMAT' })
+  t.like(await json(t, await fetch(`${base}/thumbnail`, { method: 'POST', headers: raw, body: photo.subarray(0, 2000) }), 400), { code: 'ERR_IMAGE_DECODE' })
+  const bomb = Buffer.from(photo)
+  const sof = bomb.indexOf(Buffer.from([0xff, 0xc0]))
+  bomb.writeUInt16BE(60000, sof + 5) // height
+  bomb.writeUInt16BE(60000, sof + 7) // width
+  t.like(await json(t, await fetch(`${base}/thumbnail`, { method: 'POST', headers: raw, body: bomb }), 413), { code: 'ERR_IMAGE_TOO_LARGE' })
+  t.like(await json(t, await fetch(`${base}/thumbnail?w=0`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_OUT_OF_RANGE' })
+  t.like(await json(t, await fetch(`${base}/thumbnail?format=bmp`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_INVALID_ARG_VALUE' })
+})

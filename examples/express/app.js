@@ -50,7 +50,11 @@ function describeError (err) {
     case 'ERR_INVALID_ARG_TYPE':
     case 'ERR_INVALID_ARG_VALUE':
     case 'ERR_OUT_OF_RANGE':
+    case 'ERR_IMAGE_FORMAT': // offthread's image errors: the upload is at fault
+    case 'ERR_IMAGE_DECODE':
       return [400, { error: err.message, code }, {}]
+    case 'ERR_IMAGE_TOO_LARGE':
+      return [413, { error: err.message, code }, {}]
   }
   // body-parser errors carry a `type` and a 4xx status.
   if (err.type === 'entity.parse.failed') return [400, { error: 'malformed JSON body', code: 'ERR_MALFORMED_JSON' }, {}]
@@ -66,6 +70,8 @@ function describeError (err) {
  * `hashOptions`, what new hashes use and what needsRehash compares against;
  * `logger`, where 5xx errors are logged (default console).
  */
+const THUMBNAIL_FORMATS = ['webp', 'jpeg', 'png', 'gif']
+
 function createApp ({ users = new Map(), hashOptions = HASH_OPTIONS, logger = console } = {}) {
   const app = express()
   app.disable('x-powered-by')
@@ -125,6 +131,24 @@ function createApp ({ users = new Map(), hashOptions = HASH_OPTIONS, logger = co
       rehashed = true
     }
     res.json({ ok: true, rehashed })
+  }))
+
+  // POST /thumbnail?w=&h=&format=: the raw image body (up to 25 MB) → the thumbnail, on the pool.
+  app.post('/thumbnail', express.raw({ type: () => true, limit: '25mb' }), route(async (req, res) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw httpError(400, 'ERR_IMAGE_FORMAT', 'send the image as the request body')
+    const size = (name, fallback) => {
+      if (req.query[name] === undefined) return fallback
+      const n = Number(req.query[name])
+      if (!Number.isInteger(n) || n < 1 || n > 4096) throw httpError(400, 'ERR_OUT_OF_RANGE', `${name} must be an integer from 1 to 4096`)
+      return n
+    }
+    const format = req.query.format ?? 'webp'
+    if (!THUMBNAIL_FORMATS.includes(format)) throw httpError(400, 'ERR_INVALID_ARG_VALUE', `format must be one of ${THUMBNAIL_FORMATS.join(', ')}`)
+    const { data, info } = await offthread.image(req.body, { signal: requestSignal(res) })
+      .resize(size('w', 320), size('h', undefined), { fit: 'inside', withoutEnlargement: true })
+      .toFormat(format)
+      .toBuffer({ resolveWithObject: true })
+    res.type(format).set('X-Image-Size', `${info.width}x${info.height}`).send(data)
   }))
 
   // The demo page (GET /) and its routes: GET /events, POST /demo/hash. See demo-routes.js.

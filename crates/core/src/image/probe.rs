@@ -396,6 +396,7 @@ mod tests {
         b.extend_from_slice(&100_000u32.to_be_bytes());
         b.extend_from_slice(&100_000u32.to_be_bytes());
         b.extend_from_slice(&[8, 6, 0, 0, 0]);
+        b.extend_from_slice(&[0; 4]); // CRC (not checked by the probe)
         let m = probe(&b).unwrap();
         assert_eq!((m.width, m.height, m.channels), (100_000, 100_000, 4));
     }
