@@ -80,6 +80,18 @@ export declare function hmac(id: number, executor: number, cancellable: boolean,
 /** HMAC on the calling thread, for small inputs. */
 export declare function hmacSync(algorithm: string, key: Uint8Array, data: unknown): Buffer
 
+/** Queues a header read of the image at `path` or in `data`; resolves a JSON string. */
+export declare function imageMetadata(id: number, executor: number, cancellable: boolean, path: string | undefined | null, data: unknown): number
+
+/**
+ * Queues the pipeline `spec` on the image at `path` or in `data`; with `out_path`, the worker
+ * thread writes the file (libuv's threadpool stays free). Returns 0, or why it was refused.
+ */
+export declare function imageProcess(id: number, executor: number, cancellable: boolean, specJson: string, path: string | undefined | null, outPath: string | undefined | null, data: unknown): number
+
+/** Queues the ThumbHash of the processed image; resolves its bytes. */
+export declare function imageThumbhash(id: number, executor: number, cancellable: boolean, specJson: string, path: string | undefined | null, data: unknown): number
+
 /** Connects this environment (main thread or worker) to the pool. Called once by `lib/`. */
 export declare function init(settle: unknown): void
 
