@@ -115,6 +115,14 @@ async function main () {
       if (ratio >= MIN_RATIO) break
     }
     results.libuv = await runJobs(page, 'libuv')
+    await page.waitForTimeout(1000)
+    // Thumbnails of the bundled sample: N uploads to POST /thumbnail, the last one shown on the page.
+    results.thumbnail = await runJobs(page, 'thumbnail')
+    const thumb = await page.evaluate(() => {
+      const img = document.querySelector('#thumb-out')
+      return { size: document.body.dataset.thumbnail, width: img.naturalWidth, height: img.naturalHeight, shown: !document.querySelector('#thumb-figure').hidden }
+    })
+    console.log(`thumbnail: ${JSON.stringify(thumb)}`)
     await page.waitForTimeout(1500) // the chart shows the calm after the runs
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
@@ -130,6 +138,9 @@ async function main () {
     if (errors.length > 0) failures.push(`page errors: ${errors.map((e) => e.message).join('; ')}`)
     for (const r of Object.values(results)) {
       if (r.n !== N || !(r.serverMs > 0) || !(r.maxGapMs > 0)) failures.push(`implausible ${r.mode} row: ${JSON.stringify(r)}`)
+    }
+    if (!(thumb.shown && thumb.size === '320x213' && thumb.width === 320 && thumb.height === 213)) {
+      failures.push(`the thumbnail is not a 320×213 image on the page: ${JSON.stringify(thumb)}`)
     }
     if (!(ratio >= MIN_RATIO)) failures.push(`main-thread stall is only ${ratio.toFixed(1)}× the offthread one`)
     if (failures.length > 0) throw new Error(failures.join('\n'))

@@ -6,8 +6,8 @@ const WINDOW_MS = 30_000
 const TICK_PAUSE_MS = 10 // pause between /health round trips
 const TICKER_STEPS = 40
 const CHART_FRAME_MS = 100
-const LABELS = { sync: 'main thread', pool: 'offthread', libuv: 'libuv' }
-const WHERE = { sync: 'on the main thread', pool: 'with offthread', libuv: 'on libuv' }
+const LABELS = { sync: 'main thread', pool: 'offthread', libuv: 'libuv', thumbnail: 'thumbnails' }
+const WHERE = { sync: 'on the main thread', pool: 'with offthread', libuv: 'on libuv', thumbnail: 'as thumbnails with offthread' }
 
 const $ = (selector) => document.querySelector(selector)
 const fmt = (x) => (Number.isFinite(x) ? (x >= 100 ? Math.round(x).toString() : x.toFixed(1)) : '–')
@@ -112,7 +112,7 @@ async function run (mode) {
   busy = true
   for (const b of buttons) b.setAttribute('aria-disabled', 'true')
   document.body.dataset.running = mode
-  statusEl.textContent = `Running ${n} hashes ${WHERE[mode]}…`
+  statusEl.textContent = `Running ${n} ${mode === 'thumbnail' ? 'photos' : 'hashes'} ${WHERE[mode]}…`
 
   const record = { mode, n, start: Date.now(), end: undefined, maxGap: 0, loopP99: 0, fsMax: 0 }
   runs.push(record)
@@ -124,9 +124,7 @@ async function run (mode) {
   ticker.listeners.add(onTick)
   sampleListeners.add(onSample)
   try {
-    const res = await fetch(`/demo/hash?mode=${mode}&n=${n}`, { method: 'POST' })
-    const body = await res.json()
-    if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
+    const body = mode === 'thumbnail' ? await thumbnails(n) : await hashes(mode, n)
     record.serverMs = body.ms
     // The gap that spans a blocked loop ends with the first tick after the answer;
     // the server's report of it comes in the next SSE messages.
@@ -135,7 +133,7 @@ async function run (mode) {
     record.end = Date.now()
     addRow(record)
     $('#run-gap').textContent = fmt(record.maxGap)
-    statusEl.textContent = `${n} hashes ${WHERE[mode]} took ${fmt(body.ms)} ms. ` +
+    statusEl.textContent = `${n} ${mode === 'thumbnail' ? 'photos' : 'hashes'} ${WHERE[mode]} took ${fmt(body.ms)} ms. ` +
       `Longest ticker gap meanwhile: ${fmt(record.maxGap)} ms; loop p99 peak ${fmt(record.loopP99)} ms.`
   } catch (err) {
     record.end = Date.now()
@@ -147,6 +145,37 @@ async function run (mode) {
     delete document.body.dataset.running
     for (const b of buttons) b.removeAttribute('aria-disabled')
   }
+}
+
+/** N hashes in one request; the server reports how long they took. */
+async function hashes (mode, n) {
+  const res = await fetch(`/demo/hash?mode=${mode}&n=${n}`, { method: 'POST' })
+  const body = await res.json()
+  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
+  return body
+}
+
+let sample
+/** N uploads of the chosen photo (or the sample) to POST /thumbnail at once; shows the last thumbnail. */
+async function thumbnails (n) {
+  const file = $('#photo').files[0]
+  if (file === undefined && sample === undefined) sample = await (await fetch('sample.jpg')).blob()
+  const photo = file ?? sample
+  const start = performance.now()
+  const results = await Promise.all(Array.from({ length: n }, async () => {
+    const res = await fetch('/thumbnail?w=320&format=webp', { method: 'POST', headers: { 'content-type': photo.type || 'application/octet-stream' }, body: photo })
+    if (!res.ok) throw new Error((await res.json()).error || `HTTP ${res.status}`)
+    return { blob: await res.blob(), size: res.headers.get('x-image-size') }
+  }))
+  const ms = performance.now() - start
+  const last = results[results.length - 1]
+  const img = $('#thumb-out')
+  if (img.src) URL.revokeObjectURL(img.src)
+  img.src = URL.createObjectURL(last.blob)
+  $('#thumb-caption').textContent = `${last.size} WebP, ${last.blob.size.toLocaleString('en')} bytes, from ${file ? file.name : 'the sample'}`
+  $('#thumb-figure').hidden = false
+  document.body.dataset.thumbnail = last.size
+  return { ms }
 }
 
 function addRow (r) {
