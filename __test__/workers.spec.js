@@ -8,11 +8,12 @@ const path = require('node:path')
 const { execFile } = require('node:child_process')
 
 const CHILD = path.join(__dirname, 'fixtures', 'workers-child.js')
+const STRESS = path.join(__dirname, '..', 'scripts', 'stress-workers.js')
 
-/** Runs the child with `args`; resolves { code, signal, out (parsed last stdout line), stderr }. */
-function runChild (args, timeout = 120000) {
+/** Runs `script` (default the child fixture) with `args`; resolves { code, signal, out (parsed last stdout line), stderr }. */
+function runChild (args, timeout = 120000, script = CHILD) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CHILD, ...args], { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       let out
       try {
         out = JSON.parse(stdout.trim().split('\n').pop())
@@ -24,8 +25,8 @@ function runChild (args, timeout = 120000) {
   })
 }
 
-async function runOk (t, args) {
-  const r = await runChild(args)
+async function runOk (t, args, script) {
+  const r = await runChild(args, 120000, script)
   t.is(r.signal, null, `killed by ${r.signal}\n${r.stderr}`)
   t.is(r.code, 0, `exit code ${r.code}\n${r.stderr}`)
   if (r.out === undefined) throw new Error(`no JSON from the child:\n${r.stdout}\n${r.stderr}`)
@@ -57,6 +58,23 @@ test('10 rounds of 4 workers terminated 0–20 ms in, with ~20 tasks each in fli
   t.is(out.stats.queued, 0)
   t.is(out.stats.inFlight, 0)
   t.true(out.stats.completed > 0)
+})
+
+// The stress script (npm run stress:workers runs 50 rounds) with 5: its mix adds images (a 347 KB JPEG
+// read in place, a path), compression and 1 MiB digests read in place to the hashes above.
+test('5 rounds of 8 workers × 50 mixed tasks (hash, verify, digest, compress, image; some with a signal) terminated 0–30 ms in, while the main thread works: no crash, the pool drains', async (t) => {
+  const out = await runOk(t, ['--rounds', '5', '--json'], STRESS)
+  t.is(out.rounds, 5)
+  t.is(out.workers, 40)
+  t.is(out.terminated.fromCreation + out.terminated.withTasksInFlight, 40, 'every worker was terminated by the main thread')
+  t.true(out.terminated.withTasksInFlight >= 20, 'half the workers were terminated with their tasks started')
+  t.true(out.tasksStarted >= 20 * 50, `${out.tasksStarted} worker tasks started`)
+  t.deepEqual(out.workerErrors, [])
+  t.deepEqual(out.wrongResults, [], 'every task that settled in a worker gave the right result')
+  t.true(out.mainOps > 0, 'the main thread kept working (its results are checked in the script)')
+  t.true(out.pool.cancelled > 0, 'terminations and signals cancelled tasks')
+  t.is(out.pool.failed, 0)
+  t.deepEqual(out.stats, { running: 0, queued: 0, inFlight: 0 }, 'the pool drained after every round')
 })
 
 test('terminating a worker cancels its tasks: queued ones never run, the pool drains at once', async (t) => {
