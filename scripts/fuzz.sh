@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs the cargo-fuzz targets in fuzz/ against crates/core, one after another.
+#
+#   scripts/fuzz.sh [seconds] [target...]     # default: 30 s each, every target
+#
+# Needs nightly Rust and cargo-fuzz (`cargo install cargo-fuzz`). Each target runs at nice 19 (it
+# never competes with tests or benchmarks) with a 2 GiB RSS limit and a 10 s per-input timeout.
+# The working corpus grows in fuzz/corpus/<target> (not committed); it is seeded from
+# fuzz/seeds/<target> and, for the image targets, from the image fixtures under 64 KiB.
+# Findings land in fuzz/artifacts/<target>/, logs in fuzz/artifacts/<target>.log. Exits non-zero
+# when a target found a crash, hang or OOM; prints each target's execution count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+seconds="${1:-30}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(hash_parse image_metadata image_pipeline image_encode decompress)
+if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: scripts/fuzz.sh [seconds] [target...]" >&2
+  exit 2
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "fuzz.sh: needs nightly Rust and cargo-fuzz (rustup toolchain install nightly; cargo install cargo-fuzz)" >&2
+  exit 2
+fi
+
+# Optimised, with debug assertions and overflow checks, under AddressSanitizer (the default).
+# One target given: build only that one.
+only=()
+[ ${#targets[@]} -eq 1 ] && only=("${targets[0]}")
+(cd fuzz && nice -n 19 cargo +nightly fuzz build --release --debug-assertions "${only[@]}")
+bin_dir="$root/fuzz/target/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
+
+# Image seeds: the fixtures under 64 KiB (the pipeline's inputs), copied into a temporary directory;
+# image_encode's inputs start with a selector byte, cycled over the files.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/images" "$tmp/images-encode"
+n=0
+while IFS= read -r -d '' f; do
+  case "$f" in
+    *.md | *.txt | *.toml | *.jsonl | *LICENSE* | *README*) continue ;;
+  esac
+  cp "$f" "$tmp/images/$n"
+  sel=$(((n * 37) & 255))
+  { printf "\\x$(printf %02x "$sel")"; cat "$f"; } >"$tmp/images-encode/$n"
+  n=$((n + 1))
+done < <(find __test__/fixtures/images -type f -size -64k -print0 | sort -z)
+
+failed=0
+summary=()
+for t in "${targets[@]}"; do
+  seeds=()
+  extra=()
+  case "$t" in
+    hash_parse) seeds=(fuzz/seeds/hash_parse) extra=(-dict=fuzz/hash_parse.dict -max_len=1100) ;;
+    decompress) seeds=(fuzz/seeds/decompress) extra=(-max_len=8192) ;;
+    image_metadata | image_pipeline) seeds=("$tmp/images") extra=(-max_len=65536) ;;
+    image_encode) seeds=("$tmp/images-encode") extra=(-max_len=65537) ;;
+    *)
+      echo "fuzz.sh: unknown target '$t'" >&2
+      exit 2
+      ;;
+  esac
+  mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+  log="fuzz/artifacts/$t.log"
+  echo "== $t: ${seconds}s (log: $log)"
+  start=$(date +%s)
+  rc=0
+  nice -n 19 "$bin_dir/$t" "fuzz/corpus/$t" "${seeds[@]}" "${extra[@]}" \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1 || rc=$?
+  took=$(($(date +%s) - start))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  if [ "$rc" -eq 0 ]; then
+    result=ok
+  else
+    result="FAILED (exit $rc)"
+    failed=1
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|thread .* panicked|artifact_prefix|Test unit written)' "$log" | head -20 || true
+  fi
+  line="$t: ${execs:-?} execs in ${took}s, $result"
+  echo "$line"
+  summary+=("$line")
+done
+
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+exit "$failed"
