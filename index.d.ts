@@ -319,6 +319,8 @@ export interface ResizeOptions {
 export interface Region { left: number; top: number; width: number; height: number }
 
 export interface JpegOptions {
+  /** sharp's `force`: false keeps the input's format. Default true. */
+  force?: boolean
   /** 1–100, default 80. */
   quality?: number
   /** Default false. */
@@ -333,6 +335,8 @@ export interface JpegOptions {
 }
 
 export interface PngOptions {
+  /** sharp's `force`: false keeps the input's format. Default true. */
+  force?: boolean
   /** zlib level 0–9, default 6. */
   compressionLevel?: number
   /** Row filtering chosen per row. Default false (as sharp). */
@@ -352,6 +356,8 @@ export interface PngOptions {
 }
 
 export interface WebpOptions {
+  /** sharp's `force`: false keeps the input's format. Default true. */
+  force?: boolean
   /** 1–100, default 80. */
   quality?: number
   /** 0–100, default 100. */
@@ -365,6 +371,8 @@ export interface WebpOptions {
 }
 
 export interface GifOptions {
+  /** sharp's `force`: false keeps the input's format. Default true. */
+  force?: boolean
   /** Palette size 2–256, default 256. */
   colours?: number
   colors?: number
@@ -457,10 +465,11 @@ export interface Image {
 }
 
 /**
- * An image pipeline over a Buffer/Uint8Array (not copied: it must not change while a task runs) or a file path
- * (read on offthread's pool, not libuv's).
+ * An image pipeline over a Buffer/Uint8Array/ArrayBuffer (not copied: it must not change while a task runs; from
+ * 64 KiB on, its ArrayBuffer is marked untransferable so no transfer can free it mid-task) or a file path (read on
+ * offthread's pool, not libuv's).
  */
-export function image(input: string | Uint8Array, options?: ImageOptions): Image
+export function image(input: string | Uint8Array | ArrayBuffer, options?: ImageOptions): Image
 
 /** Default limits and settings of image(). */
 export const imageDefaults: Readonly<{ limitInputPixels: number }>

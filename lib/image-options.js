@@ -85,8 +85,12 @@ function colour (name, value) {
 
 function position (value) {
   if (value === undefined) return 'centre'
-  if (typeof value === 'number' && Number.isInteger(value) && GRAVITY_NUMBERS[value]) return GRAVITY_NUMBERS[value]
-  if (typeof value === 'string' && POSITIONS[value]) return POSITIONS[value]
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && GRAVITY_NUMBERS[value]) return GRAVITY_NUMBERS[value]
+    throw outOfRange('position', 0, 8, value)
+  }
+  if (typeof value !== 'string') throw invalidType('position', `one of: ${Object.keys(POSITIONS).join(', ')}, or 0–8`, value)
+  if (POSITIONS[value]) return POSITIONS[value]
   throw invalidValue('position', `one of: ${Object.keys(POSITIONS).join(', ')}, or 0–8`, value)
 }
 
@@ -100,6 +104,9 @@ function resize (width, height, options) {
     height = options.height
   }
   const o = v.knownKeys('resize options', v.options(options), RESIZE_KEYS)
+  // Checked even when the positional argument wins, as sharp does.
+  if (o.width !== undefined && o.width !== null) positiveInt('width', o.width)
+  if (o.height !== undefined && o.height !== null) positiveInt('height', o.height)
   if (width === undefined || width === null) width = o.width
   if (height === undefined || height === null) height = o.height
   const w = width === undefined || width === null ? null : positiveInt('width', width)
@@ -130,7 +137,9 @@ const GIF_KEYS = new Set(['colours', 'colors', 'effort', 'dither', 'loop', 'dela
 function jpeg (options) {
   const o = v.knownKeys('jpeg options', v.options(options), JPEG_KEYS)
   const sub = v.oneOf('chromaSubsampling', o.chromaSubsampling, ['4:2:0', '4:4:4'])
-  const optimise = v.bool('optimiseCoding', o.optimiseCoding ?? o.optimizeCoding)
+  const optimise = o.optimiseCoding !== undefined
+    ? v.bool('optimiseCoding', o.optimiseCoding)
+    : v.bool('optimizeCoding', o.optimizeCoding)
   return {
     format: 'jpeg',
     quality: v.optInt('quality', o.quality, 1, 100) ?? 80,
@@ -142,7 +151,7 @@ function jpeg (options) {
 }
 
 function paletteOptions (o) {
-  const colours = o.colours ?? o.colors
+  const colours = o.colours !== undefined ? o.colours : o.colors
   return {
     colours: v.optInt('colours', colours, 2, 256) ?? 256,
     effort: v.optInt('effort', o.effort, 1, 10) ?? 7,
@@ -199,6 +208,12 @@ function gif (options) {
 const ENCODERS = { jpeg, jpg: jpeg, png, webp, gif, raw: () => ({ format: 'raw' }) }
 const EXTENSIONS = { '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.webp': 'webp', '.gif': 'gif' }
 
+/** sharp's `force`: a boolean; false keeps the input's format (the encoder options are still checked). */
+function forced (options) {
+  if (options === null || typeof options !== 'object') return true
+  return v.bool('force', options.force) ?? true
+}
+
 function output (format, options) {
   const name = typeof format === 'object' && format !== null && typeof format.id === 'string' ? format.id : format
   if (typeof name !== 'string') throw invalidType('format', `one of: ${Object.keys(ENCODERS).join(', ')}`, format)
@@ -207,4 +222,4 @@ function output (format, options) {
   return enc(options)
 }
 
-module.exports = { resize, region, colour, numberIn, positiveInt, output, jpeg, png, webp, gif, EXTENSIONS, outOfRange }
+module.exports = { forced, resize, region, colour, numberIn, positiveInt, output, jpeg, png, webp, gif, EXTENSIONS, outOfRange }

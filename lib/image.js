@@ -32,7 +32,8 @@ class Image {
     } else if (input instanceof Uint8Array) {
       this._data = input
     } else if (input instanceof ArrayBuffer) {
-      this._data = new Uint8Array(input)
+      // A detached ArrayBuffer cannot be viewed: it holds no bytes, like an empty one.
+      try { this._data = new Uint8Array(input) } catch { this._data = new Uint8Array(0) }
     } else {
       throw invalidType('input', 'Buffer, Uint8Array or file path', input)
     }
@@ -62,6 +63,8 @@ class Image {
 
   rotate (angle, options) {
     if (angle === undefined) {
+      v.knownKeys('rotate options', v.options(options), new Set(['background']))
+      if (options !== undefined && options.background !== undefined) opt.colour('background', options.background)
       this._spec.autoOrient = true
       return this
     }
@@ -96,7 +99,11 @@ class Image {
     if (sigma === undefined || sigma === true) this._spec.blur = 0
     else if (sigma === false) delete this._spec.blur
     else {
-      const s = sigma !== null && typeof sigma === 'object' ? sigma.sigma : sigma
+      let s = sigma
+      if (sigma !== null && typeof sigma === 'object' && !Array.isArray(sigma)) {
+        v.knownKeys('blur options', sigma, new Set(['sigma']))
+        s = sigma.sigma
+      }
       this._spec.blur = opt.numberIn('sigma', s, 0.3, 1000)
     }
     return this
@@ -108,7 +115,8 @@ class Image {
       return this
     }
     const o = typeof options === 'number' ? { sigma: options } : v.options(options, 'sharpen options')
-    const sigma = opt.numberIn('sigma', o.sigma ?? 1, 0.000001, 10)
+    v.knownKeys('sharpen options', o, new Set(['sigma', 'm1', 'm2']))
+    const sigma = opt.numberIn('sigma', o.sigma === undefined ? 1 : o.sigma, 0.000001, 10)
     const m1 = o.m1 === undefined ? 1 : opt.numberIn('m1', o.m1, 0, 1000000)
     const m2 = o.m2 === undefined ? 2 : opt.numberIn('m2', o.m2, 0, 1000000)
     this._spec.sharpen = [sigma, m1, m2]
@@ -121,6 +129,7 @@ class Image {
       return this
     }
     const o = options === undefined || options === true ? {} : v.options(options, 'flatten options')
+    v.knownKeys('flatten options', o, new Set(['background']))
     this._spec.flatten = o.background === undefined ? [0, 0, 0, 255] : opt.colour('background', o.background)
     return this
   }
@@ -141,7 +150,8 @@ class Image {
   raw () { return this.toFormat('raw') }
 
   toFormat (format, options) {
-    this._spec.output = opt.output(format, options)
+    const out = opt.output(format, options)
+    if (opt.forced(options)) this._spec.output = out
     return this
   }
 
@@ -174,6 +184,7 @@ class Image {
   toFile (file, options) {
     return scheduler.reject(() => {
       if (typeof file !== 'string' || file === '') throw invalidType('fileOut', 'non-empty string', file)
+      if (file.includes('\0')) throw invalidValue('fileOut', 'a path without NUL bytes', file)
       const { task } = this._run(options, new Set(['signal']))
       let spec = this._spec
       if (spec.output === undefined) {

@@ -29,5 +29,46 @@ function load () {
   }
 }
 
-module.exports = load()
-module.exports.SHIPPED_PLATFORMS = SHIPPED
+/**
+ * Inputs of 64 KiB or more are read in place by the worker thread (src/input.rs), so their memory
+ * must outlive the task. A transfer (postMessage, structuredClone, ArrayBuffer#transfer) would
+ * detach the ArrayBuffer and let the new owner free it under a running task: such ArrayBuffers are
+ * marked untransferable, as Node marks its own Buffer pool. A transfer then copies (Node 20) or
+ * throws DataCloneError (Node 22+) instead of detaching. SharedArrayBuffers cannot be detached.
+ */
+const PIN_FROM = 64 * 1024
+const { markAsUntransferable } = require('node:worker_threads')
+
+function backing (x) {
+  if (ArrayBuffer.isView(x)) return x.buffer
+  return x instanceof ArrayBuffer ? x : undefined
+}
+
+function pin (data) {
+  const parts = Array.isArray(data) ? data : [data]
+  let total = 0
+  for (const p of parts) {
+    // A DataView over a detached buffer throws on byteLength: it holds nothing to pin.
+    try { if (backing(p) !== undefined) total += p.byteLength } catch {}
+  }
+  if (total < PIN_FROM) return
+  for (const p of parts) {
+    const ab = backing(p)
+    if (ab instanceof ArrayBuffer && ab.byteLength > 0) markAsUntransferable(ab)
+  }
+}
+
+const native = load()
+// The task-submitting functions that may borrow their input: every binary argument is pinned.
+const BORROWING = ['digest', 'hmac', 'compress', 'decompress', 'streamPush', 'imageProcess', 'imageMetadata', 'imageThumbhash']
+const exported = Object.create(null)
+for (const key of Object.keys(native)) exported[key] = native[key]
+for (const name of BORROWING) {
+  const fn = native[name]
+  exported[name] = (...args) => {
+    for (const arg of args) pin(arg)
+    return fn(...args)
+  }
+}
+exported.SHIPPED_PLATFORMS = SHIPPED
+module.exports = exported
