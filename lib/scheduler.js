@@ -12,7 +12,45 @@ const pending = new Map()
 let nextId = 0
 let closeWaiters = []
 
+// Fairness. Node delivers thread-safe-function calls in a loop (up to 1000 in one go) without returning
+// to the event loop, and each settle lets callers submit again. With tasks of a few microseconds
+// (metadata(), noop) that loop can hold the event loop for hundreds of milliseconds and starve timers
+// and I/O. So each loop turn settles at most TURN_BUDGET tasks; later results wait for the next turn
+// (setImmediate), in order.
+const TURN_BUDGET = 16
+const deferred = []
+let settledThisTurn = 0
+let turnScheduled = false
+
 function settle (batch) {
+  if (settledThisTurn >= TURN_BUDGET || deferred.length > 0) {
+    deferred.push(batch)
+  } else {
+    settledThisTurn += batch.length / 3
+    settleNow(batch)
+  }
+  scheduleTurn()
+}
+
+function scheduleTurn () {
+  if (turnScheduled) return
+  turnScheduled = true
+  setImmediate(nextTurn)
+}
+
+function nextTurn () {
+  turnScheduled = false
+  settledThisTurn = 0
+  while (deferred.length > 0 && settledThisTurn < TURN_BUDGET) {
+    const batch = deferred.shift()
+    settledThisTurn += batch.length / 3
+    settleNow(batch)
+  }
+  // Keep resetting the budget while results flow; an idle process schedules nothing.
+  if (settledThisTurn > 0) scheduleTurn()
+}
+
+function settleNow (batch) {
   for (let i = 0; i < batch.length; i += 3) {
     const id = batch[i]
     const task = pending.get(id)
