@@ -56,7 +56,11 @@ pub fn hash_parse(data: &[u8]) {
     }
     let params = password::params_of(hash);
     let rehash = password::needs_rehash(hash, &Params::default());
-    assert_eq!(params.is_ok(), rehash.is_ok(), "params_of and needs_rehash disagree");
+    assert_eq!(
+        params.is_ok(),
+        rehash.is_ok(),
+        "params_of and needs_rehash disagree"
+    );
     let options = VerifyOptions {
         limits: HASH_LIMITS,
         ..VerifyOptions::default()

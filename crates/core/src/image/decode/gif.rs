@@ -12,14 +12,17 @@ use std::num::NonZeroU64;
 pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
     let mut options = DecodeOptions::new();
     options.set_color_output(ColorOutput::RGBA);
-    // A frame may not be larger than the screen times 4 bytes, which the pixel limit covered.
-    // Frames reaching outside the screen are clipped, as browsers (and sharp) do.
+    // Frames reaching outside the screen are clipped, as browsers (and sharp) do. The decoder
+    // allocates each whole frame before decoding it, so a 10-byte frame header could ask for
+    // 16 GiB: its buffers are held to the screen's size (which the pixel limit covered) or the
+    // input's (which bounds the ICC and XMP blocks it also collects), whichever is larger.
     options.check_frame_consistency(false);
     options.allow_unknown_blocks(true);
-    options.set_memory_limit(MemoryLimit::Bytes(
-        NonZeroU64::new(1 << 34).expect("non-zero"),
-    ));
-    let mut decoder = options.read_info(input).map_err(decode_error)?;
+    let screen = byte_len(info.width, info.height, 4)?;
+    let limit = NonZeroU64::new(screen.max(input.len()) as u64)
+        .ok_or_else(|| decode_error("the header gives a zero dimension"))?;
+    options.set_memory_limit(MemoryLimit::Bytes(limit));
+    let mut decoder = options.read_info(input).map_err(gif_error)?;
     let (w, h) = (u32::from(decoder.width()), u32::from(decoder.height()));
     let meta = Meta {
         exif: None,
@@ -41,7 +44,7 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
             Ok(None) => break,
             // A cut-off animation keeps its whole frames only when nothing is to fail.
             Err(_) if !frames.is_empty() && hint.fail_on == FailOn::None => break,
-            Err(e) => return Err(decode_error(e)),
+            Err(e) => return Err(gif_error(e)),
         };
         let previous = (frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
         let (fl, ft, fw, fh) = (
@@ -60,12 +63,12 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
                 if cx >= w {
                     break;
                 }
-                let s = ((y * fw + x) * 4) as usize;
+                let s = (y as usize * fw as usize + x as usize) * 4;
                 let Some(src) = frame.buffer.get(s..s + 4) else {
                     break;
                 };
                 if src[3] != 0 {
-                    let d = ((cy * w + cx) * 4) as usize;
+                    let d = (cy as usize * w as usize + cx as usize) * 4;
                     canvas[d..d + 4].copy_from_slice(src);
                 }
             }
@@ -82,8 +85,9 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         match (frame.dispose, previous) {
             (DisposalMethod::Background, _) => {
                 for y in ft..(ft + fh).min(h) {
-                    let start = ((y * w + fl.min(w)) * 4) as usize;
-                    let end = ((y * w + (fl + fw).min(w)) * 4) as usize;
+                    let row = y as usize * w as usize;
+                    let start = (row + fl.min(w) as usize) * 4;
+                    let end = (row + (fl + fw).min(w) as usize) * 4;
                     canvas[start..end].fill(0);
                 }
             }
@@ -112,4 +116,15 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         orientation: 1,
         metadata: meta,
     })
+}
+
+/// The decoder's error as ours. Over the memory limit it says `OutOfMemory` for a frame and
+/// `MemoryLimit` for a metadata block, which the input's size already bounds.
+fn gif_error(e: gif::DecodingError) -> crate::error::Error {
+    match e {
+        gif::DecodingError::OutOfMemory | gif::DecodingError::MemoryLimit => {
+            decode_error("a frame holds more pixels than the screen")
+        }
+        e => decode_error(e),
+    }
 }

@@ -1,0 +1,100 @@
+//! The fuzzers' findings, kept fixed: every file under `tests/fuzz-regressions/<target>/` is
+//! replayed through the same harness as the cargo-fuzz target of that name (`fuzz/src/lib.rs`,
+//! included here so that this runs on stable Rust under `cargo test`), and the named tests below
+//! pin what each reproducer must now give.
+
+#[path = "../../../fuzz/src/lib.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use offthread_core::image::{self, Output, Spec};
+use std::path::{Path, PathBuf};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions")
+}
+
+fn read(target: &str, name: &str) -> Vec<u8> {
+    let path = dir().join(target).join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn harness_of(target: &str) -> fn(&[u8]) {
+    match target {
+        "hash_parse" => harness::hash_parse,
+        "image_metadata" => harness::image_metadata,
+        "image_pipeline" => harness::image_pipeline,
+        "image_encode" => harness::image_encode,
+        "decompress" => harness::decompress,
+        other => panic!("tests/fuzz-regressions/{other}: no fuzz target of that name"),
+    }
+}
+
+/// Every saved reproducer passes its target's harness (no panic, only the expected error codes).
+#[test]
+fn every_reproducer_passes_its_harness() {
+    let mut targets: Vec<_> = std::fs::read_dir(dir())
+        .expect("tests/fuzz-regressions")
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    targets.sort();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for target_dir in targets {
+        let target = target_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("UTF-8 name")
+            .to_owned();
+        let run = harness_of(&target);
+        let mut files: Vec<_> = std::fs::read_dir(&target_dir)
+            .expect("target directory")
+            .map(|e| e.expect("directory entry").path())
+            .collect();
+        files.sort();
+        for file in files {
+            let data = std::fs::read(&file).expect("reproducer");
+            count += 1;
+            if std::panic::catch_unwind(|| run(&data)).is_err() {
+                failures.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(count > 0, "no reproducers found");
+    assert!(failures.is_empty(), "failing reproducers: {failures:#?}");
+}
+
+/// The message of the error `input` gives in the pipeline (any output: decoding fails first).
+fn pipeline_error(input: &[u8]) -> (&'static str, String) {
+    let spec = Spec {
+        output: Some(Output::Raw),
+        ..Spec::default()
+    };
+    let e = image::process(input, &spec, &|| false).expect_err("a decode error");
+    (e.code(), e.message().to_owned())
+}
+
+/// A GIF frame of 65286×65535 on a 6×6 screen: the gif crate allocated the whole frame (16 GiB)
+/// before decoding it. Frames are now held to the screen's (or the input's) size.
+#[test]
+fn gif_frame_far_larger_than_the_screen_is_refused_before_allocating() {
+    let input = read("image_pipeline", "gif-frame-65286x65535-on-6x6-screen.gif");
+    let (code, message) = pipeline_error(&input);
+    assert_eq!(code, "ERR_IMAGE_DECODE");
+    assert!(
+        message.ends_with("a frame holds more pixels than the screen"),
+        "{message}"
+    );
+}
+
+/// The same on a 32×32 screen with a 65519×8208 frame (2 GiB), found through GIF output.
+#[test]
+fn gif_frame_larger_than_the_screen_in_an_animation_is_refused() {
+    let input = read("image_encode", "gif-frame-65519x8208-on-32x32-screen");
+    let (code, message) = pipeline_error(&input[1..]);
+    assert_eq!(code, "ERR_IMAGE_DECODE");
+    assert!(
+        message.ends_with("a frame holds more pixels than the screen"),
+        "{message}"
+    );
+}
