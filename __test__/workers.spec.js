@@ -106,3 +106,28 @@ test('terminating a worker cancels its tasks: queued ones never run, the pool dr
   t.true(completed <= 4, `${completed} of the 40 tasks completed after terminate() (drained in ${drained} ms)`)
   t.true(after.cancelled - before.cancelled >= 36, `cancelled ${after.cancelled - before.cancelled} of 40`)
 })
+
+// KNOWN BUG on Node 24 (found by scripts/stress-workers.js; Node 24.21.0 here): a Buffer that offthread
+// returned (an external buffer) of 64 KiB or more, passed back to an async function (read in place,
+// through a napi reference) and still alive when the process exits, makes the exit abort with
+// "FATAL ERROR: v8::FromJust Maybe value is Nothing" in node::Environment::RunCleanup (SIGABRT, exit code
+// 134). Node 20 exits 0; so does Node 24 with a Node-made Buffer, a copied (< 64 KiB) one, digestSync, or
+// a gc() before exit. Marked failing on Node ≥ 24 until fixed: ava reports it when it starts passing.
+const knownExitBug = Number(process.versions.node.split('.')[0]) >= 24 ? test.failing : test
+knownExitBug('a ≥ 64 KiB Buffer from offthread, passed back as a task input and alive at exit: the process exits 0', async (t) => {
+  const script = `
+    const ot = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const crypto = require('node:crypto')
+    ot.compress(crypto.randomBytes(96 * 1024)) // ~96 KiB of output: an external buffer
+      .then((z) => ot.digest('sha256', z)) // read in place through a reference
+      .then((hex) => console.log(JSON.stringify({ hex })))
+  `
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, ['-e', script], { timeout: 30000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, signal: err ? err.signal : null, stdout, stderr })
+    })
+  })
+  t.regex(r.stdout, /"hex":"[0-9a-f]{64}"/, 'the tasks settled')
+  t.is(r.signal, null, `killed by ${r.signal}\n${r.stderr}`)
+  t.is(r.code, 0, `exit code ${r.code}\n${r.stderr}`)
+})
