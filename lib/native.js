@@ -44,6 +44,20 @@ function backing (x) {
   return x instanceof ArrayBuffer ? x : undefined
 }
 
+/**
+ * Buffers offthread itself returned are external (their memory is a Rust Vec). Node 24 aborts at exit
+ * when such an ArrayBuffer was marked untransferable ("v8::FromJust Maybe value is Nothing" in
+ * Environment::RunCleanup), so one passed back as a large input is copied instead of pinned.
+ */
+const produced = new WeakSet()
+
+function remember (value) {
+  if (Buffer.isBuffer(value)) produced.add(value.buffer)
+  else if (Array.isArray(value) && Buffer.isBuffer(value[0])) produced.add(value[0].buffer)
+  return value
+}
+
+/** Pins (or, for offthread's own buffers, copies) a task's binary input; returns what to pass. */
 function pin (data) {
   const parts = Array.isArray(data) ? data : [data]
   let total = 0
@@ -51,11 +65,15 @@ function pin (data) {
     // A DataView over a detached buffer throws on byteLength: it holds nothing to pin.
     try { if (backing(p) !== undefined) total += p.byteLength } catch {}
   }
-  if (total < PIN_FROM) return
-  for (const p of parts) {
+  if (total < PIN_FROM) return data
+  const out = parts.map((p) => {
     const ab = backing(p)
-    if (ab instanceof ArrayBuffer && ab.byteLength > 0) markAsUntransferable(ab)
-  }
+    if (!(ab instanceof ArrayBuffer) || ab.byteLength === 0) return p
+    if (produced.has(ab)) return Buffer.from(ArrayBuffer.isView(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)
+    markAsUntransferable(ab)
+    return p
+  })
+  return Array.isArray(data) ? out : out[0]
 }
 
 const native = load()
@@ -65,10 +83,13 @@ const exported = Object.create(null)
 for (const key of Object.keys(native)) exported[key] = native[key]
 for (const name of BORROWING) {
   const fn = native[name]
-  exported[name] = (...args) => {
-    for (const arg of args) pin(arg)
-    return fn(...args)
-  }
+  exported[name] = (...args) => fn(...args.map(pin))
 }
+// Sync functions returning Buffers: remember them as offthread's own.
+for (const name of ['digestSync', 'hmacSync', 'compressSync', 'decompressSync']) {
+  const fn = native[name]
+  exported[name] = (...args) => remember(fn(...args))
+}
+exported.remember = remember
 exported.SHIPPED_PLATFORMS = SHIPPED
 module.exports = exported

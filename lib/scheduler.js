@@ -59,7 +59,7 @@ function settleNow (batch) {
     if (task.signal !== undefined) task.signal.removeEventListener('abort', task.onAbort)
     const code = batch[i + 1]
     if (code === undefined) {
-      task.resolve(batch[i + 2])
+      task.resolve(native.remember(batch[i + 2]))
     } else {
       task.reject(nativeError(code, batch[i + 2], task))
     }
