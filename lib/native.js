@@ -50,6 +50,10 @@ function backing (x) {
  * Environment::RunCleanup), so one passed back as a large input is copied instead of pinned.
  */
 const produced = new WeakSet()
+// Node 24 also aborts at exit for any external ArrayBuffer marked untransferable (sharp's outputs, other
+// addons' buffers), which JavaScript cannot tell apart. Marking is used where verified harmless (Node 20);
+// newer Node copies large inputs instead.
+const MARK = Number(process.versions.node.split('.')[0]) <= 20
 
 function remember (value) {
   if (Buffer.isBuffer(value)) produced.add(value.buffer)
@@ -69,7 +73,7 @@ function pin (data) {
   const out = parts.map((p) => {
     const ab = backing(p)
     if (!(ab instanceof ArrayBuffer) || ab.byteLength === 0) return p
-    if (produced.has(ab)) return Buffer.from(ArrayBuffer.isView(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)
+    if (!MARK || produced.has(ab)) return Buffer.from(ArrayBuffer.isView(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)
     markAsUntransferable(ab)
     return p
   })
