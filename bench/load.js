@@ -3,14 +3,16 @@
 // thumbnails and health checks at once, far more than the pool can serve.
 //
 //   npm run bench:load                                   60 s, 200 connections, closed loop
-//   node bench/load.js --rate 1 --health-rate 20 --out load-paced
+//   node bench/load.js --rate 1 --out load-paced            logins and thumbnails ≤ 1/s per connection
 //   node bench/load.js --seconds 10                      a short smoke run
 //
 // Flags: --seconds (default 60); --connections (total, default 200); --health-connections (of the
 // total, default 10; the rest are split evenly between login and thumbnail); --users (signed up
 // before the run, default 8); --rate (requests/s per login or thumbnail connection, default 0:
 // closed loop, each connection sends again as soon as it is answered); --health-rate (the same for
-// /health, default 0); --loader-nice (niceness of the load generator process, default 10);
+// /health, default 0; autocannon sends a connection's quota at the start of each second, so a
+// rate makes bursts); --loader-nice (niceness of the load generator process, default 10);
+// --baseline-seconds (the /health client alone before the run, default 10; 0 skips it);
 // --out (results name, default 'load': bench/results/load.json). BENCH_SERVER_NODE_ARGS: extra
 // node flags for the server (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof').
 //
@@ -18,8 +20,10 @@
 // load (one autocannon instance each) in a child process under `nice`, standing in for clients on
 // other machines, so that on a small machine it does not take the server's core; and the /health
 // client, alone in this process (its own autocannon instance, so /health has its own latencies,
-// not slowed by the heavy load generator). Logins rotate over the signed-up users with their right
-// passwords; thumbnails post Landscape_1.jpg (1800×1200, 347 KB) as image/jpeg to /thumbnail?w=320.
+// not slowed by the heavy load generator), with a probe beside it: one keep-alive connection, one
+// GET /health every 10 ms (what a load balancer's health check would see). Logins rotate over the
+// signed-up users with their right passwords; thumbnails post Landscape_1.jpg (1800×1200, 347 KB)
+// as image/jpeg to /thumbnail?w=320.
 //
 // What is checked (issue #5):
 // - no failure other than 503 (the demo answers 503 ERR_QUEUE_FULL when offthread's queue is full):
