@@ -278,7 +278,7 @@ enum Dec {
     Deflate(flate2::write::ZlibDecoder<Limited>),
     DeflateRaw(flate2::write::DeflateDecoder<Limited>),
     Brotli(Box<brotli::DecompressorWriter<Limited>>),
-    Zstd(Box<zstd::stream::raw::Decoder<'static>>, Limited, usize),
+    Zstd(Box<zstd::stream::raw::Decoder<'static>>, Limited, ZstdFrame),
     /// LZ4 frames decode from a reader: input is gathered and decoded at `finish`.
     Lz4(Vec<u8>, Limited),
 }
@@ -327,11 +327,10 @@ impl Decoder {
             Format::Brotli => {
                 Dec::Brotli(Box::new(brotli::DecompressorWriter::new(sink(), 64 * 1024)))
             }
-            // The hint starts non-zero: an input without any frame (empty) is truncated.
             Format::Zstd => Dec::Zstd(
                 Box::new(zstd::stream::raw::Decoder::new().map_err(encode_error)?),
                 sink(),
-                1,
+                ZstdFrame::default(),
             ),
             Format::Lz4 => Dec::Lz4(Vec::new(), sink()),
         };
@@ -368,7 +367,7 @@ impl Decoder {
                 Dec::Deflate(d) => d.write_all(chunk),
                 Dec::DeflateRaw(d) => d.write_all(chunk),
                 Dec::Brotli(d) => d.write_all(chunk),
-                Dec::Zstd(d, sink, hint) => zstd_run(d, sink, hint, chunk),
+                Dec::Zstd(d, sink, frame) => zstd_run(d, sink, frame, chunk),
                 Dec::Lz4(input, _) => {
                     input.extend_from_slice(chunk);
                     Ok(())
@@ -393,9 +392,9 @@ impl Decoder {
                 d.into_inner()
                     .map_err(|_| Error::new(ErrorKind::Decompress, "Truncated brotli stream"))?
             }
-            Dec::Zstd(_, sink, hint) => {
+            Dec::Zstd(_, sink, frame) => {
                 // zstd answers 0 exactly when the last frame is complete and flushed.
-                if hint != 0 {
+                if frame.hint != 0 {
                     return Err(Error::new(ErrorKind::Decompress, "Truncated zstd stream"));
                 }
                 sink
@@ -478,26 +477,93 @@ fn lz4_frames_complete(input: &[u8]) -> bool {
     at == input.len()
 }
 
-/// Feeds `input` to a zstd decoder, writing everything it produces into `sink`. `hint` keeps
-/// zstd's last answer: 0 once a frame is complete.
+/// Where a zstd stream stands: zstd's last hint (0 once a frame is complete) and the current
+/// frame's header and decoded length. libzstd decodes a frame in one pass when it arrives whole
+/// and refuses one whose output differs from its declared content size; its streaming path
+/// skips that check when the last block is empty, so split input would accept what whole
+/// input refuses (found by the decompress fuzz target). The check is made here for both.
+struct ZstdFrame {
+    hint: usize,
+    /// The frame's first bytes, until its header can be read.
+    header: Vec<u8>,
+    /// The declared content size once the header was read (`Some(None)`: not declared).
+    declared: Option<Option<u64>>,
+    decoded: u64,
+}
+
+impl Default for ZstdFrame {
+    fn default() -> Self {
+        ZstdFrame {
+            // Non-zero: an input without any frame (empty) is truncated.
+            hint: 1,
+            header: Vec::new(),
+            declared: None,
+            decoded: 0,
+        }
+    }
+}
+
+impl ZstdFrame {
+    /// The longest frame header (ZSTD_FRAMEHEADERSIZE_MAX).
+    const MAX_HEADER: usize = 18;
+
+    /// Keeps the bytes at the start of `input` while the current frame's header is incomplete.
+    fn read_header(&mut self, input: &[u8]) {
+        if self.declared.is_some() {
+            return;
+        }
+        let take = (Self::MAX_HEADER - self.header.len()).min(input.len());
+        self.header.extend_from_slice(&input[..take]);
+        match zstd::zstd_safe::get_frame_content_size(&self.header) {
+            Ok(size) => self.declared = Some(size),
+            // Not a header: libzstd refuses it itself.
+            Err(_) if self.header.len() == Self::MAX_HEADER => self.declared = Some(None),
+            Err(_) => {}
+        }
+    }
+
+    /// Closes the frame zstd just completed: an error if it decoded another length than declared.
+    fn end(&mut self) -> io::Result<()> {
+        let declared = self.declared.take().flatten();
+        let decoded = std::mem::take(&mut self.decoded);
+        self.header.clear();
+        match declared {
+            Some(n) if n != decoded => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a zstd frame declares {n} bytes and holds {decoded}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Feeds `input` to a zstd decoder, writing everything it produces into `sink`.
 fn zstd_run(
     d: &mut zstd::stream::raw::Decoder<'static>,
     sink: &mut Limited,
-    hint: &mut usize,
+    frame: &mut ZstdFrame,
     input: &[u8],
 ) -> io::Result<()> {
     use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
     let mut src = InBuffer::around(input);
     let mut buf = vec![0u8; 128 * 1024];
+    frame.read_header(input);
     loop {
         let mut dst = OutBuffer::around(&mut buf[..]);
-        *hint = d.run(&mut src, &mut dst)?;
+        // One call never goes past the end of a frame.
+        frame.hint = d.run(&mut src, &mut dst)?;
         let produced = dst.pos();
         sink.write_all(&buf[..produced])?;
+        frame.decoded += produced as u64;
+        if frame.hint == 0 {
+            frame.end()?;
+            // The next frame, if it starts in this input.
+            frame.read_header(&input[src.pos()..]);
+        }
         // Done with this input once zstd has nothing more to flush: the buffer was not filled,
         // or the frame is complete (0). Calling again after a 0 would open a next frame and
         // turn the hint non-zero, as if the input were truncated.
-        if src.pos() >= input.len() && (produced < buf.len() || *hint == 0) {
+        if src.pos() >= input.len() && (produced < buf.len() || frame.hint == 0) {
             return Ok(());
         }
     }

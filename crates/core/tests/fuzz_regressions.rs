@@ -7,7 +7,9 @@
 #[allow(dead_code)]
 mod harness;
 
+use offthread_core::compress::{self, Format};
 use offthread_core::image::{self, Output, Spec};
+use offthread_core::pool::TaskState;
 use std::path::{Path, PathBuf};
 
 fn dir() -> PathBuf {
@@ -97,4 +99,33 @@ fn gif_frame_larger_than_the_screen_in_an_animation_is_refused() {
         message.ends_with("a frame holds more pixels than the screen"),
         "{message}"
     );
+}
+
+/// A zstd frame that declares 84 bytes of content, then ends with an empty last block and the
+/// checksum of nothing. Whole, libzstd's one-pass decoder refused it; split in two, its streaming
+/// decoder returned 0 bytes without complaint. Both are now `ERR_DECOMPRESS`, however it is split.
+#[test]
+fn zstd_frame_shorter_than_its_declared_size_is_refused_in_any_split() {
+    let input = read(
+        "decompress",
+        "zstd-declares-84-bytes-empty-last-block-split",
+    );
+    let frame = &input[1..];
+    let task = TaskState::new();
+    for at in 0..=frame.len() {
+        let (a, b) = frame.split_at(at);
+        let e = compress::decompress(Format::Zstd, 1 << 20, &[a, b], &task)
+            .expect_err("a corrupt frame");
+        assert_eq!(e.code(), "ERR_DECOMPRESS", "split at {at}: {}", e.message());
+    }
+    let mut decoder = compress::Decoder::new(Format::Zstd, 1 << 20).expect("decoder");
+    let mut result = Ok(Vec::new());
+    for byte in frame.chunks(1) {
+        result = decoder.push(byte, &task);
+        if result.is_err() {
+            break;
+        }
+    }
+    let result = result.and_then(|_| decoder.finish(&task));
+    assert_eq!(result.map_err(|e| e.code()), Err("ERR_DECOMPRESS"));
 }
