@@ -2,6 +2,7 @@
 # Runs the cargo-fuzz targets in fuzz/ against crates/core, one after another.
 #
 #   scripts/fuzz.sh [seconds] [target...]     # default: 30 s each, every target
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 1800   # stop each target at 10 M executions or 30 min
 #
 # Needs nightly Rust and cargo-fuzz (`cargo install cargo-fuzz`). Each target runs at nice 19 (it
 # never competes with tests or benchmarks) with a 2 GiB RSS limit and a 10 s per-input timeout.
@@ -17,7 +18,8 @@ seconds="${1:-30}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(hash_parse image_metadata image_pipeline image_encode decompress)
-if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+max_runs="${FUZZ_RUNS:-0}"
+if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || ! [[ "$max_runs" =~ ^[0-9]+$ ]]; then
   echo "usage: scripts/fuzz.sh [seconds] [target...]" >&2
   exit 2
 fi
@@ -75,8 +77,13 @@ for t in "${targets[@]}"; do
   # longer than that for a CPU. A timeout whose input replays within 10 s of CPU time is such a
   # stall: it is set aside (spurious-*) and fuzzing resumes for the time left.
   while left=$((seconds - ($(date +%s) - start))) && [ "$left" -gt 0 ]; do
+    runs=()
+    if [ "$max_runs" -gt 0 ]; then
+      [ "$execs" -lt "$max_runs" ] || break
+      runs=(-runs=$((max_runs - execs)))
+    fi
     rc=0
-    nice -n 19 "$bin_dir/$t" "fuzz/corpus/$t" "${seeds[@]}" "${extra[@]}" \
+    nice -n 19 "$bin_dir/$t" "fuzz/corpus/$t" "${seeds[@]}" "${extra[@]}" "${runs[@]}" \
       -max_total_time="$left" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
       -artifact_prefix="fuzz/artifacts/$t/" >"$log.part" 2>&1 || rc=$?
     cat "$log.part" >>"$log"
