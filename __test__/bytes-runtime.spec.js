@@ -77,6 +77,10 @@ test.serial('aborting a running digest (100 MiB sha3-512), compression and decom
   await abortsEarly(t, 'sha3-512 of 100 MiB', (signal) => ot.digest('sha3-512', data, { signal }))
   await abortsEarly(t, 'hmac sha512 of 100 MiB', (signal) => ot.hmac('sha512', 'k', data, { signal }))
   await abortsEarly(t, 'gzip level 9 of 32 MiB random', (signal) => ot.compress(data.subarray(0, 32 * MiB), { level: 9, signal }))
+  // The slowest levels (~0.3–0.5 MB/s): checked every 64 KiB of input, brotli 10–11 in 64 KiB blocks.
+  const json = text(MiB)
+  await abortsEarly(t, 'brotli 11 of 512 KiB of JSON', (signal) => ot.compress(json.subarray(0, MiB / 2), { format: 'brotli', level: 11, signal }))
+  await abortsEarly(t, 'zstd 19 of 1 MiB of JSON', (signal) => ot.compress(json, { format: 'zstd', level: 19, signal }))
   const member = zlib.gzipSync(Buffer.alloc(64 * MiB), { level: 9 })
   const gzip512 = Buffer.concat(Array(8).fill(member))
   await abortsEarly(t, 'gunzip of 512 MiB of zeros', (signal) => ot.decompress(gzip512, { signal }))
