@@ -445,3 +445,35 @@ test('inputs that are not images: ERR_IMAGE_FORMAT from toBuffer() and metadata(
   await rejectsCode(t, ot.image(fix('no-such-file.png')).toBuffer(), 'ENOENT', 'missing file')
   await rejectsCode(t, ot.image(fix('png')).toBuffer(), 'EISDIR', 'a directory')
 })
+
+// A 1×1 grey TIFF whose Orientation entry is typed ASCII with 2^31 − 1 values. The tiff crate refuses such an entry,
+// but first wrote a dbg! line to stderr: a client must not be able to write to a server's log. Refused before it.
+test('a TIFF entry claiming more data than the file holds is refused, with nothing written to stderr', async (t) => {
+  const entries = [[256, 3, 1, 1], [257, 3, 1, 1], [258, 3, 1, 8], [262, 3, 1, 1], [273, 4, 1, 98], [274, 2, 0x7fffffff, 0], [279, 4, 1, 1]]
+  const tiff = Buffer.alloc(99)
+  tiff.write('II', 0, 'latin1')
+  tiff.writeUInt16LE(42, 2)
+  tiff.writeUInt32LE(8, 4)
+  tiff.writeUInt16LE(entries.length, 8)
+  entries.forEach(([tag, type, count, value], i) => {
+    const at = 10 + 12 * i
+    tiff.writeUInt16LE(tag, at)
+    tiff.writeUInt16LE(type, at + 2)
+    tiff.writeUInt32LE(count, at + 4)
+    tiff.writeUInt32LE(value, at + 8)
+  })
+  tiff[98] = 0x80
+  const script = `
+    const ot = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const tiff = Buffer.from(${JSON.stringify(tiff.toString('base64'))}, 'base64')
+    Promise.all([ot.image(tiff).metadata(), ot.image(tiff).toBuffer(), ot.image(tiff).resize(8).png().toBuffer()]
+      .map((p) => p.then(() => 'ok', (e) => e.code + ': ' + e.message)))
+      .then((r) => console.log(JSON.stringify(r)))`
+  const { spawnSync } = require('node:child_process')
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 })
+  t.is(r.status, 0, r.stderr)
+  t.is(r.stderr, '')
+  for (const outcome of JSON.parse(r.stdout)) {
+    t.is(outcome, 'ERR_IMAGE_DECODE: Input image is corrupt or truncated: TIFF tag 274 claims 2147483647 values, more than the file holds')
+  }
+})

@@ -129,3 +129,22 @@ fn zstd_frame_shorter_than_its_declared_size_is_refused_in_any_split() {
     let result = result.and_then(|_| decoder.finish(&task));
     assert_eq!(result.map_err(|e| e.code()), Err("ERR_DECOMPRESS"));
 }
+
+/// A TIFF whose Orientation entry is typed ASCII with 2^31 − 1 values: tiff 0.11 refused it but
+/// first printed a `dbg!` line to stderr (seen in the image_metadata fuzzer's log). Entries that
+/// claim more data than the file holds are now refused before the tiff crate reads them.
+#[test]
+fn tiff_entry_claiming_more_than_the_file_is_refused_before_the_tiff_crate() {
+    let input = read("image_metadata", "tiff-ascii-orientation-claims-2-gib.tif");
+    let e = image::metadata(&input).expect_err("a decode error");
+    assert_eq!(e.code(), "ERR_IMAGE_DECODE");
+    assert!(
+        e.message()
+            .ends_with("TIFF tag 274 claims 2147483647 values, more than the file holds"),
+        "{}",
+        e.message()
+    );
+    let (code, message) = pipeline_error(&input);
+    assert_eq!(code, "ERR_IMAGE_DECODE");
+    assert!(message.contains("TIFF tag 274 claims"), "{message}");
+}

@@ -349,7 +349,7 @@ fn gif(b: &[u8], m: &mut Metadata) -> Result<()> {
 }
 
 fn tiff(b: &[u8], m: &mut Metadata) -> Result<()> {
-    let mut d = tiff::decoder::Decoder::new(std::io::Cursor::new(b)).map_err(decode_error)?;
+    let mut d = crate::image::decode::other::open_tiff(b)?;
     let (w, h) = d.dimensions().map_err(decode_error)?;
     (m.width, m.height) = (w, h);
     (m.channels, m.space) = match d.colortype().map_err(decode_error)? {

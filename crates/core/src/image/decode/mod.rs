@@ -3,7 +3,7 @@
 
 mod gif;
 mod jpeg;
-mod other;
+pub(crate) mod other;
 mod png;
 mod webp;
 
