@@ -1,37 +1,61 @@
 //! The one EXIF field the pipeline needs: Orientation (tag 0x0112 in IFD0), read and reset.
 
-/// The byte offset of IFD0's Orientation value in a TIFF-structured EXIF block, and the byte order.
-fn orientation_at(tiff: &[u8]) -> Option<(usize, bool)> {
-    let big = match tiff.get(..4)? {
-        [b'I', b'I', 42, 0] => false,
-        [b'M', b'M', 0, 42] => true,
+/// One entry of a TIFF directory: its tag, field type, value count, and where its value (or the
+/// value's offset) is stored.
+pub(crate) struct IfdEntry {
+    pub tag: u16,
+    pub kind: u16,
+    pub count: u64,
+    pub value_at: usize,
+}
+
+/// IFD0's entries of a TIFF structure (classic or BigTIFF), and whether it is big-endian; `None`
+/// when `tiff` does not start with a TIFF header. The entries end at the first that lies out of
+/// bounds.
+pub(crate) fn ifd0(tiff: &[u8]) -> Option<(bool, impl Iterator<Item = IfdEntry> + '_)> {
+    let big = match tiff.get(..2)? {
+        b"II" => false,
+        b"MM" => true,
         _ => return None,
     };
-    let u16_at = |o: usize| -> Option<u16> {
-        let b = tiff.get(o..o + 2)?;
+    let uint = move |at: usize, n: usize| -> Option<u64> {
+        let bytes = tiff.get(at..at.checked_add(n)?)?;
+        let fold = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
         Some(if big {
-            u16::from_be_bytes([b[0], b[1]])
+            bytes.iter().fold(0, fold)
         } else {
-            u16::from_le_bytes([b[0], b[1]])
+            bytes.iter().rev().fold(0, fold)
         })
     };
-    let u32_at = |o: usize| -> Option<u32> {
-        let b: [u8; 4] = tiff.get(o..o + 4)?.try_into().ok()?;
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+    // Classic TIFF: 4-byte IFD offset, 2-byte entry count, 12-byte entries with 4-byte counts;
+    // BigTIFF: 8, 8, 20 and 8.
+    let (ifd, count_len, entry_len, value_len) = match uint(2, 2)? {
+        42 => (uint(4, 4)?, 2, 12, 4),
+        43 => (uint(8, 8)?, 8, 20, 8),
+        _ => return None,
     };
-    let ifd = u32_at(4)? as usize;
-    let count = u16_at(ifd)? as usize;
-    for i in 0..count.min(512) {
-        let entry = ifd.checked_add(2 + i * 12)?;
-        if u16_at(entry)? == 0x0112 && u16_at(entry + 2)? == 3 {
-            return Some((entry + 8, big));
-        }
-    }
-    None
+    let ifd = usize::try_from(ifd).ok()?;
+    let entries = usize::try_from(uint(ifd, count_len)?).unwrap_or(usize::MAX);
+    let first = ifd.checked_add(count_len)?;
+    let entries = (0..entries).map_while(move |i| {
+        let at = first.checked_add(i.checked_mul(entry_len)?)?;
+        Some(IfdEntry {
+            tag: uint(at, 2)? as u16,
+            kind: uint(at + 2, 2)? as u16,
+            count: uint(at + 4, value_len)?,
+            value_at: at
+                .checked_add(4 + value_len)
+                .filter(|&v| v + value_len <= tiff.len())?,
+        })
+    });
+    Some((big, entries))
+}
+
+/// The byte offset of IFD0's Orientation value in a TIFF-structured EXIF block, and the byte order.
+fn orientation_at(tiff: &[u8]) -> Option<(usize, bool)> {
+    let (big, entries) = ifd0(tiff)?;
+    let e = entries.take(512).find(|e| e.tag == 0x0112 && e.kind == 3)?;
+    Some((e.value_at, big))
 }
 
 /// Strips the "Exif\0\0" header some containers keep in front of the TIFF structure.

@@ -18,50 +18,21 @@ pub(crate) fn open_tiff(input: &[u8]) -> Result<Decoder<Cursor<&[u8]>>> {
 }
 
 fn check_first_ifd(b: &[u8]) -> Result<()> {
-    let le = match b.get(..2) {
-        Some(b"II") => true,
-        Some(b"MM") => false,
-        _ => return Ok(()),
-    };
-    let uint = |at: usize, n: usize| -> Option<u64> {
-        let bytes = b.get(at..at.checked_add(n)?)?;
-        let fold = |acc: u64, &x: &u8| acc << 8 | u64::from(x);
-        Some(if le {
-            bytes.iter().rev().fold(0, fold)
-        } else {
-            bytes.iter().fold(0, fold)
-        })
-    };
-    // Classic TIFF: 2-byte entry count, 12-byte entries with 4-byte counts; BigTIFF: 8, 20, 8.
-    let (ifd, count_len, entry_len, value_count_len) = match uint(2, 2) {
-        Some(42) => (uint(4, 4), 2, 12, 4),
-        Some(43) => (uint(8, 8), 8, 20, 8),
-        _ => return Ok(()),
-    };
-    // A directory out of bounds is the decoder's to refuse.
-    let Some(ifd) = ifd.and_then(|o| usize::try_from(o).ok()) else {
+    let Some((_, entries)) = crate::image::exif::ifd0(b) else {
+        // Not a TIFF header, or a directory out of bounds: the decoder's to refuse.
         return Ok(());
     };
-    let Some(entries) = uint(ifd, count_len) else {
-        return Ok(());
-    };
-    let first = ifd.saturating_add(count_len);
-    for i in 0..entries.min(b.len() as u64) as usize {
-        let at = first.saturating_add(i.saturating_mul(entry_len));
-        let (Some(tag), Some(kind), Some(count)) =
-            (uint(at, 2), uint(at + 2, 2), uint(at + 4, value_count_len))
-        else {
-            break;
-        };
-        let size = match kind {
+    for e in entries {
+        let size = match e.kind {
             3 | 8 => 2,
             4 | 9 | 11 | 13 => 4,
             5 | 10 | 12 | 16..=18 => 8,
             _ => 1,
         };
-        if count.saturating_mul(size) > b.len() as u64 {
+        if e.count.saturating_mul(size) > b.len() as u64 {
             return Err(decode_error(format!(
-                "TIFF tag {tag} claims {count} values, more than the file holds"
+                "TIFF tag {} claims {} values, more than the file holds",
+                e.tag, e.count
             )));
         }
     }
