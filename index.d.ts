@@ -174,8 +174,8 @@ export interface DigestOptions<E extends DigestEncoding = DigestEncoding> extend
 type Digested<E> = E extends 'buffer' ? Buffer : string
 
 /**
- * Digest of `data` on the pool (large buffers are read in place, not copied: do not modify them
- * until the promise settles). blake3 uses several pool threads on large inputs when they are idle.
+ * Digest of `data` on the pool (buffers of 64 KiB or more are read in place on Node 20 and copied on
+ * Node 22+: do not modify them until the promise settles). blake3 uses several pool threads on large inputs when they are idle.
  * Integer hashes (xxh*, crc*) come out big-endian, as their reference hex forms.
  */
 export function digest<E extends DigestEncoding = 'hex'>(algorithm: DigestAlgorithm, data: BytesInput, options?: DigestOptions<E>): Promise<Digested<E>>

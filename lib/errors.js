@@ -1,6 +1,7 @@
 'use strict'
 // Error factories with stable codes. Every error offthread throws or rejects with comes from here
-// (validation in lib/) or from the native side through `fromNative` (same codes, same classes).
+// (validation in lib/) or from the native side, where src/values.rs `error()` builds it with the same
+// codes and classes (core's ErrorClass); `internal` turns anything else native into ERR_INTERNAL.
 
 const TYPE_ERRORS = new Set(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE'])
 const RANGE_ERRORS = new Set(['ERR_OUT_OF_RANGE', 'ERR_BUFFER_TOO_LARGE'])
