@@ -8,11 +8,13 @@ const offthread = require('..')
 offthread.configure({ threads: 1, maxQueue: 2 })
 
 const { createApp } = require('../examples/express/app')
+const { attachTicker } = require('../examples/express/ticker')
 
 const users = new Map()
 const logged = []
 let server
 let base
+let closeTicker
 
 test.before(async () => {
   const app = createApp({ users, logger: { error: (...args) => logged.push(args) } })
@@ -20,6 +22,7 @@ test.before(async () => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s))
   })
   base = `http://127.0.0.1:${server.address().port}`
+  closeTicker = attachTicker(server)
 })
 
 test.after.always(async () => {
@@ -174,4 +177,53 @@ test.serial('POST /thumbnail: a JPEG upload comes back as a thumbnail of the ask
   t.like(await json(t, await fetch(`${base}/thumbnail`, { method: 'POST', headers: raw, body: bomb }), 413), { code: 'ERR_IMAGE_TOO_LARGE' })
   t.like(await json(t, await fetch(`${base}/thumbnail?w=0`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_OUT_OF_RANGE' })
   t.like(await json(t, await fetch(`${base}/thumbnail?format=bmp`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_INVALID_ARG_VALUE' })
+})
+
+/** Opens a raw connection, sends an upgrade request for `path`; resolves the socket and the first bytes back. */
+function upgrade (path) {
+  const net = require('node:net')
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.address().port, '127.0.0.1', () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
+        'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n')
+    })
+    socket.once('data', (head) => resolve({ socket, head: head.toString('latin1') }))
+    socket.once('error', reject)
+  })
+}
+
+/** The next `count` bytes from `socket`. */
+function read (socket, count) {
+  return new Promise((resolve) => {
+    let got = Buffer.alloc(0)
+    const onData = (d) => {
+      got = Buffer.concat([got, d])
+      if (got.length >= count) { socket.off('data', onData); resolve(got) }
+    }
+    socket.on('data', onData)
+  })
+}
+
+test.serial('GET /ticker (WebSocket) echoes each message; other upgrade paths are 404; close() ends the connections', async (t) => {
+  const { socket, head } = await upgrade('/ticker')
+  t.regex(head, /^HTTP\/1\.1 101 /)
+  t.regex(head, /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/i, 'RFC 6455 §1.3 sample key')
+  // Two masked text frames in one write: "tick" and "t".
+  const mask = Buffer.from([1, 2, 3, 4])
+  const masked = (text) => {
+    const payload = Buffer.from(text).map((b, i) => b ^ mask[i & 3])
+    return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload])
+  }
+  const echoed = read(socket, 9)
+  socket.write(Buffer.concat([masked('tick'), masked('t')]))
+  t.deepEqual(await echoed, Buffer.from([0x81, 4, ...Buffer.from('tick'), 0x81, 1, ...Buffer.from('t')]))
+  // close(): a close frame (1001 going away), then the connection ends.
+  const closing = read(socket, 4)
+  const ended = new Promise((resolve) => socket.once('close', resolve))
+  closeTicker()
+  t.deepEqual(await closing, Buffer.from([0x88, 2, 0x03, 0xe9]))
+  await ended
+  const other = await upgrade('/elsewhere')
+  t.regex(other.head, /^HTTP\/1\.1 404 /)
+  other.socket.destroy()
 })

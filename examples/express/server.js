@@ -3,11 +3,13 @@
 
 const offthread = require('offthread')
 const { createApp } = require('./app')
+const { attachTicker } = require('./ticker')
 
 const app = createApp()
 const server = app.listen(Number(process.env.PORT || 3000), () => {
   console.log(`offthread demo listening on http://localhost:${server.address().port}`)
 })
+const closeTicker = attachTicker(server) // the demo page's ticker: a WebSocket of its own (ticker.js says why)
 
 // Graceful shutdown: stop accepting connections, let requests in flight finish, then wait for
 // offthread's tasks to settle. A second signal, or 10 s, exits at once.
@@ -17,6 +19,7 @@ function shutdown (signal) {
   stopping = true
   console.log(`${signal} received, shutting down`)
   setTimeout(() => process.exit(1), 10_000).unref()
+  closeTicker()
   server.close(async (err) => {
     await offthread.close()
     app.locals.loopDelay.disable()

@@ -1,9 +1,10 @@
-// The demo page: a /health ticker, a live chart fed by GET /events, and buttons that POST /demo/hash.
+// The demo page: a ticker (round trips over the /ticker WebSocket), a live chart fed by GET /events,
+// and buttons that POST /demo/hash or upload photos to POST /thumbnail.
 // Plain browser JavaScript, no build step, no dependencies.
 'use strict'
 
 const WINDOW_MS = 30_000
-const TICK_PAUSE_MS = 10 // pause between /health round trips
+const TICK_PAUSE_MS = 10 // pause between ticker round trips
 const TICKER_STEPS = 40
 const CHART_FRAME_MS = 100
 const LABELS = { sync: 'main thread', pool: 'offthread', libuv: 'libuv', thumbnail: 'thumbnails' }
@@ -25,19 +26,18 @@ function trim (list, now) {
   while (list.length > 0 && list[0].t < now - WINDOW_MS - 1000) list.shift()
 }
 
-// --- ticker: advances only when a /health round trip completes ---
+// --- ticker: advances only when a round trip to the server's event loop completes ---
+// Over a WebSocket (/ticker, echoed by the server) rather than fetch('/health'): the browser opens at
+// most six HTTP connections to a server, so GETs would queue behind the page's own uploads and stall
+// the ticker while the server was free. The WebSocket is a connection of its own, outside that limit.
 const ticker = { count: 0, last: performance.now(), maxGap: 0, listeners: new Set() }
 
-async function tickLoop () {
-  for (;;) {
-    const t0 = performance.now()
-    try {
-      const res = await fetch('/health', { cache: 'no-store' })
-      await res.arrayBuffer()
-    } catch {
-      await sleep(500) // server gone: retry, the ticker stays frozen
-      continue
-    }
+function tickLoop () {
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ticker`)
+  let t0
+  const ping = () => { t0 = performance.now(); socket.send('t') }
+  socket.onopen = ping
+  socket.onmessage = () => {
     const t1 = performance.now()
     const gap = t1 - ticker.last
     ticker.last = t1
@@ -46,8 +46,9 @@ async function tickLoop () {
     healthSamples.push({ t: Date.now(), rtt: t1 - t0 })
     for (const fn of ticker.listeners) fn(t1, gap)
     renderTicker(t1 - t0)
-    await sleep(TICK_PAUSE_MS)
+    setTimeout(ping, TICK_PAUSE_MS)
   }
+  socket.onclose = () => setTimeout(tickLoop, 500) // server gone or restarting: retry, the ticker stays frozen
 }
 
 function renderTicker (rtt) {
@@ -167,7 +168,7 @@ async function thumbnails (n) {
     if (!res.ok) throw new Error((await res.json()).error || `HTTP ${res.status}`)
     return { blob: await res.blob(), size: res.headers.get('x-image-size') }
   }))
-  const ms = performance.now() - start
+  const ms = Math.round((performance.now() - start) * 100) / 100
   const last = results[results.length - 1]
   const img = $('#thumb-out')
   if (img.src) URL.revokeObjectURL(img.src)
