@@ -6,16 +6,12 @@
 const test = require('ava')
 const crypto = require('node:crypto')
 const zlib = require('node:zlib')
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
-const { pathToFileURL } = require('node:url')
-const { execFile } = require('node:child_process')
 const { pipeline } = require('node:stream/promises')
 const { Readable, Writable } = require('node:stream')
 const { getEventListeners } = require('node:events')
 const ot = require('..')
-const { ERR, checkError, rejects, throws, aborted, MiB, sleep, NODE_ALGS, ALL_ALGS, FORMATS, LEVELS, SIZES, nodeDigest, nodeHmac, crc32hex, sha256, NODE, ZLIB_FORMATS, random, text, pattern251, big100, hundredMiB, collect, chunked, until, CHILD, runChild, runChildOk, tmp } = require('./helpers/bytes')
+const { MiB, FORMATS, LEVELS, NODE, ZLIB_FORMATS, random, text, collect, chunked, until, runChildOk } = require('./helpers/bytes')
+const { ERR, mismatch, checkError, rejects, throws, aborted, checkSerialized } = require('./helpers/errors')
 
 // ---------------------------------------------------------------------------------------------
 // Compression
@@ -146,8 +142,7 @@ test('maxOutputLength: the exact size passes, one byte less is ERR_BUFFER_TOO_LA
     const sink = collect()
     await pipeline(chunked(packed, [777]), ot.createDecompress({ format, maxOutputLength: data.length }), sink)
     t.true(sink.result().equals(data), `${format}: stream exact`)
-    const err = await t.throwsAsync(pipeline(chunked(packed, [777]), ot.createDecompress({ format, maxOutputLength: data.length - 1 }), collect()))
-    if (err) checkError(t, err, ERR.tooLarge, { label: `${format}: stream one less` })
+    await rejects(t, pipeline(chunked(packed, [777]), ot.createDecompress({ format, maxOutputLength: data.length - 1 }), collect()), ERR.tooLarge, { label: `${format}: stream one less` })
   }
   const packed = await ot.compress(data)
   const err = await rejects(t, () => ot.decompress(packed, { maxOutputLength: 1000 }), ERR.tooLarge, { label: 'message' })
@@ -174,7 +169,8 @@ test('truncated input (every proper prefix, the empty one too) rejects with ERR_
         ot.decompressSync(packed.subarray(0, n), { format })
         accepted.push(n)
       } catch (err) {
-        if (err.code !== 'ERR_DECOMPRESS' || Object.getPrototypeOf(err) !== Error.prototype) otherCodes.push(`${n}: ${err.code}`)
+        const wrong = mismatch(err, ERR.corrupt)
+        if (wrong) otherCodes.push(`${n}: ${wrong}`)
       }
     }
     t.deepEqual(accepted, [], `${format}: prefixes that decompressed (of ${packed.length} bytes)`)
@@ -216,7 +212,7 @@ test('corrupt input rejects with ERR_DECOMPRESS: garbage and other formats every
           const out = ot.decompressSync(bad, { format })
           if (!out.equals(data)) silent.push(at)
         } catch (err) {
-          t.is(err.code, 'ERR_DECOMPRESS', `${format}: flip at ${at}`)
+          checkError(t, err, ERR.corrupt, { label: `${format}: flip at ${at}` })
           rejected++
         }
       }
@@ -337,19 +333,14 @@ test('streams: corrupt and truncated input error with ERR_DECOMPRESS for every f
   const data = text(100 * 1024)
   for (const format of FORMATS) {
     const packed = await ot.compress(data, { format })
-    let err = await t.throwsAsync(pipeline(chunked(packed.subarray(0, packed.length >> 1), [1000]), ot.createDecompress({ format }), collect()))
-    if (err) checkError(t, err, ERR.corrupt, { label: `${format}: truncated stream` })
-    err = await t.throwsAsync(pipeline(chunked(packed.subarray(0, packed.length - 1), [1000]), ot.createDecompress({ format }), collect()))
-    if (err) checkError(t, err, ERR.corrupt, { label: `${format}: last byte missing` })
-    err = await t.throwsAsync(pipeline(Readable.from([]), ot.createDecompress({ format }), collect()))
-    if (err) checkError(t, err, ERR.corrupt, { label: `${format}: empty stream` })
-    err = await t.throwsAsync(pipeline(chunked(Buffer.from('definitely not compressed at all, just text'.repeat(10)), [50]), ot.createDecompress({ format }), collect()))
-    if (err) checkError(t, err, ERR.corrupt, { label: `${format}: garbage stream` })
+    await rejects(t, pipeline(chunked(packed.subarray(0, packed.length >> 1), [1000]), ot.createDecompress({ format }), collect()), ERR.corrupt, { label: `${format}: truncated stream` })
+    await rejects(t, pipeline(chunked(packed.subarray(0, packed.length - 1), [1000]), ot.createDecompress({ format }), collect()), ERR.corrupt, { label: `${format}: last byte missing` })
+    await rejects(t, pipeline(Readable.from([]), ot.createDecompress({ format }), collect()), ERR.corrupt, { label: `${format}: empty stream` })
+    await rejects(t, pipeline(chunked(Buffer.from('definitely not compressed at all, just text'.repeat(10)), [50]), ot.createDecompress({ format }), collect()), ERR.corrupt, { label: `${format}: garbage stream` })
     if (['gzip', 'deflate', 'zstd', 'lz4'].includes(format)) {
       const bad = Buffer.from(packed)
       bad[bad.length >> 1] ^= 0x55
-      err = await t.throwsAsync(pipeline(chunked(bad, [1000]), ot.createDecompress({ format }), collect()))
-      if (err) checkError(t, err, ERR.corrupt, { label: `${format}: flipped byte in the stream` })
+      await rejects(t, pipeline(chunked(bad, [1000]), ot.createDecompress({ format }), collect()), ERR.corrupt, { label: `${format}: flipped byte in the stream` })
     }
   }
 })
@@ -371,7 +362,6 @@ test('streams: an AbortSignal destroys the stream with an AbortError; an aborted
   t.true(performance.now() - started < 5000, 'stopped')
   t.true(stream.destroyed, 'destroyed')
   t.true(produced > 0, 'data flowed before the abort')
-  if (err) t.true(err instanceof ot.AbortError)
   // The 'error' event itself.
   const c2 = new AbortController()
   const s2 = ot.createDecompress({ signal: c2.signal })
@@ -419,8 +409,7 @@ test('zip bombs of ~10 GiB (gzip members, zstd frames) stop at maxOutputLength w
     const r = out[name]
     t.truthy(r.error, `${name}: rejected`)
     if (!r.error) continue
-    t.is(r.error.code, 'ERR_BUFFER_TOO_LARGE', `${name}: code`)
-    t.true(r.error.isRangeError, `${name}: a RangeError`)
+    checkSerialized(t, r.error, ERR.tooLarge, { label: name })
     t.true(r.growthMiB < limitMiB, `${name}: peak RSS grew ${r.growthMiB} MiB (limit ${limitMiB})`)
     t.true(r.afterMiB < 256, `${name}: RSS afterwards ${r.afterMiB} MiB above the start`)
     t.log(`${name}: ${r.ms} ms, peak +${r.growthMiB} MiB`)

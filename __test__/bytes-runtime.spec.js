@@ -3,18 +3,13 @@
 // tasks read borrowed buffers, and garbage collection of borrowed inputs. Helpers: helpers/bytes.js.
 
 const test = require('ava')
-const crypto = require('node:crypto')
 const zlib = require('node:zlib')
 const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
-const { pathToFileURL } = require('node:url')
-const { execFile } = require('node:child_process')
 const { pipeline } = require('node:stream/promises')
 const { Readable, Writable } = require('node:stream')
-const { getEventListeners } = require('node:events')
 const ot = require('..')
-const { ERR, checkError, rejects, throws, aborted, MiB, sleep, NODE_ALGS, ALL_ALGS, FORMATS, LEVELS, SIZES, nodeDigest, nodeHmac, crc32hex, sha256, NODE, ZLIB_FORMATS, random, text, pattern251, big100, hundredMiB, collect, chunked, until, CHILD, runChild, runChildOk, tmp } = require('./helpers/bytes')
+const { MiB, sleep, nodeDigest, nodeHmac, sha256, random, text, hundredMiB, collect, chunked, until, runChildOk, tmp } = require('./helpers/bytes')
+const { ERR, rejects, throws, aborted } = require('./helpers/errors')
 
 // ---------------------------------------------------------------------------------------------
 // Aborts

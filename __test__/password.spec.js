@@ -11,46 +11,10 @@ const bcryptjs = require('bcryptjs')
 const rsBcrypt = require('@node-rs/bcrypt')
 const ot = require('..')
 const { rows } = require('./fixtures/hash-vectors.json')
+const { ERR, rejects, throws, aborted } = require('./helpers/errors')
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const ERR = {
-  type: ['ERR_INVALID_ARG_TYPE', TypeError],
-  value: ['ERR_INVALID_ARG_VALUE', TypeError],
-  range: ['ERR_OUT_OF_RANGE', RangeError],
-  tooLong: ['ERR_PASSWORD_TOO_LONG', Error],
-  hash: ['ERR_INVALID_HASH', Error]
-}
-
-/** Checks an error's exact code and exact class (not a subclass), and its message if given. */
-function checkError (t, err, [code, Class], { message, label = '' } = {}) {
-  t.is(err.code, code, `${label}: code`)
-  t.is(Object.getPrototypeOf(err), Class.prototype, `${label}: ${code} should be a ${Class.name}`)
-  if (message !== undefined) t.is(err.message, message, `${label}: message`)
-}
-
-/** `fn()` must return a promise (never throw synchronously) that rejects with `expected`. */
-async function rejects (t, fn, expected, details = {}) {
-  let promise
-  try {
-    promise = fn()
-  } catch (err) {
-    t.fail(`${details.label}: threw synchronously instead of rejecting: ${err && err.code} ${err && err.message}`)
-    return
-  }
-  t.true(promise instanceof Promise, `${details.label}: returns a promise`)
-  const err = await t.throwsAsync(promise, undefined, details.label)
-  if (err) checkError(t, err, expected, details)
-  return err
-}
-
-/** `fn()` must throw `expected` synchronously. */
-function throws (t, fn, expected, details = {}) {
-  const err = t.throws(fn, undefined, details.label)
-  if (err) checkError(t, err, expected, details)
-  return err
-}
 
 const pw = (row) => Buffer.from(row.password_hex, 'hex')
 /** The same password with its first byte changed (bcrypt ignores bytes after 72), or 'x' for ''. */
@@ -541,9 +505,7 @@ test.serial('cost ceilings: maxCost 21 lets a cost-21 bcrypt hash run (it is the
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.is(ot.stats().running, 1)
   controller.abort()
-  const err = await t.throwsAsync(promise)
-  t.is(err.name, 'AbortError')
-  t.is(err.code, 'ABORT_ERR')
+  await aborted(t, promise, controller.signal, 'aborted while running')
   t.is(ot.stats().cancelled, before + 1)
 })
 

@@ -10,6 +10,7 @@ const { spawn } = require('node:child_process')
 const { getEventListeners, setMaxListeners } = require('node:events')
 const ot = require('..')
 const native = require('../lib/native')
+const { ERR, mismatch, checkError, rejects, aborted, checkSerialized } = require('./helpers/errors')
 
 const SCENARIOS = path.join(__dirname, 'fixtures', 'pool-scenarios.js')
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -26,11 +27,9 @@ async function until (predicate, what, timeoutMs = 10000) {
 
 /** Awaits `promise`, expecting an AbortError; returns how long after `since` it rejected. */
 async function abortedAfter (t, promise, since) {
-  const err = await t.throwsAsync(promise)
+  const err = await rejects(t, promise, ERR.abort, { label: 'aborted' })
   const elapsed = performance.now() - since
-  t.is(err.name, 'AbortError')
-  t.is(err.code, 'ABORT_ERR')
-  t.true(err instanceof ot.AbortError)
+  if (err) t.is(err.name, 'AbortError')
   return elapsed
 }
 
@@ -87,9 +86,6 @@ async function runScenario (t, name, options) {
   return r
 }
 
-const errorOf = (code, Class) => ({ code, name: Class.name, class: Class.name })
-const pick = (err) => err && { code: err.code, name: err.name, class: err.class }
-
 // ---------------------------------------------------------------------------------------------
 // In this process (serial: they watch the pool's counters and timing)
 
@@ -110,11 +106,11 @@ test.serial('stats() returns plain numbers, and the counters move with the tasks
   t.is(before.maxQueue, 64 * before.threads)
   t.deepEqual(JSON.parse(JSON.stringify(before)), before)
 
-  const pending = [ot.noop(), ot.hashPassword('pw', bcrypt(10)), ot.verifyPassword('garbage', 'pw').catch((e) => e.code)]
+  const pending = [ot.noop(), ot.hashPassword('pw', bcrypt(10)), ot.verifyPassword('garbage', 'pw').catch((e) => e)]
   t.is(ot.stats().inFlight, 3)
   const [, hash, failure] = await Promise.all(pending)
   t.regex(hash, BCRYPT_RE)
-  t.is(failure, 'ERR_INVALID_HASH')
+  checkError(t, failure, ERR.hash, { label: 'verifyPassword(\'garbage\')' })
   const after = ot.stats()
   t.is(after.completed, before.completed + 2)
   t.is(after.failed, before.failed + 1)
@@ -154,10 +150,8 @@ test.serial('an already-aborted signal rejects with AbortError without calling n
         const promise = call()
         t.true(promise instanceof Promise)
         t.is(ot.stats().inFlight, 0)
-        const err = await t.throwsAsync(promise)
-        t.is(err.name, 'AbortError')
-        t.is(err.code, 'ABORT_ERR')
-        t.is(err.cause, reason)
+        const err = await aborted(t, promise, signal, `${executor}: already aborted`)
+        if (err) t.is(err.cause, reason)
       }
     }
     t.deepEqual(calls, [])
@@ -275,13 +269,13 @@ test.serial('one signal shared by 200 tasks: each listener is removed when its t
     () => ot.noop({ signal, executor: 'libuv' }),
     () => ot.hashPassword('pw', bcrypt(4, { signal })),
     () => ot.hashPassword('pw', { memoryCost: 64, timeCost: 1, signal, executor: 'libuv' }),
-    () => ot.verifyPassword('garbage', 'pw', { signal }).catch((e) => e.code) // settles as an error
+    () => ot.verifyPassword('garbage', 'pw', { signal }).catch((e) => mismatch(e, ERR.hash) || 'rejected ERR_INVALID_HASH') // settles as an error
   ]
   for (let batch = 0; batch < 4; batch++) {
     const tasks = Array.from({ length: 50 }, (_, i) => kinds[i % kinds.length]())
     t.is(getEventListeners(signal, 'abort').length, 50, 'one listener per task in flight')
     const results = await Promise.all(tasks)
-    t.is(results.filter((r) => r === 'ERR_INVALID_HASH').length, 10)
+    t.is(results.filter((r) => r === 'rejected ERR_INVALID_HASH').length, 10)
     t.is(getEventListeners(signal, 'abort').length, 0, `after batch ${batch}`)
   }
   t.is(ot.stats().inFlight, 0)
@@ -300,7 +294,7 @@ test('queue full: configure({ threads: 1, maxQueue: 2 }) refuses the overflow at
   t.is(accepted.length + refused.length, 10)
   t.true(accepted.length >= 2 && accepted.length <= 3, `${accepted.length} accepted`)
   for (const r of accepted) t.regex(r.value, /^\$2b\$08\$/)
-  for (const r of refused) t.deepEqual(pick(r.error), errorOf('ERR_QUEUE_FULL', Error))
+  for (const r of refused) checkSerialized(t, r.error, ERR.queueFull, { label: 'refused' })
   const firstDone = Math.min(...accepted.map((r) => r.at))
   t.true(refused.every((r) => r.at < firstDone), 'refusals settle before any accepted task finishes')
   t.is(stats.rejected, refused.length)
@@ -309,8 +303,8 @@ test('queue full: configure({ threads: 1, maxQueue: 2 }) refuses the overflow at
 
 test('configure after the pool started throws ERR_POOL_STARTED', async (t) => {
   const { out } = await runScenario(t, 'configure-after-start')
-  t.deepEqual(pick(out.afterHash.error), errorOf('ERR_POOL_STARTED', Error))
-  t.deepEqual(pick(out.afterStats.error), errorOf('ERR_POOL_STARTED', Error))
+  checkSerialized(t, out.afterHash.error, ERR.started, { label: 'after a hash' })
+  checkSerialized(t, out.afterStats.error, ERR.started, { label: 'after stats()' })
   t.is(out.stats.threads, os.availableParallelism(), 'the refused configure changed nothing')
 })
 
@@ -318,26 +312,25 @@ test('stats() does not start the pool: configure() works after it, and not after
   const { out } = await runScenario(t, 'configure-after-stats')
   t.is(out.before.completed, 0)
   t.false('error' in out.afterStats)
-  t.deepEqual(pick(out.afterNoop.error), errorOf('ERR_POOL_STARTED', Error))
+  checkSerialized(t, out.afterNoop.error, ERR.started, { label: 'after a noop' })
   t.is(out.stats.maxQueue, 5)
   t.is(out.stats.completed, 1)
 })
 
 test('configure validates its options and a refused call changes nothing', async (t) => {
   const { out } = await runScenario(t, 'configure-validation')
-  const range = errorOf('ERR_OUT_OF_RANGE', RangeError)
-  const type = errorOf('ERR_INVALID_ARG_TYPE', TypeError)
-  const value = errorOf('ERR_INVALID_ARG_VALUE', TypeError)
-  t.deepEqual(Object.fromEntries(Object.entries(out.errors).map(([k, v]) => [k, pick(v.error)])), {
-    threads0: range,
-    threadsFraction: range,
-    threadsTooMany: range,
-    threadsString: type,
-    priorityHigh: value,
-    priorityNumber: type,
-    maxQueue0: range,
-    options: type
-  })
+  const expected = {
+    threads0: ERR.range,
+    threadsFraction: ERR.range,
+    threadsTooMany: ERR.range,
+    threadsString: ERR.type,
+    priorityHigh: ERR.value,
+    priorityNumber: ERR.type,
+    maxQueue0: ERR.range,
+    options: ERR.type
+  }
+  t.deepEqual(Object.keys(out.errors).sort(), Object.keys(expected).sort())
+  for (const [key, err] of Object.entries(expected)) checkSerialized(t, out.errors[key] && out.errors[key].error, err, { label: key })
   t.is(out.errors.threads0.error.message, 'Expected integer between 1 and 1024 for threads but received 0 of type number')
   t.false(out.startedAfterErrors)
   t.false('error' in out.valid)
@@ -372,7 +365,7 @@ test('close() resolves after the tasks in flight settle; later calls reject ERR_
   t.deepEqual(out.order.slice(0, 4).sort(), ['libuv', 'pool-1', 'pool-2', 'pool-3'])
   for (const hash of out.hashes) t.regex(hash, /^\$2b\$10\$/)
   for (const key of ['hash', 'verify', 'noop', 'libuv']) {
-    t.deepEqual(pick(out.after[key].error), errorOf('ERR_POOL_CLOSED', Error), key)
+    checkSerialized(t, out.after[key].error, ERR.closed, { label: key })
   }
   t.false('error' in out.after.closeAgain, 'close() again resolves')
   t.true(out.stats.closed)
@@ -399,10 +392,7 @@ test('the process does not exit while a promise is pending (pool and libuv)', as
 
 test('a panic in a task or a sync call becomes ERR_INTERNAL, and the process keeps working', async (t) => {
   const { out, stderr } = await runScenario(t, 'panic', { env: { OFFTHREAD_TEST_HOOKS: '1' } })
-  const internal = errorOf('ERR_INTERNAL', Error)
-  t.deepEqual(pick(out.results.pool.error), internal)
-  t.deepEqual(pick(out.results.libuv.error), internal)
-  t.deepEqual(pick(out.results.sync.error), internal)
+  for (const key of ['pool', 'libuv', 'sync']) checkSerialized(t, out.results[key].error, ERR.internal, { label: key })
   t.regex(out.results.pool.error.message, /panic/)
   t.deepEqual(out.many, Array(8).fill('ERR_INTERNAL'))
   t.true(out.verified)
@@ -415,10 +405,7 @@ test('a panic in a task or a sync call becomes ERR_INTERNAL, and the process kee
 
 test('without OFFTHREAD_TEST_HOOKS=1 the panic hooks are harmless: ERR_INVALID_ARG_VALUE', async (t) => {
   const { out, stderr } = await runScenario(t, 'panic')
-  const value = errorOf('ERR_INVALID_ARG_VALUE', TypeError)
-  t.deepEqual(pick(out.results.pool.error), value)
-  t.deepEqual(pick(out.results.libuv.error), value)
-  t.deepEqual(pick(out.results.sync.error), value)
+  for (const key of ['pool', 'libuv', 'sync']) checkSerialized(t, out.results[key].error, ERR.value, { label: key })
   t.deepEqual(out.many, Array(8).fill('ERR_INVALID_ARG_VALUE'))
   t.true(out.verified)
   t.notRegex(stderr, /panicked/)

@@ -1,6 +1,6 @@
 'use strict'
-// Shared helpers of the bytes specs (bytes-digest, bytes-compress, bytes-runtime): error checks,
-// inputs, node reference functions, the child-process runner and a temp dir.
+// Shared helpers of the bytes specs (bytes-digest, bytes-compress, bytes-runtime): inputs, node reference
+// functions, the child-process runner and a temp dir. Error assertions: helpers/errors.js.
 
 const test = require('ava')
 const crypto = require('node:crypto')
@@ -10,66 +10,10 @@ const os = require('node:os')
 const path = require('node:path')
 const { execFile } = require('node:child_process')
 const { Readable, Writable } = require('node:stream')
-const ot = require('../..')
-
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-const ERR = {
-  type: ['ERR_INVALID_ARG_TYPE', TypeError],
-  value: ['ERR_INVALID_ARG_VALUE', TypeError],
-  range: ['ERR_OUT_OF_RANGE', RangeError],
-  tooLarge: ['ERR_BUFFER_TOO_LARGE', RangeError],
-  corrupt: ['ERR_DECOMPRESS', Error],
-  abort: ['ABORT_ERR', ot.AbortError],
-  enoent: ['ENOENT', Error],
-  eisdir: ['EISDIR', Error]
-}
-
-/** Checks an error's exact code and exact class (not a subclass), and its message if given. */
-function checkError (t, err, [code, Class], { message, label = '' } = {}) {
-  t.is(err.code, code, `${label}: code (${err.message})`)
-  t.is(Object.getPrototypeOf(err), Class.prototype, `${label}: ${code} should be a ${Class.name}`)
-  if (message !== undefined) t.is(err.message, message, `${label}: message`)
-}
-
-/** `fn()` must return a promise (never throw synchronously) that rejects with `expected`. */
-async function rejects (t, fn, expected, details = {}) {
-  let promise
-  try {
-    promise = fn()
-  } catch (err) {
-    t.fail(`${details.label}: threw synchronously instead of rejecting: ${err && err.code} ${err && err.message}`)
-    return
-  }
-  t.true(promise instanceof Promise, `${details.label}: returns a promise`)
-  const err = await t.throwsAsync(promise, undefined, details.label)
-  if (err) checkError(t, err, expected, details)
-  return err
-}
-
-/** `fn()` must throw `expected` synchronously. */
-function throws (t, fn, expected, details = {}) {
-  const err = t.throws(fn, undefined, details.label)
-  if (err) checkError(t, err, expected, details)
-  return err
-}
-
-/** `promise` must reject with an AbortError carrying the signal's reason. */
-async function aborted (t, promise, signal, label) {
-  const err = await t.throwsAsync(promise, undefined, label)
-  if (!err) return
-  checkError(t, err, ERR.abort, { label })
-  t.is(err.name, 'AbortError', `${label}: name`)
-  t.is(err.cause, signal.reason, `${label}: cause is the signal's reason`)
-  return err
-}
 
 const MiB = 1 << 20
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const NODE_ALGS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-512', 'md5']
-const ALL_ALGS = [...NODE_ALGS, 'blake3', 'xxh3-64', 'xxh3-128', 'xxh64', 'crc32', 'crc32c']
 const FORMATS = ['gzip', 'deflate', 'deflate-raw', 'brotli', 'zstd', 'lz4']
 const LEVELS = { gzip: [0, 9, 6], deflate: [0, 9, 6], 'deflate-raw': [0, 9, 6], brotli: [0, 11, 4], zstd: [-7, 22, 3], lz4: [0, 0, 0] }
 const SIZES = [0, 1, 63, 64, 65, MiB + 1]
@@ -193,4 +137,4 @@ test.after.always(() => {
   if (tmpDir !== undefined) fs.rmSync(tmpDir, { recursive: true, force: true })
 })
 
-module.exports = { ERR, checkError, rejects, throws, aborted, MiB, sleep, NODE_ALGS, ALL_ALGS, FORMATS, LEVELS, SIZES, nodeDigest, nodeHmac, crc32hex, sha256, NODE, ZLIB_FORMATS, random, text, pattern251, big100, hundredMiB, collect, chunked, until, CHILD, runChild, runChildOk, tmp }
+module.exports = { MiB, sleep, NODE_ALGS, FORMATS, LEVELS, SIZES, nodeDigest, nodeHmac, crc32hex, sha256, NODE, ZLIB_FORMATS, random, text, pattern251, hundredMiB, collect, chunked, until, runChildOk, tmp }

@@ -1,5 +1,5 @@
 'use strict'
-// Shared helpers of the image specs (image-decode, image-ops, image-options): fixture paths, pixel
+// Shared helpers of the image specs (image-decode, image-ops, image-output, image-runtime): fixture paths, pixel
 // comparisons in RGBA, hand-built headers (PNG chunks with their CRC, JPEG SOF, GIF, WebP VP8X),
 // a child-process runner for inputs that could take the process down, and CPU-time accounting.
 
@@ -17,8 +17,6 @@ const fix = (...p) => path.join(FIX, ...p)
 /** The corpus manifest reduced to the copied files, by path relative to fixtures/images. */
 const MANIFEST = Object.fromEntries(fs.readFileSync(fix('manifest.jsonl'), 'utf8').trim().split('\n')
   .map((line) => JSON.parse(line)).map((row) => [row.file, row]))
-
-const IMAGE_CODES = ['ERR_IMAGE_DECODE', 'ERR_IMAGE_FORMAT', 'ERR_IMAGE_TOO_LARGE']
 
 /** 8-bit interleaved pixels with 1–4 channels as RGBA (grey → r = g = b, missing alpha → 255). */
 function toRGBA (data, channels) {
@@ -181,22 +179,7 @@ function webpCanvas (webp, width, height) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors
-
-/** Awaits `promise`, which must reject with an error whose code is `code` (or one of `code` if an array). */
-async function rejectsCode (t, promise, code, label) {
-  const codes = Array.isArray(code) ? code : [code]
-  try {
-    const value = await promise
-    const what = value && value.info ? `${value.info.width}×${value.info.height}` : typeof value
-    t.fail(`${label}: resolved (${what}) instead of rejecting with ${codes.join(' or ')}`)
-    return undefined
-  } catch (err) {
-    t.true(err instanceof Error, `${label}: rejects with an Error`)
-    t.true(codes.includes(err.code), `${label}: code ${err.code} (${err.message}), expected ${codes.join(' or ')}`)
-    return err
-  }
-}
+// Outcomes (error assertions: helpers/errors.js)
 
 /** Outcome of a promise as a short string for tables: 'ok W×H' or the error code. */
 async function outcome (promise) {
@@ -279,6 +262,6 @@ function encodedCard (width, height, format = 'png', channels = 3, options = {})
 }
 
 module.exports = {
-  ot, sharp, FIX, fix, MANIFEST, IMAGE_CODES, toRGBA, diff, sharpRGBA, oursRaw, crc32, pngChunk, pngHeader, PNG_SIGNATURE,
-  patchJpegSize, patchGifScreen, patchGifFrame, webpCanvas, rejectsCode, outcome, MiB, sleep, cpuMs, until, runIsolated, tmp, testCard, encodedCard
+  ot, sharp, fix, MANIFEST, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
+  patchJpegSize, patchGifFrame, webpCanvas, outcome, MiB, sleep, cpuMs, until, runIsolated, tmp, testCard, encodedCard
 }
