@@ -8,14 +8,14 @@ const scheduler = require('./scheduler')
 const { codedError, callNative, invalidType, invalidValue } = require('./errors')
 const v = require('./validate')
 
-const DIGESTS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-512', 'md5', 'blake3', 'xxh3-64', 'xxh3-128',
-  'xxh64', 'crc32', 'crc32c']
-const HMACS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-512', 'md5']
+// Algorithms, formats, level tables and limits are core's (crates/core/src/{digest,compress}.rs).
+const B = native.policy.bytes
+const DIGESTS = B.digests
+const HMACS = B.hmacs
 const ENCODINGS = ['hex', 'base64', 'base64url', 'buffer']
-const FORMATS = ['gzip', 'deflate', 'deflate-raw', 'brotli', 'zstd', 'lz4']
-/** [min, max, default] level per format. */
-const LEVELS = { gzip: [0, 9, 6], deflate: [0, 9, 6], 'deflate-raw': [0, 9, 6], brotli: [0, 11, 4], zstd: [-7, 22, 3], lz4: [0, 0, 0] }
-const DEFAULT_MAX_OUTPUT = 2 ** 30
+const FORMATS = B.formats
+/** { min, max, default } level per format. */
+const LEVELS = B.levels
 
 const TASK = ['signal', 'executor']
 const DIGEST_KEYS = new Set(['encoding', 'key', ...TASK])
@@ -61,7 +61,9 @@ function digestArgs (algorithm, data, options) {
   if (o.key !== undefined) {
     if (algorithm !== 'blake3') throw codedError('ERR_INVALID_ARG_VALUE', `key is supported by blake3 only, not ${algorithm} (use hmac)`)
     key = toKey('key', o.key)
-    if (key.byteLength !== 32) throw codedError('ERR_OUT_OF_RANGE', `Expected 32 bytes for key but received ${key.byteLength}`)
+    if (key.byteLength !== B.blake3KeyLength) {
+      throw codedError('ERR_OUT_OF_RANGE', `Expected ${B.blake3KeyLength} bytes for key but received ${key.byteLength}`)
+    }
   }
   return { o, encoding, key }
 }
@@ -71,7 +73,7 @@ function digest (algorithm, data, options) {
   return scheduler.reject(() => {
     const { o, encoding, key } = digestArgs(algorithm, data, options)
     const opts = scheduler.taskOptions(o)
-    return scheduler.run((id, ex, c) => native.digest(id, ex, c, algorithm, data, key), opts)
+    return scheduler.run((t) => native.digest(t, algorithm, data, key), opts)
       .then((buf) => encode(buf, encoding))
   })
 }
@@ -98,7 +100,7 @@ function hmac (algorithm, key, data, options) {
   return scheduler.reject(() => {
     const a = hmacArgs(algorithm, key, data, options)
     const opts = scheduler.taskOptions(a.o)
-    return scheduler.run((id, ex, c) => native.hmac(id, ex, c, algorithm, a.key, data), opts)
+    return scheduler.run((t) => native.hmac(t, algorithm, a.key, data), opts)
       .then((buf) => encode(buf, a.encoding))
   })
 }
@@ -116,29 +118,31 @@ function hashFile (path, algorithm, options) {
     const file = path instanceof URL ? require('node:url').fileURLToPath(path) : path
     if (file.includes('\0')) throw invalidValue('path', 'a path without NUL bytes', path)
     const o = v.knownKeys('options', v.options(options), FILE_KEYS)
-    const { encoding, key } = digestArgs(algorithm ?? 'sha256', '', { encoding: o.encoding, key: o.key })
+    const alg = algorithm ?? B.defaultFileAlgorithm
+    const { encoding, key } = digestArgs(alg, '', { encoding: o.encoding, key: o.key })
     let hmacKey
     if (o.hmacKey !== undefined) {
-      v.oneOf('algorithm', algorithm ?? 'sha256', HMACS)
+      v.oneOf('algorithm', alg, HMACS)
       hmacKey = toKey('hmacKey', o.hmacKey)
     }
     const opts = scheduler.taskOptions(o)
-    return scheduler.run((id, ex, c) => native.hashFile(id, ex, c, file, algorithm ?? 'sha256', key, hmacKey), opts)
+    return scheduler.run((t) => native.hashFile(t, file, alg, key, hmacKey), opts)
       .then((buf) => encode(buf, encoding))
   })
 }
 
 function formatOf (o) {
-  return v.oneOf('format', o.format, FORMATS) ?? 'gzip'
+  return v.oneOf('format', o.format, FORMATS) ?? B.defaultFormat
 }
 
 function levelOf (format, level) {
-  const [lo, hi] = LEVELS[format]
-  return v.optInt('level', level, lo, hi)
+  const { min, max } = LEVELS[format]
+  return v.optInt('level', level, min, max)
 }
 
 function maxOf (o) {
-  return v.optInt('maxOutputLength', o.maxOutputLength, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_OUTPUT
+  const { min, max } = B.maxOutputLength
+  return v.optInt('maxOutputLength', o.maxOutputLength, min, max) ?? B.defaultMaxOutputLength
 }
 
 /** Compresses `data` on the pool; resolves a Buffer. */
@@ -149,7 +153,7 @@ function compress (data, options) {
     const level = levelOf(format, o.level)
     checkData(data)
     const opts = scheduler.taskOptions(o)
-    return scheduler.run((id, ex, c) => native.compress(id, ex, c, format, level, data), opts)
+    return scheduler.run((t) => native.compress(t, format, level, data), opts)
   })
 }
 
@@ -161,7 +165,7 @@ function decompress (data, options) {
     const max = maxOf(o)
     checkData(data)
     const opts = scheduler.taskOptions(o)
-    return scheduler.run((id, ex, c) => native.decompress(id, ex, c, format, max, data), opts)
+    return scheduler.run((t) => native.decompress(t, format, max, data), opts)
   })
 }
 
@@ -208,17 +212,17 @@ class CodecStream extends Transform {
 
   _transform (chunk, encoding, callback) {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
-    this._step((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), callback)
+    this._step((t) => native.streamPush(t, this._handle, data), callback)
   }
 
   /** Several buffered chunks go to the pool as one task (they are taken as one stream). */
   _writev (chunks, callback) {
     const data = chunks.map(({ chunk, encoding }) => typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)
-    this._step((id, ex, c) => native.streamPush(id, ex, c, this._handle, data), callback)
+    this._step((t) => native.streamPush(t, this._handle, data), callback)
   }
 
   _flush (callback) {
-    this._step((id, ex, c) => native.streamFinish(id, ex, c, this._handle), callback)
+    this._step((t) => native.streamFinish(t, this._handle), callback)
   }
 }
 

@@ -3,8 +3,8 @@
 // (validation in lib/) or from the native side, where src/values.rs `error()` builds it with the same
 // codes and classes (core's ErrorClass); `internal` turns anything else native into ERR_INTERNAL.
 
-const TYPE_ERRORS = new Set(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE'])
-const RANGE_ERRORS = new Set(['ERR_OUT_OF_RANGE', 'ERR_BUFFER_TOO_LARGE'])
+const { errorClasses } = require('./native').policy
+const CLASSES = { TypeError, RangeError, Error }
 
 /** Node's own AbortError shape: name 'AbortError', code 'ABORT_ERR', the signal's reason as cause. */
 class AbortError extends Error {
@@ -18,8 +18,7 @@ class AbortError extends Error {
 /** An error of the class its code implies (TypeError, RangeError or Error), with `code` set. */
 function codedError (code, message) {
   if (code === 'ABORT_ERR') return new AbortError(message)
-  const Ctor = TYPE_ERRORS.has(code) ? TypeError : RANGE_ERRORS.has(code) ? RangeError : Error
-  const err = new Ctor(message)
+  const err = new CLASSES[errorClasses[code] ?? 'Error'](message)
   err.code = code
   return err
 }

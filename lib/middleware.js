@@ -15,13 +15,14 @@
 // the default filter leaves text/event-stream (Server-Sent Events) uncompressed.
 
 const bytes = require('./bytes')
+const native = require('./native')
 const { codedError, invalidType, invalidValue } = require('./errors')
 const v = require('./validate')
 
 /** HTTP content-coding → offthread format, which is also the option holding its level. */
 const CODINGS = { zstd: 'zstd', br: 'brotli', gzip: 'gzip', deflate: 'deflate' }
 const DEFAULT_ENCODINGS = ['zstd', 'br', 'gzip']
-const DEFAULT_THRESHOLD = 1024
+const DEFAULT_THRESHOLD = native.policy.bytes.middlewareThreshold
 const OPTION_KEYS = new Set(['encodings', 'threshold', 'filter', 'level', 'gzip', 'deflate', 'brotli', 'zstd'])
 const LEVEL_KEYS = new Set(['level'])
 const UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
@@ -61,12 +62,12 @@ function configure (options) {
   }
   if (o.filter !== undefined && typeof o.filter !== 'function') throw invalidType('filter', 'function', o.filter)
   // A flat `level` is gzip's and deflate's (as in `compression`); -1 there means zlib's default.
-  const flat = o.level === -1 ? undefined : v.optInt('level', o.level, ...bytes.LEVELS.gzip.slice(0, 2))
+  const flat = o.level === -1 ? undefined : v.optInt('level', o.level, bytes.LEVELS.gzip.min, bytes.LEVELS.gzip.max)
   const levels = {}
   for (const [coding, format] of Object.entries(CODINGS)) { // all checked: a typo must not pass
     const sub = v.knownKeys(format, v.options(o[format], format), LEVEL_KEYS)
-    const [lo, hi] = bytes.LEVELS[format]
-    levels[coding] = v.optInt(`${format}.level`, sub.level, lo, hi) ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
+    const { min, max } = bytes.LEVELS[format]
+    levels[coding] = v.optInt(`${format}.level`, sub.level, min, max) ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
   }
   return { encodings, levels, threshold: parseThreshold(o.threshold), filter: o.filter ?? shouldCompress }
 }

@@ -30,13 +30,13 @@ function load () {
 }
 
 /**
- * Inputs of 64 KiB or more are read in place by the worker thread (src/input.rs), so their memory
+ * Inputs of `readInPlaceFrom` bytes or more (64 KiB, core's READ_IN_PLACE_FROM) are read in place by
+ * the worker thread (src/input.rs), so their memory
  * must outlive the task. A transfer (postMessage, structuredClone, ArrayBuffer#transfer) would
  * detach the ArrayBuffer and let the new owner free it under a running task: such ArrayBuffers are
  * marked untransferable, as Node marks its own Buffer pool. A transfer then copies (Node 20) or
  * throws DataCloneError (Node 22+) instead of detaching. SharedArrayBuffers cannot be detached.
  */
-const PIN_FROM = 64 * 1024
 const { markAsUntransferable } = require('node:worker_threads')
 
 function backing (x) {
@@ -81,6 +81,9 @@ function pin (data) {
 }
 
 const native = load()
+/** Core's policy tables (ranges, defaults, levels, thresholds, codes): lib/ reads its numbers here. */
+const policy = native.policy()
+const PIN_FROM = policy.pool.readInPlaceFrom
 // The task-submitting functions that may borrow their input: every binary argument is pinned.
 const BORROWING = ['digest', 'hmac', 'compress', 'decompress', 'streamPush', 'imageProcess', 'imageMetadata', 'imageThumbhash']
 const exported = Object.create(null)
@@ -95,5 +98,6 @@ for (const name of ['digestSync', 'hmacSync', 'compressSync', 'decompressSync'])
   exported[name] = (...args) => remember(fn(...args))
 }
 exported.remember = remember
+exported.policy = policy
 exported.SHIPPED_PLATFORMS = SHIPPED
 module.exports = exported

@@ -6,24 +6,12 @@ const scheduler = require('./scheduler')
 const { codedError, callNative } = require('./errors')
 const v = require('./validate')
 
-const ALGORITHMS = ['argon2id', 'argon2i', 'argon2d', 'bcrypt', 'scrypt']
-const DEFAULT_MAX_PASSWORD_LENGTH = 4096
-const MAX_PASSWORD_LENGTH_LIMIT = 1 << 20
+// Every range and default is core's (crates/core/src/password), read from the binding.
+const P = native.policy.password
+const ALGORITHMS = P.algorithms
 
 /** OWASP Password Storage Cheat Sheet parameters. */
-const defaults = Object.freeze({
-  algorithm: 'argon2id',
-  memoryCost: 19456,
-  timeCost: 2,
-  parallelism: 1,
-  hashLength: 32,
-  saltLength: 16,
-  cost: 10,
-  logN: 17,
-  r: 8,
-  p: 1,
-  maxPasswordLength: DEFAULT_MAX_PASSWORD_LENGTH
-})
+const defaults = Object.freeze({ ...P.defaults })
 
 const TASK_KEYS = ['signal', 'executor']
 const PARAM_KEYS = ['algorithm', 'memoryCost', 'timeCost', 'parallelism', 'hashLength', 'saltLength', 'secret',
@@ -31,7 +19,21 @@ const PARAM_KEYS = ['algorithm', 'memoryCost', 'timeCost', 'parallelism', 'hashL
 const HASH_KEYS = new Set([...PARAM_KEYS, ...TASK_KEYS])
 const VERIFY_KEYS = new Set(['secret', 'associatedData', 'maxPasswordLength', 'maxMemory', 'maxTimeCost', 'maxCost', ...TASK_KEYS])
 
-const limits = Object.freeze({ maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20 })
+/** Default cost ceilings on verify. */
+const limits = Object.freeze({ ...P.verifyLimits })
+
+/** An optional integer option within core's `range` ({ min, max }). */
+function optIn (name, value, range) {
+  return v.optInt(name, value, range.min, range.max)
+}
+
+/** An optional byte string no longer than core's `range.max`. */
+function optLimited (name, bytes, range) {
+  if (bytes !== undefined && bytes.byteLength > range.max) {
+    throw codedError('ERR_OUT_OF_RANGE', `Expected at most ${range.max} bytes for ${name} but received ${bytes.byteLength}`)
+  }
+  return bytes
+}
 
 function checkPassword (password, max) {
   v.bytes('password', password, true)
@@ -51,27 +53,17 @@ function checkBcrypt (password, o) {
     throw codedError('ERR_INVALID_ARG_VALUE', 'bcrypt passwords cannot contain NUL bytes')
   }
   const n = v.byteLength(password)
-  if (n > 72 && !o.truncate) {
+  if (n > P.bcrypt.maxPasswordBytes && !o.truncate) {
     throw codedError('ERR_PASSWORD_TOO_LONG',
-      `bcrypt uses at most 72 bytes of password and this one has ${n}; pass truncate: true to accept that`)
+      `bcrypt uses at most ${P.bcrypt.maxPasswordBytes} bytes of password and this one has ${n}; pass truncate: true to accept that`)
   }
 }
 
 function secrets (o, out) {
   const secret = v.optBytes('secret', o.secret, true)
   const ad = v.optBytes('associatedData', o.associatedData)
-  if (secret !== undefined) {
-    out.secret = v.toBytes(secret)
-    if (out.secret.byteLength > 1024) {
-      throw codedError('ERR_OUT_OF_RANGE', `Expected at most 1024 bytes for secret but received ${out.secret.byteLength}`)
-    }
-  }
-  if (ad !== undefined) {
-    out.associatedData = v.toBytes(ad)
-    if (out.associatedData.byteLength > 256) {
-      throw codedError('ERR_OUT_OF_RANGE', `Expected at most 256 bytes for associatedData but received ${out.associatedData.byteLength}`)
-    }
-  }
+  if (secret !== undefined) out.secret = optLimited('secret', v.toBytes(secret), P.argon2.secretLength)
+  if (ad !== undefined) out.associatedData = optLimited('associatedData', v.toBytes(ad), P.argon2.associatedDataLength)
   return out
 }
 
@@ -80,27 +72,32 @@ function hashOptions (options) {
   const o = v.knownKeys('options', v.options(options), HASH_KEYS)
   const algorithm = v.oneOf('algorithm', o.algorithm, ALGORITHMS) ?? defaults.algorithm
   const out = { algorithm }
-  out.maxPasswordLength = v.optInt('maxPasswordLength', o.maxPasswordLength, 1, MAX_PASSWORD_LENGTH_LIMIT) ??
-    DEFAULT_MAX_PASSWORD_LENGTH
+  out.maxPasswordLength = optIn('maxPasswordLength', o.maxPasswordLength, P.maxPasswordLength) ?? defaults.maxPasswordLength
   if (algorithm.startsWith('argon2')) {
-    out.parallelism = v.optInt('parallelism', o.parallelism, 1, 255) ?? defaults.parallelism
-    out.memoryCost = v.optInt('memoryCost', o.memoryCost, 8 * out.parallelism, 1 << 22) ?? defaults.memoryCost
-    if (out.memoryCost < 8 * out.parallelism) throw codedError('ERR_OUT_OF_RANGE', `Expected integer between ${8 * out.parallelism} and ${1 << 22} for memoryCost but received ${out.memoryCost} of type number`)
-    out.timeCost = v.optInt('timeCost', o.timeCost, 1, 65536) ?? defaults.timeCost
-    out.hashLength = v.optInt('hashLength', o.hashLength, 4, 1024) ?? defaults.hashLength
-    out.saltLength = v.optInt('saltLength', o.saltLength, 8, 64) ?? defaults.saltLength
+    const a = P.argon2
+    out.parallelism = optIn('parallelism', o.parallelism, a.parallelism) ?? defaults.parallelism
+    // At least memoryCostPerLane KiB per lane.
+    const memory = { min: a.memoryCostPerLane * out.parallelism, max: a.memoryCost.max }
+    out.memoryCost = optIn('memoryCost', o.memoryCost, memory) ?? defaults.memoryCost
+    if (out.memoryCost < memory.min) v.int('memoryCost', out.memoryCost, memory.min, memory.max)
+    out.timeCost = optIn('timeCost', o.timeCost, a.timeCost) ?? defaults.timeCost
+    out.hashLength = optIn('hashLength', o.hashLength, a.hashLength) ?? defaults.hashLength
+    out.saltLength = optIn('saltLength', o.saltLength, a.saltLength) ?? defaults.saltLength
     secrets(o, out)
   } else if (algorithm === 'bcrypt') {
-    out.cost = v.optInt('cost', o.cost, 4, 31) ?? defaults.cost
+    out.cost = optIn('cost', o.cost, P.bcrypt.cost) ?? defaults.cost
     out.truncate = v.bool('truncate', o.truncate) ?? false
   } else {
-    out.logN = v.optInt('logN', o.logN, 1, 24) ?? defaults.logN
-    out.r = v.optInt('r', o.r, 1, 32) ?? defaults.r
-    out.p = v.optInt('p', o.p, 1, 16) ?? defaults.p
-    out.hashLength = v.optInt('hashLength', o.hashLength, 16, 1024) ?? defaults.hashLength
-    out.saltLength = v.optInt('saltLength', o.saltLength, 8, 64) ?? defaults.saltLength
-    if (128 * out.r * 2 ** out.logN > 2 ** 32) {
-      throw codedError('ERR_OUT_OF_RANGE', `scrypt with logN=${out.logN} and r=${out.r} needs more than 4 GiB (128 * r * 2^logN)`)
+    const s = P.scrypt
+    out.logN = optIn('logN', o.logN, s.logN) ?? defaults.logN
+    out.r = optIn('r', o.r, s.r) ?? defaults.r
+    out.p = optIn('p', o.p, s.p) ?? defaults.p
+    out.hashLength = optIn('hashLength', o.hashLength, s.hashLength) ?? defaults.hashLength
+    out.saltLength = optIn('saltLength', o.saltLength, s.saltLength) ?? defaults.saltLength
+    // scrypt's memory is 128 · r · 2^logN bytes (RFC 7914): refused here, before queuing, as core would.
+    if (s.bytesPerR * out.r * 2 ** out.logN > s.maxMemory) {
+      throw codedError('ERR_OUT_OF_RANGE',
+        `scrypt with logN=${out.logN} and r=${out.r} needs more than ${s.maxMemory} bytes (128 * r * 2^logN)`)
     }
   }
   if (algorithm !== 'bcrypt' && o.truncate !== undefined) v.bool('truncate', o.truncate)
@@ -113,11 +110,11 @@ function hashOptions (options) {
 function verifyOptions (options) {
   const o = v.knownKeys('options', v.options(options), VERIFY_KEYS)
   const out = secrets(o, {})
-  out.maxPasswordLength = v.optInt('maxPasswordLength', o.maxPasswordLength, 1, MAX_PASSWORD_LENGTH_LIMIT) ??
-    DEFAULT_MAX_PASSWORD_LENGTH
-  out.maxMemory = v.optInt('maxMemory', o.maxMemory, 1024, Number.MAX_SAFE_INTEGER) ?? limits.maxMemory
-  out.maxTimeCost = v.optInt('maxTimeCost', o.maxTimeCost, 1, 2 ** 32 - 1) ?? limits.maxTimeCost
-  out.maxCost = v.optInt('maxCost', o.maxCost, 4, 31) ?? limits.maxCost
+  out.maxPasswordLength = optIn('maxPasswordLength', o.maxPasswordLength, P.maxPasswordLength) ?? defaults.maxPasswordLength
+  const r = P.verifyLimitRanges
+  out.maxMemory = optIn('maxMemory', o.maxMemory, r.maxMemory) ?? limits.maxMemory
+  out.maxTimeCost = optIn('maxTimeCost', o.maxTimeCost, r.maxTimeCost) ?? limits.maxTimeCost
+  out.maxCost = optIn('maxCost', o.maxCost, r.maxCost) ?? limits.maxCost
   return out
 }
 
@@ -134,7 +131,7 @@ function hashPassword (password, options) {
     const native_ = hashOptions(o)
     checkPassword(password, native_.maxPasswordLength)
     checkBcrypt(password, native_)
-    return scheduler.run((id, ex, c) => native.hashPassword(id, ex, c, password, native_), opts)
+    return scheduler.run((t) => native.hashPassword(t, password, native_), opts)
   })
 }
 
@@ -146,7 +143,7 @@ function verifyPassword (hash, password, options) {
     checkHash(hash)
     const native_ = verifyOptions(o)
     checkPassword(password, native_.maxPasswordLength)
-    return scheduler.run((id, ex, c) => native.verifyPassword(id, ex, c, hash, password, native_), opts)
+    return scheduler.run((t) => native.verifyPassword(t, hash, password, native_), opts)
   })
 }
 

@@ -6,16 +6,16 @@ const scheduler = require('./scheduler')
 const { codedError } = require('./errors')
 const v = require('./validate')
 
-const PRIORITIES = ['background', 'normal']
+const P = native.policy.pool
 const CONFIG_KEYS = new Set(['threads', 'priority', 'maxQueue'])
 const TASK_KEYS = new Set(['signal', 'executor'])
 
 /** Sets pool options before first use. Throws ERR_POOL_STARTED afterwards. */
 function configure (options) {
   const o = v.knownKeys('options', v.options(options), CONFIG_KEYS)
-  const threads = v.optInt('threads', o.threads, 1, 1024)
-  const priority = v.oneOf('priority', o.priority, PRIORITIES)
-  const maxQueue = v.optInt('maxQueue', o.maxQueue, 1, 1 << 24)
+  const threads = v.optInt('threads', o.threads, P.threads.min, P.threads.max)
+  const priority = v.oneOf('priority', o.priority, P.priorities)
+  const maxQueue = v.optInt('maxQueue', o.maxQueue, P.maxQueue.min, P.maxQueue.max)
   if (native.isStarted()) {
     throw codedError('ERR_POOL_STARTED', 'configure() must be called before the pool is first used')
   }
@@ -59,7 +59,7 @@ function noop (options) {
 function _testPanic (executor = 'pool') {
   return scheduler.reject(() => {
     const opts = scheduler.taskOptions({ executor })
-    return scheduler.run((id, ex) => native.testPanic(id, ex), opts)
+    return scheduler.run((t) => native.testPanic(t), opts)
   })
 }
 

@@ -7,7 +7,8 @@ const native = require('./native')
 const { abortError, codedError, queueFull, poolClosed, internal } = require('./errors')
 const { options: checkOptions, oneOf } = require('./validate')
 
-const EXECUTORS = ['pool', 'libuv']
+const { executors: EXECUTOR_CODES, admission: ADMISSION, cancel: CANCEL, settlePerTurn, batchStride: STRIDE } = native.policy.pool
+const EXECUTORS = Object.keys(EXECUTOR_CODES)
 const pending = new Map()
 let nextId = 0
 let closeWaiters = []
@@ -15,9 +16,9 @@ let closeWaiters = []
 // Fairness. Node delivers thread-safe-function calls in a loop (up to 1000 in one go) without returning
 // to the event loop, and each settle lets callers submit again. With tasks of a few microseconds
 // (metadata(), noop) that loop can hold the event loop for hundreds of milliseconds and starve timers
-// and I/O. So each loop turn settles at most TURN_BUDGET tasks; later results wait for the next turn
-// (setImmediate), in order.
-const TURN_BUDGET = 16
+// and I/O. So each loop turn settles at most TURN_BUDGET tasks (core's SETTLE_PER_TURN); later
+// results wait for the next turn (setImmediate), in order.
+const TURN_BUDGET = settlePerTurn
 const deferred = []
 let settledThisTurn = 0
 let turnScheduled = false
@@ -26,7 +27,7 @@ function settle (batch) {
   if (settledThisTurn >= TURN_BUDGET || deferred.length > 0) {
     deferred.push(batch)
   } else {
-    settledThisTurn += batch.length / 3
+    settledThisTurn += batch.length / STRIDE
     settleNow(batch)
   }
   scheduleTurn()
@@ -43,7 +44,7 @@ function nextTurn () {
   settledThisTurn = 0
   while (deferred.length > 0 && settledThisTurn < TURN_BUDGET) {
     const batch = deferred.shift()
-    settledThisTurn += batch.length / 3
+    settledThisTurn += batch.length / STRIDE
     settleNow(batch)
   }
   // Keep resetting the budget while results flow; an idle process schedules nothing.
@@ -51,7 +52,7 @@ function nextTurn () {
 }
 
 function settleNow (batch) {
-  for (let i = 0; i < batch.length; i += 3) {
+  for (let i = 0; i < batch.length; i += STRIDE) {
     const id = batch[i]
     const task = pending.get(id)
     if (task === undefined) continue // already rejected (aborted while queued)
@@ -84,14 +85,14 @@ function taskOptions (opts) {
     const { invalidType } = require('./errors')
     throw invalidType('signal', 'AbortSignal', signal)
   }
-  const executor = oneOf('executor', opts.executor, EXECUTORS) === 'libuv' ? 1 : 0
+  const executor = EXECUTOR_CODES[oneOf('executor', opts.executor, EXECUTORS) ?? EXECUTORS[0]]
   return { signal, executor }
 }
 
 /**
- * Runs `submit(id, executor, cancellable)` (a native call returning 0, 1 = queue full,
- * 2 = closed) and returns the task's Promise. `opts` are the caller's validated
- * `{ signal, executor }`; `captureStack` keeps the caller's stack for native errors.
+ * Runs `submit(ticket)` (a native call given `{ id, executor, cancellable }`, returning an admission
+ * code: accepted, queue full or closed) and returns the task's Promise. `opts` are the caller's
+ * validated `{ signal, executor }`; `captureStack` keeps the caller's stack for native errors.
  */
 function run (submit, opts, captureStack = true) {
   const { signal, executor } = opts
@@ -99,11 +100,11 @@ function run (submit, opts, captureStack = true) {
   const id = nextId = (nextId + 1) >>> 0
   let status
   try {
-    status = submit(id, executor, signal !== undefined)
+    status = submit({ id, executor, cancellable: signal !== undefined })
   } catch (err) {
     return Promise.reject(internal(err))
   }
-  if (status !== 0) return Promise.reject(status === 1 ? queueFull() : poolClosed())
+  if (status !== ADMISSION.accepted) return Promise.reject(status === ADMISSION.queueFull ? queueFull() : poolClosed())
   return new Promise((resolve, reject) => {
     const task = { resolve, reject, signal, onAbort: undefined, stack: undefined }
     if (captureStack) {
@@ -114,7 +115,7 @@ function run (submit, opts, captureStack = true) {
     pending.set(id, task)
     if (signal !== undefined) {
       task.onAbort = () => {
-        if (native.cancel(id) === 0) { // still queued: it will never run
+        if (native.cancel(id) === CANCEL.wasQueued) { // still queued: it will never run
           pending.delete(id)
           reject(abortError(signal))
           if (pending.size === 0 && closeWaiters.length > 0) flushClose()

@@ -190,17 +190,20 @@ impl EnvChannel {
     }
 }
 
+/// Entries per completion in a settle batch: id, code (or undefined), value (or message).
+pub const BATCH_STRIDE: usize = 3;
+
 /// Calls `settle([id, code | undefined, value | message, ...])` once for the whole batch.
 unsafe fn deliver(env: sys::napi_env, settle: sys::napi_value, batch: Vec<Completion>) {
     if batch.is_empty() {
         return;
     }
     let mut arr = ptr::null_mut();
-    sys::napi_create_array_with_length(env, batch.len() * 3, &mut arr);
+    sys::napi_create_array_with_length(env, batch.len() * BATCH_STRIDE, &mut arr);
     let mut undefined = ptr::null_mut();
     sys::napi_get_undefined(env, &mut undefined);
     for (i, c) in batch.into_iter().enumerate() {
-        let base = u32::try_from(i * 3).unwrap_or(u32::MAX - 2);
+        let base = u32::try_from(i * BATCH_STRIDE).unwrap_or(u32::MAX - 2);
         let mut id = ptr::null_mut();
         sys::napi_create_uint32(env, c.id, &mut id);
         sys::napi_set_element(env, arr, base, id);

@@ -1,10 +1,10 @@
 //! Binding of compression: one-shot calls and chunked streams over `offthread_core::compress`.
 
-use crate::input::{self, Mode};
-use crate::schedule::{self, Job};
+use crate::input::{self, Input};
+use crate::schedule::{self, Job, Ticket};
 use crate::values::{self, Output};
-use napi::bindgen_prelude::{Buffer, External};
-use napi::{Env, JsValue, Unknown};
+use napi::bindgen_prelude::External;
+use napi::{Env, Unknown};
 use napi_derive::napi;
 use offthread_core::compress::{self as core, Decoder, Encoder, Format};
 use offthread_core::{Error, ErrorKind};
@@ -18,86 +18,68 @@ fn max_of(max_output: f64) -> u64 {
     }
 }
 
-/// Queues the compression of `data` for task `id`. Returns 0, or why it was refused.
+fn compress_job(format: String, level: Option<i32>, input: Input) -> Job {
+    Box::new(move |task| {
+        core::compress(Format::from_name(&format)?, level, &input.slices(), task).map(Output::Bytes)
+    })
+}
+
+fn decompress_job(format: String, max_output: f64, input: Input) -> Job {
+    Box::new(move |task| {
+        let format = Format::from_name(&format)?;
+        core::decompress(format, max_of(max_output), &input.slices(), task).map(Output::Bytes)
+    })
+}
+
+/// Queues the compression of `data`. Returns an admission code.
 #[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
 pub fn compress(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     format: String,
     level: Option<i32>,
     data: Unknown<'_>,
 ) -> napi::Result<u32> {
-    // SAFETY: on the JS thread of `env`.
-    let mut input = unsafe { input::read(env.raw(), data.raw(), Mode::Task)? };
-    let refs = std::mem::take(&mut input.refs);
-    let job: Job = Box::new(move |task| {
-        core::compress(Format::from_name(&format)?, level, &input.slices(), task).map(Output::Bytes)
-    });
-    schedule::submit_borrowing(&env, id, executor, cancellable, refs, job)
+    let (input, refs) = input::for_task(&env, data)?;
+    schedule::submit_reading(&env, ticket, refs, compress_job(format, level, input))
 }
 
-/// Queues the decompression of `data` for task `id`, producing at most `max_output` bytes.
+/// Queues the decompression of `data`, producing at most `max_output` bytes.
 #[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
 pub fn decompress(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     format: String,
     max_output: f64,
     data: Unknown<'_>,
 ) -> napi::Result<u32> {
-    // SAFETY: on the JS thread of `env`.
-    let mut input = unsafe { input::read(env.raw(), data.raw(), Mode::Task)? };
-    let refs = std::mem::take(&mut input.refs);
-    let job: Job = Box::new(move |task| {
-        core::decompress(
-            Format::from_name(&format)?,
-            max_of(max_output),
-            &input.slices(),
-            task,
-        )
-        .map(Output::Bytes)
-    });
-    schedule::submit_borrowing(&env, id, executor, cancellable, refs, job)
+    let (input, refs) = input::for_task(&env, data)?;
+    let job = decompress_job(format, max_output, input);
+    schedule::submit_reading(&env, ticket, refs, job)
 }
 
 /// Compression on the calling thread, for small inputs.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn compress_sync(
     env: Env,
     format: String,
     level: Option<i32>,
     data: Unknown<'_>,
-) -> napi::Result<Buffer> {
-    // SAFETY: on the JS thread; the input is used before this call returns.
-    let input = unsafe { input::read(env.raw(), data.raw(), Mode::Sync)? };
-    let task = offthread_core::pool::TaskState::new();
-    Format::from_name(&format)
-        .and_then(|f| core::compress(f, level, &input.slices(), &task))
-        .map(Buffer::from)
-        .map_err(|e| values::to_napi(&env, &e))
+) -> napi::Result<Output> {
+    let input = input::for_sync(&env, data)?;
+    schedule::run_sync(&env, compress_job(format, level, input))
 }
 
 /// Decompression on the calling thread, for small inputs.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn decompress_sync(
     env: Env,
     format: String,
     max_output: f64,
     data: Unknown<'_>,
-) -> napi::Result<Buffer> {
-    // SAFETY: on the JS thread; the input is used before this call returns.
-    let input = unsafe { input::read(env.raw(), data.raw(), Mode::Sync)? };
-    let task = offthread_core::pool::TaskState::new();
-    Format::from_name(&format)
-        .and_then(|f| core::decompress(f, max_of(max_output), &input.slices(), &task))
-        .map(Buffer::from)
-        .map_err(|e| values::to_napi(&env, &e))
+) -> napi::Result<Output> {
+    let input = input::for_sync(&env, data)?;
+    schedule::run_sync(&env, decompress_job(format, max_output, input))
 }
 
 /// The state of one compression or decompression stream. `None` once finished.
@@ -137,15 +119,11 @@ fn finished() -> Error {
 #[napi(catch_unwind)]
 pub fn stream_push(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     stream: &External<Shared>,
     data: Unknown<'_>,
 ) -> napi::Result<u32> {
-    // SAFETY: on the JS thread of `env`.
-    let mut input = unsafe { input::read(env.raw(), data.raw(), Mode::Task)? };
-    let refs = std::mem::take(&mut input.refs);
+    let (input, refs) = input::for_task(&env, data)?;
     let shared: Shared = Arc::clone(stream);
     let job: Job = Box::new(move |task| {
         let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
@@ -159,18 +137,12 @@ pub fn stream_push(
         }
         Ok(Output::Bytes(out))
     });
-    schedule::submit_borrowing(&env, id, executor, cancellable, refs, job)
+    schedule::submit_reading(&env, ticket, refs, job)
 }
 
 /// Queues the end of a stream: resolves the last bytes.
 #[napi(catch_unwind)]
-pub fn stream_finish(
-    env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
-    stream: &External<Shared>,
-) -> napi::Result<u32> {
+pub fn stream_finish(env: Env, ticket: Ticket, stream: &External<Shared>) -> napi::Result<u32> {
     let shared: Shared = Arc::clone(stream);
     let job: Job = Box::new(move |task| {
         let codec = shared.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -181,5 +153,5 @@ pub fn stream_finish(
         }
         .map(Output::Bytes)
     });
-    schedule::submit(&env, id, executor, cancellable, job)
+    schedule::submit(&env, ticket, job)
 }

@@ -1,11 +1,12 @@
 //! Binding of digests, HMAC and file hashing: reads inputs (borrowed when large) and schedules
-//! `offthread_core::digest`.
+//! `offthread_core::digest`. Each operation has one job builder, shared by the async function
+//! and its `*Sync` twin.
 
-use crate::input::{self, Mode};
-use crate::schedule::{self, Job};
-use crate::values::{self, Output};
-use napi::bindgen_prelude::{Buffer, Uint8Array};
-use napi::{Env, JsValue, Unknown};
+use crate::input::{self, Input};
+use crate::schedule::{self, Job, Ticket};
+use crate::values::Output;
+use napi::bindgen_prelude::Uint8Array;
+use napi::{Env, Unknown};
 use napi_derive::napi;
 use offthread_core::digest::{self as core, Algorithm};
 
@@ -13,105 +14,78 @@ fn bytes(b: &Option<Uint8Array>) -> Option<Vec<u8>> {
     b.as_ref().map(|k| k.to_vec())
 }
 
-fn sync_result(env: &Env, r: offthread_core::Result<Vec<u8>>) -> napi::Result<Buffer> {
-    r.map(Buffer::from).map_err(|e| values::to_napi(env, &e))
+fn digest_job(algorithm: String, input: Input, key: Option<Vec<u8>>) -> Job {
+    Box::new(move |task| {
+        let alg = Algorithm::from_name(&algorithm)?;
+        core::digest(alg, key.as_deref(), &input.slices(), task).map(Output::Bytes)
+    })
 }
 
-/// Queues a digest of `data` (string, binary view or array of them) for task `id`.
-/// `key` is BLAKE3's keyed mode. Returns 0, or why it was refused.
+fn hmac_job(algorithm: String, key: Vec<u8>, input: Input) -> Job {
+    Box::new(move |task| {
+        let alg = Algorithm::from_name(&algorithm)?;
+        core::hmac(alg, &key, &input.slices(), task).map(Output::Bytes)
+    })
+}
+
+/// Queues a digest of `data` (string, binary view or array of them). `key` is BLAKE3's keyed
+/// mode. Returns an admission code.
 #[napi(catch_unwind)]
 pub fn digest(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     algorithm: String,
     data: Unknown<'_>,
     key: Option<Uint8Array>,
 ) -> napi::Result<u32> {
-    // SAFETY: on the JS thread of `env`.
-    let mut input = unsafe { input::read(env.raw(), data.raw(), Mode::Task)? };
-    let refs = std::mem::take(&mut input.refs);
-    let key = bytes(&key);
-    let job: Job = Box::new(move |task| {
-        let alg = Algorithm::from_name(&algorithm)?;
-        core::digest(alg, key.as_deref(), &input.slices(), task).map(Output::Bytes)
-    });
-    schedule::submit_borrowing(&env, id, executor, cancellable, refs, job)
+    let (input, refs) = input::for_task(&env, data)?;
+    let job = digest_job(algorithm, input, bytes(&key));
+    schedule::submit_reading(&env, ticket, refs, job)
 }
 
 /// Digest on the calling thread, for small inputs.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn digest_sync(
     env: Env,
     algorithm: String,
     data: Unknown<'_>,
     key: Option<Uint8Array>,
-) -> napi::Result<Buffer> {
-    // SAFETY: on the JS thread; the input is used before this call returns.
-    let input = unsafe { input::read(env.raw(), data.raw(), Mode::Sync)? };
-    let key = bytes(&key);
-    let r = schedule::run_sync(&env, |task| {
-        let alg = Algorithm::from_name(&algorithm)?;
-        core::digest(alg, key.as_deref(), &input.slices(), task).map(Output::Bytes)
-    });
-    match r? {
-        Output::Bytes(b) => Ok(Buffer::from(b)),
-        _ => sync_result(&env, Ok(Vec::new())),
-    }
+) -> napi::Result<Output> {
+    let input = input::for_sync(&env, data)?;
+    schedule::run_sync(&env, digest_job(algorithm, input, bytes(&key)))
 }
 
-/// Queues an HMAC of `data` with `key` for task `id`.
+/// Queues an HMAC of `data` with `key`. Returns an admission code.
 #[napi(catch_unwind)]
 pub fn hmac(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     algorithm: String,
     key: Uint8Array,
     data: Unknown<'_>,
 ) -> napi::Result<u32> {
-    // SAFETY: on the JS thread of `env`.
-    let mut input = unsafe { input::read(env.raw(), data.raw(), Mode::Task)? };
-    let refs = std::mem::take(&mut input.refs);
-    let key = key.to_vec();
-    let job: Job = Box::new(move |task| {
-        let alg = Algorithm::from_name(&algorithm)?;
-        core::hmac(alg, &key, &input.slices(), task).map(Output::Bytes)
-    });
-    schedule::submit_borrowing(&env, id, executor, cancellable, refs, job)
+    let (input, refs) = input::for_task(&env, data)?;
+    let job = hmac_job(algorithm, key.to_vec(), input);
+    schedule::submit_reading(&env, ticket, refs, job)
 }
 
 /// HMAC on the calling thread, for small inputs.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn hmac_sync(
     env: Env,
     algorithm: String,
     key: Uint8Array,
     data: Unknown<'_>,
-) -> napi::Result<Buffer> {
-    // SAFETY: on the JS thread; the input is used before this call returns.
-    let input = unsafe { input::read(env.raw(), data.raw(), Mode::Sync)? };
-    let r = Algorithm::from_name(&algorithm).and_then(|alg| {
-        core::hmac(
-            alg,
-            &key,
-            &input.slices(),
-            &offthread_core::pool::TaskState::new(),
-        )
-    });
-    sync_result(&env, r)
+) -> napi::Result<Output> {
+    let input = input::for_sync(&env, data)?;
+    schedule::run_sync(&env, hmac_job(algorithm, key.to_vec(), input))
 }
 
 /// Queues the digest (or HMAC, with `hmacKey`) of the file at `path`, read on the pool thread.
 #[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
 pub fn hash_file(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     path: String,
     algorithm: String,
     key: Option<Uint8Array>,
@@ -129,5 +103,5 @@ pub fn hash_file(
         )
         .map(Output::Bytes)
     });
-    schedule::submit(&env, id, executor, cancellable, job)
+    schedule::submit(&env, ticket, job)
 }

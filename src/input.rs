@@ -6,8 +6,8 @@
 use napi::sys;
 use std::ptr;
 
-/// Inputs up to this size (in all) are copied; larger ones are borrowed.
-pub const COPY_BELOW: usize = 64 * 1024;
+use napi::{Env, JsValue, Unknown};
+use offthread_core::READ_IN_PLACE_FROM;
 
 enum Part {
     Owned(Vec<u8>),
@@ -139,7 +139,7 @@ pub unsafe fn read(env: sys::napi_env, value: sys::napi_value, mode: Mode) -> na
         }
         views.push((item, v));
     }
-    let borrow = mode == Mode::Sync || binary_total >= COPY_BELOW;
+    let borrow = mode == Mode::Sync || binary_total >= READ_IN_PLACE_FROM;
     let mut input = Input {
         parts: Vec::with_capacity(views.len()),
         refs: Vec::new(),
@@ -162,4 +162,19 @@ pub unsafe fn read(env: sys::napi_env, value: sys::napi_value, mode: Mode) -> na
         }
     }
     Ok(input)
+}
+
+/// A task's input: its bytes, and the references that keep its borrowed parts alive (for
+/// `schedule::submit_reading`, which releases them once the task has settled).
+pub fn for_task(env: &Env, data: Unknown<'_>) -> napi::Result<(Input, Vec<usize>)> {
+    // SAFETY: called from a #[napi] function, on the JS thread of `env`.
+    let mut input = unsafe { read(env.raw(), data.raw(), Mode::Task)? };
+    let refs = std::mem::take(&mut input.refs);
+    Ok((input, refs))
+}
+
+/// A `*Sync` call's input: every binary part borrowed, valid until the call returns to JS.
+pub fn for_sync(env: &Env, data: Unknown<'_>) -> napi::Result<Input> {
+    // SAFETY: on the JS thread of `env`; `run_sync` uses the input before returning.
+    unsafe { read(env.raw(), data.raw(), Mode::Sync) }
 }

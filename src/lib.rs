@@ -10,6 +10,7 @@ mod digest;
 mod image;
 mod input;
 mod password;
+mod policy;
 mod pool;
 mod schedule;
 mod values;

@@ -1,6 +1,6 @@
 //! Binding of password hashing: converts options and schedules `offthread_core::password`.
 
-use crate::schedule::{self, Job};
+use crate::schedule::{self, Job, Ticket};
 use crate::values::{self, Output};
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::Env;
@@ -126,68 +126,52 @@ fn verify_job(hash: String, password: Vec<u8>, options: core::VerifyOptions) -> 
     Box::new(move |task| core::verify(&hash, &password, &options, task).map(Output::Bool))
 }
 
-/// Queues a password hash for task `id`. Returns 0, or why it was refused (see schedule).
+/// Queues a password hash. Returns an admission code.
 #[napi(catch_unwind)]
 pub fn hash_password(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     password: Either<String, Uint8Array>,
     options: HashOptions,
 ) -> napi::Result<u32> {
     let job = hash_job(bytes(&password), hash_options(&options));
-    schedule::submit(&env, id, executor, cancellable, job)
+    schedule::submit(&env, ticket, job)
 }
 
 /// Hashes on the calling thread (blocks the event loop: for scripts and tests).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "string")]
 pub fn hash_password_sync(
     env: Env,
     password: Either<String, Uint8Array>,
     options: HashOptions,
-) -> napi::Result<String> {
+) -> napi::Result<Output> {
     let job = hash_job(bytes(&password), hash_options(&options));
-    match schedule::run_sync(&env, job)? {
-        Output::Str(s) => Ok(s),
-        _ => Err(values::to_napi(
-            &env,
-            &Error::new(ErrorKind::Internal, "unexpected output"),
-        )),
-    }
+    schedule::run_sync(&env, job)
 }
 
-/// Queues a verification for task `id`. Returns 0, or why it was refused (see schedule).
+/// Queues a verification. Returns an admission code.
 #[napi(catch_unwind)]
 pub fn verify_password(
     env: Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
+    ticket: Ticket,
     hash: String,
     password: Either<String, Uint8Array>,
     options: VerifyOptions,
 ) -> napi::Result<u32> {
     let job = verify_job(hash, bytes(&password), verify_options(&options));
-    schedule::submit(&env, id, executor, cancellable, job)
+    schedule::submit(&env, ticket, job)
 }
 
 /// Verifies on the calling thread (blocks the event loop: for scripts and tests).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "boolean")]
 pub fn verify_password_sync(
     env: Env,
     hash: String,
     password: Either<String, Uint8Array>,
     options: VerifyOptions,
-) -> napi::Result<bool> {
+) -> napi::Result<Output> {
     let job = verify_job(hash, bytes(&password), verify_options(&options));
-    match schedule::run_sync(&env, job)? {
-        Output::Bool(b) => Ok(b),
-        _ => Err(values::to_napi(
-            &env,
-            &Error::new(ErrorKind::Internal, "unexpected output"),
-        )),
-    }
+    schedule::run_sync(&env, job)
 }
 
 /// True when `hash` was made with another algorithm or cost than `options`. Cheap.

@@ -1,7 +1,7 @@
 //! Binding of the pool: init, configure, close, stats, cancel, and the no-op / test tasks.
 
 use crate::channel;
-use crate::schedule::{self, Job};
+use crate::schedule::{self, Job, Ticket};
 use crate::values::{self, Output};
 use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
@@ -27,8 +27,16 @@ pub struct PoolOptions {
 pub fn configure(env: Env, options: PoolOptions) -> napi::Result<()> {
     let priority = match options.priority.as_deref() {
         None => None,
-        Some("normal") => Some(Priority::Normal),
-        Some(_) => Some(Priority::Background),
+        Some(name) => match Priority::ALL.iter().find(|(n, _)| *n == name) {
+            Some(&(_, p)) => Some(p),
+            None => {
+                let e = offthread_core::Error::new(
+                    offthread_core::ErrorKind::InvalidArgValue,
+                    format!("Unknown priority '{name}'"),
+                );
+                return Err(values::to_napi(&env, &e));
+            }
+        },
     };
     pool::configure(Config {
         threads: options.threads.map(|t| t as usize),
@@ -71,10 +79,7 @@ pub fn stats() -> PoolStats {
     PoolStats {
         threads: s.threads,
         max_queue: u32::try_from(settings.max_queue).unwrap_or(u32::MAX),
-        priority: match settings.priority {
-            Priority::Background => "background".into(),
-            Priority::Normal => "normal".into(),
-        },
+        priority: settings.priority.name().into(),
         queued: s.queued as f64,
         running: s.running as f64,
         completed: s.completed as f64,
@@ -112,36 +117,21 @@ pub fn pool_thread_nice() -> i32 {
 
 /// A task that does nothing: measures the round trip.
 #[napi(catch_unwind)]
-pub fn noop(env: Env, id: u32, executor: u32, cancellable: bool) -> napi::Result<u32> {
+pub fn noop(env: Env, ticket: Ticket) -> napi::Result<u32> {
     let job: Job = Box::new(|_| Ok(Output::Undefined));
-    schedule::submit(&env, id, executor, cancellable, job)
-}
-
-/// A task that sleeps `ms` in 1 ms steps, checking for cancellation: for abort tests.
-#[napi(catch_unwind)]
-pub fn sleep(env: Env, id: u32, executor: u32, cancellable: bool, ms: u32) -> napi::Result<u32> {
-    let job: Job = Box::new(move |task| {
-        for _ in 0..ms {
-            task.checkpoint()?;
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        Ok(Output::Undefined)
-    });
-    schedule::submit(&env, id, executor, cancellable, job)
+    schedule::submit(&env, ticket, job)
 }
 
 /// Test hook: a task that panics (only with OFFTHREAD_TEST_HOOKS=1).
 #[napi(catch_unwind)]
-pub fn test_panic(env: Env, id: u32, executor: u32) -> napi::Result<u32> {
+pub fn test_panic(env: Env, ticket: Ticket) -> napi::Result<u32> {
     let job: Job = Box::new(|_| offthread_core::test_panic("task").map(|()| Output::Undefined));
-    schedule::submit(&env, id, executor, false, job)
+    schedule::submit(&env, ticket, job)
 }
 
 /// Test hook: a synchronous call that panics (only with OFFTHREAD_TEST_HOOKS=1).
 #[napi(catch_unwind)]
 pub fn test_panic_sync(env: Env) -> napi::Result<()> {
-    schedule::run_sync(&env, |_| {
-        offthread_core::test_panic("sync").map(|()| Output::Undefined)
-    })
-    .map(|_| ())
+    let job: Job = Box::new(|_| offthread_core::test_panic("sync").map(|()| Output::Undefined));
+    schedule::run_sync(&env, job).map(|_| ())
 }

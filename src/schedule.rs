@@ -3,7 +3,8 @@
 use crate::channel::{self, Cancellable, Completion};
 use crate::values::{self, Output, TaskResult};
 use napi::{sys, Env};
-use offthread_core::pool::{self, CancelOutcome, TaskState};
+use napi_derive::napi;
+use offthread_core::pool::{self, Admission, CancelOutcome, Executor, TaskState};
 use offthread_core::ErrorKind;
 use std::ffi::c_void;
 use std::ptr;
@@ -12,30 +13,29 @@ use std::sync::Arc;
 /// The work of one task. It gets the task state to poll for cancellation.
 pub type Job = Box<dyn FnOnce(&TaskState) -> TaskResult + Send>;
 
-/// `submit`'s answer to JS: 0 = accepted; otherwise why it was refused at once.
-pub const ACCEPTED: u32 = 0;
-pub const QUEUE_FULL: u32 = 1;
-pub const POOL_CLOSED: u32 = 2;
+/// Who a submission is for: lib/scheduler.js's task id, the executor's code (see
+/// `offthread_core::pool::Executor`) and whether an AbortSignal may cancel it.
+#[napi(object)]
+pub struct Ticket {
+    pub id: u32,
+    pub executor: u32,
+    pub cancellable: bool,
+}
 
-/// The executor code for libuv's threadpool (0 is the pool).
-pub const EXECUTOR_LIBUV: u32 = 1;
-
-/// Queues `job` for the JS-side task `id`. Its result reaches JS through the channel.
-/// Returns [`ACCEPTED`], [`QUEUE_FULL`] or [`POOL_CLOSED`].
-pub fn submit(env: &Env, id: u32, executor: u32, cancellable: bool, job: Job) -> napi::Result<u32> {
-    submit_borrowing(env, id, executor, cancellable, Vec::new(), job)
+/// Queues `job` for the ticket's task; its result reaches JS through the channel. Returns an
+/// `Admission` code: accepted, or why it was refused at once.
+pub fn submit(env: &Env, ticket: Ticket, job: Job) -> napi::Result<u32> {
+    submit_reading(env, ticket, Vec::new(), job)
 }
 
 /// Like `submit`, for a job reading borrowed JS memory kept alive by `refs` (napi references):
 /// they are released once the task settles, and the job runs inside `channel::Reading`.
-pub fn submit_borrowing(
-    env: &Env,
-    id: u32,
-    executor: u32,
-    cancellable: bool,
-    refs: Vec<usize>,
-    job: Job,
-) -> napi::Result<u32> {
+pub fn submit_reading(env: &Env, ticket: Ticket, refs: Vec<usize>, job: Job) -> napi::Result<u32> {
+    let Ticket {
+        id,
+        executor,
+        cancellable,
+    } = ticket;
     channel::with(|ch| {
         let job: Job = if refs.is_empty() {
             job
@@ -48,7 +48,7 @@ pub fn submit_borrowing(
         };
         ch.hold(id, refs);
         let state = Arc::new(TaskState::in_group(ch.group()));
-        let on_pool = executor != EXECUTOR_LIBUV;
+        let on_pool = Executor::from_code(executor) == Executor::Pool;
         if cancellable {
             ch.cancellable.borrow_mut().insert(
                 id,
@@ -58,43 +58,43 @@ pub fn submit_borrowing(
                 },
             );
         }
-        let refused = |code| {
+        let refused = |admission: Admission| {
             if cancellable {
                 ch.cancellable.borrow_mut().remove(&id);
             }
             ch.release(id);
-            Ok(code)
+            Ok(admission.code())
         };
         if !on_pool {
             if pool::is_closed() {
-                return refused(POOL_CLOSED);
+                return refused(Admission::PoolClosed);
             }
-            return queue_libuv(env, id, state, job).map(|()| ACCEPTED);
+            return queue_libuv(env, id, state, job).map(|()| Admission::Accepted.code());
         }
         let sender = ch.sender();
         ch.begin();
         match pool::submit(state, job, move |result| {
             sender.send(Completion { id, result })
         }) {
-            Ok(()) => Ok(ACCEPTED),
+            Ok(()) => Ok(Admission::Accepted.code()),
             Err(e) => {
                 ch.end(1);
                 refused(if e.kind() == ErrorKind::QueueFull {
-                    QUEUE_FULL
+                    Admission::QueueFull
                 } else {
-                    POOL_CLOSED
+                    Admission::PoolClosed
                 })
             }
         }
     })?
 }
 
-/// Cancels task `id`: 0 = it was queued (the caller rejects it now), 1 = it was running (it
-/// will reject with ABORT_ERR), 2 = too late or unknown.
+/// Cancels task `id`; returns the `CancelOutcome` code: queued (the caller rejects it now),
+/// running (it will reject with ABORT_ERR), or too late (also for an unknown id).
 pub fn cancel(id: u32) -> napi::Result<u32> {
     channel::with(|ch| {
         let Some(c) = ch.cancellable.borrow_mut().remove(&id) else {
-            return 2;
+            return CancelOutcome::TooLate.code();
         };
         let outcome = if c.on_pool {
             pool::cancel(&c.state)
@@ -102,26 +102,25 @@ pub fn cancel(id: u32) -> napi::Result<u32> {
             c.state.cancel()
         };
         match outcome {
-            CancelOutcome::WasQueued => {
-                if c.on_pool {
-                    ch.end(1); // its completion will never come
-                    ch.release(id); // and the job will never read its input
-                }
-                0
+            CancelOutcome::WasQueued if c.on_pool => {
+                ch.end(1); // its completion will never come
+                ch.release(id); // and the job will never read its input
             }
             CancelOutcome::WasRunning => {
                 // Keep it registered so a late cancel is harmless; the completion removes it.
                 ch.cancellable.borrow_mut().insert(id, c);
-                1
             }
-            CancelOutcome::TooLate => 2,
+            _ => {}
         }
+        outcome.code()
     })
 }
 
-/// Runs `job` on the calling (JS) thread, throwing its error with the right code and class.
-pub fn run_sync(env: &Env, job: impl FnOnce(&TaskState) -> TaskResult) -> napi::Result<Output> {
-    pool::start(); // rayon's global pool must be ours before any algorithm uses rayon
+/// Runs `job` on the calling (JS) thread, throwing its error with the right code and class: the
+/// `*Sync` twin of `submit`, built by the same job builder. It never starts the pool, so
+/// `configure()` still works afterwards (no algorithm uses rayon before the pool has started:
+/// see `pool::has_idle_threads`).
+pub fn run_sync(env: &Env, job: Job) -> napi::Result<Output> {
     pool::run_here(&TaskState::new(), job).map_err(|e| values::to_napi(env, &e))
 }
 

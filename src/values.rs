@@ -1,8 +1,8 @@
 //! Converting task results and core errors into JS values with raw Node-API calls, which
 //! also work inside the completion callback where only a raw `napi_env` is at hand.
 
-use napi::sys;
-use offthread_core::Error;
+use napi::{sys, JsValue};
+use offthread_core::{Error, ErrorClass};
 use std::ffi::c_void;
 use std::ptr;
 
@@ -14,6 +14,27 @@ pub enum Output {
     Bytes(Vec<u8>),
     /// An encoded image and its info as JSON: becomes `[Buffer, string]`.
     Image(Vec<u8>, String),
+    /// A plain value (numbers, strings, arrays, objects), built as JS values on the JS thread.
+    Value(serde_json::Value),
+    /// Bytes and a plain value describing them: becomes `[Buffer, value]`.
+    BytesWith(Vec<u8>, serde_json::Value),
+}
+
+impl napi::bindgen_prelude::TypeName for Output {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl napi::bindgen_prelude::ToNapiValue for Output {
+    /// A `*Sync` call's result, converted like a task's.
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        Ok(to_js(env, val))
+    }
 }
 
 /// A task's result as delivered to JS.
@@ -23,6 +44,18 @@ unsafe fn string(env: sys::napi_env, s: &str) -> sys::napi_value {
     let mut v = ptr::null_mut();
     sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v);
     v
+}
+
+/// A plain JSON-like value as JS values (napi's serde support; no JSON text in between).
+unsafe fn plain(env: sys::napi_env, value: &serde_json::Value) -> sys::napi_value {
+    match napi::Env::from_raw(env).to_js_value(value) {
+        Ok(v) => v.raw(),
+        Err(_) => {
+            let mut v = ptr::null_mut();
+            sys::napi_get_undefined(env, &mut v);
+            v
+        }
+    }
 }
 
 unsafe extern "C" fn free_vec(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
@@ -43,6 +76,13 @@ pub unsafe fn to_js(env: sys::napi_env, out: Output) -> sys::napi_value {
             sys::napi_get_boolean(env, b, &mut v);
         }
         Output::Str(s) => v = string(env, &s),
+        Output::Value(value) => v = plain(env, &value),
+        Output::BytesWith(bytes, value) => {
+            sys::napi_create_array_with_length(env, 2, &mut v);
+            let data = to_js(env, Output::Bytes(bytes));
+            sys::napi_set_element(env, v, 0, data);
+            sys::napi_set_element(env, v, 1, plain(env, &value));
+        }
         Output::Image(bytes, info) => {
             sys::napi_create_array_with_length(env, 2, &mut v);
             let data = to_js(env, Output::Bytes(bytes));
@@ -82,15 +122,6 @@ pub unsafe fn to_js(env: sys::napi_env, out: Output) -> sys::napi_value {
     v
 }
 
-/// The JS error class for a code: TypeError, RangeError or Error.
-pub fn class_of(code: &str) -> u8 {
-    match code {
-        "ERR_INVALID_ARG_TYPE" | "ERR_INVALID_ARG_VALUE" => 1,
-        "ERR_OUT_OF_RANGE" | "ERR_BUFFER_TOO_LARGE" => 2,
-        _ => 0,
-    }
-}
-
 /// Creates a JS error object with `code` set, of the class the code implies.
 ///
 /// # Safety
@@ -99,10 +130,10 @@ pub unsafe fn error(env: sys::napi_env, e: &Error) -> sys::napi_value {
     let code = string(env, e.code());
     let msg = string(env, e.message());
     let mut v = ptr::null_mut();
-    match class_of(e.code()) {
-        1 => sys::napi_create_type_error(env, code, msg, &mut v),
-        2 => sys::napi_create_range_error(env, code, msg, &mut v),
-        _ => sys::napi_create_error(env, code, msg, &mut v),
+    match e.kind().class() {
+        ErrorClass::TypeError => sys::napi_create_type_error(env, code, msg, &mut v),
+        ErrorClass::RangeError => sys::napi_create_range_error(env, code, msg, &mut v),
+        ErrorClass::Error => sys::napi_create_error(env, code, msg, &mut v),
     };
     if e.code() == "ABORT_ERR" {
         let name = string(env, "AbortError");

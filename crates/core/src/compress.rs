@@ -59,6 +59,10 @@ impl Format {
     }
 }
 
+/// `compression()`'s default threshold: responses smaller than this (bytes) are sent as they are,
+/// as the `compression` package does.
+pub const MIDDLEWARE_THRESHOLD: u64 = 1024;
+
 /// The default cap on decompressed output: 1 GiB.
 pub const DEFAULT_MAX_OUTPUT: u64 = 1 << 30;
 

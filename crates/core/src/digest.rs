@@ -71,6 +71,21 @@ impl Algorithm {
     }
 }
 
+/// BLAKE3's key length in keyed mode (bytes).
+pub const BLAKE3_KEY_LENGTH: usize = 32;
+/// The algorithm `hashFile` uses when none is given.
+pub const DEFAULT_FILE_ALGORITHM: Algorithm = Algorithm::Sha256;
+
+impl Algorithm {
+    /// The name the JS API uses for this algorithm.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
 /// BLAKE3 inputs at least this large are hashed on several pool threads.
 pub const BLAKE3_PARALLEL_THRESHOLD: usize = 1 << 20;
 
@@ -134,7 +149,7 @@ impl Hasher {
                     "key is supported by blake3 only (use hmac for the others)",
                 ));
             }
-            let k: &[u8; 32] = k.try_into().map_err(|_| {
+            let k: &[u8; BLAKE3_KEY_LENGTH] = k.try_into().map_err(|_| {
                 Error::new(
                     ErrorKind::OutOfRange,
                     format!("A blake3 key must be 32 bytes, not {}", k.len()),

@@ -5,6 +5,8 @@ use std::fmt;
 /// What went wrong, as a stable machine-readable kind. Each kind maps to one error `code` in JS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
+    /// An argument had the wrong type (a number where a string was expected).
+    InvalidArgType,
     /// An argument had a value outside the accepted set (unknown algorithm, NUL byte in a bcrypt password).
     InvalidArgValue,
     /// A number was not an integer or outside its range.
@@ -49,6 +51,7 @@ impl ErrorKind {
     /// The stable `code` string exposed to JavaScript.
     pub const fn code(self) -> &'static str {
         match self {
+            ErrorKind::InvalidArgType => "ERR_INVALID_ARG_TYPE",
             ErrorKind::InvalidArgValue => "ERR_INVALID_ARG_VALUE",
             ErrorKind::OutOfRange => "ERR_OUT_OF_RANGE",
             ErrorKind::PasswordTooLong => "ERR_PASSWORD_TOO_LONG",
@@ -68,6 +71,61 @@ impl ErrorKind {
             ErrorKind::ImageTooLarge => "ERR_IMAGE_TOO_LARGE",
             ErrorKind::ImageEncode => "ERR_IMAGE_ENCODE",
             ErrorKind::Internal => "ERR_INTERNAL",
+        }
+    }
+}
+
+impl ErrorKind {
+    /// Every kind, for tables exported to JavaScript.
+    pub const ALL: [ErrorKind; 20] = [
+        ErrorKind::InvalidArgType,
+        ErrorKind::InvalidArgValue,
+        ErrorKind::OutOfRange,
+        ErrorKind::PasswordTooLong,
+        ErrorKind::InvalidHash,
+        ErrorKind::Aborted,
+        ErrorKind::QueueFull,
+        ErrorKind::PoolClosed,
+        ErrorKind::PoolStarted,
+        ErrorKind::Decompress,
+        ErrorKind::BufferTooLarge,
+        ErrorKind::FileNotFound,
+        ErrorKind::PermissionDenied,
+        ErrorKind::IsDirectory,
+        ErrorKind::Io,
+        ErrorKind::ImageDecode,
+        ErrorKind::ImageFormat,
+        ErrorKind::ImageTooLarge,
+        ErrorKind::ImageEncode,
+        ErrorKind::Internal,
+    ];
+
+    /// The JavaScript class of errors with this kind's code: argument errors are `TypeError`s
+    /// and range errors `RangeError`s, as Node's own; the rest are `Error`s.
+    pub const fn class(self) -> ErrorClass {
+        match self {
+            ErrorKind::InvalidArgType | ErrorKind::InvalidArgValue => ErrorClass::TypeError,
+            ErrorKind::OutOfRange | ErrorKind::BufferTooLarge => ErrorClass::RangeError,
+            _ => ErrorClass::Error,
+        }
+    }
+}
+
+/// The JavaScript error class a code is thrown as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorClass {
+    Error,
+    TypeError,
+    RangeError,
+}
+
+impl ErrorClass {
+    /// The class's JavaScript name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Error => "Error",
+            ErrorClass::TypeError => "TypeError",
+            ErrorClass::RangeError => "RangeError",
         }
     }
 }
@@ -144,3 +202,45 @@ impl std::error::Error for Error {}
 
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_kind_once_with_a_distinct_code() {
+        // A new kind must be added to ALL: this match stops compiling until it has an arm.
+        let position = |k: ErrorKind| match k {
+            ErrorKind::InvalidArgType
+            | ErrorKind::InvalidArgValue
+            | ErrorKind::OutOfRange
+            | ErrorKind::PasswordTooLong
+            | ErrorKind::InvalidHash
+            | ErrorKind::Aborted
+            | ErrorKind::QueueFull
+            | ErrorKind::PoolClosed
+            | ErrorKind::PoolStarted
+            | ErrorKind::Decompress
+            | ErrorKind::BufferTooLarge
+            | ErrorKind::FileNotFound
+            | ErrorKind::PermissionDenied
+            | ErrorKind::IsDirectory
+            | ErrorKind::Io
+            | ErrorKind::ImageDecode
+            | ErrorKind::ImageFormat
+            | ErrorKind::ImageTooLarge
+            | ErrorKind::ImageEncode
+            | ErrorKind::Internal => ErrorKind::ALL.iter().position(|&x| x == k),
+        };
+        for k in ErrorKind::ALL {
+            assert!(position(k).is_some());
+        }
+        let mut codes: Vec<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
+        assert_eq!(ErrorKind::OutOfRange.class().name(), "RangeError");
+        assert_eq!(ErrorKind::InvalidArgType.class().name(), "TypeError");
+        assert_eq!(ErrorKind::QueueFull.class().name(), "Error");
+    }
+}

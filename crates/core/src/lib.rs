@@ -10,7 +10,12 @@ pub mod image;
 pub mod password;
 pub mod pool;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorClass, ErrorKind, Result};
+
+/// Task inputs of at least this many bytes (binary parts, in all) are read in place by the worker
+/// thread instead of being copied on the JS thread; the JS side pins (or copies) such inputs so
+/// that their memory outlives the task. Below it, copying costs less than pinning.
+pub const READ_IN_PLACE_FROM: usize = 64 * 1024;
 
 /// Test-only hook: panics when `OFFTHREAD_TEST_HOOKS=1` was set at start-up; otherwise an
 /// `ERR_INVALID_ARG_VALUE` error. Lets tests prove that a panic in a task becomes an error.

@@ -59,10 +59,13 @@ impl Params {
         hash_length: 32,
         salt_length: 16,
     };
+    /// KiB per lane at least: memoryCost must be >= MIN_MEMORY × parallelism.
     pub const MIN_MEMORY: u32 = 8;
     /// 4 GiB.
     pub const MAX_MEMORY: u32 = 1 << 22;
+    pub const MIN_TIME: u32 = 1;
     pub const MAX_TIME: u32 = 1 << 16;
+    pub const MIN_PARALLELISM: u32 = 1;
     pub const MAX_PARALLELISM: u32 = 255;
     pub const MIN_HASH_LENGTH: u32 = 4;
     pub const MAX_HASH_LENGTH: u32 = 1024;
@@ -72,18 +75,30 @@ impl Params {
     pub const MAX_AD_LENGTH: usize = 256;
     /// Longest secret (pepper) accepted.
     pub const MAX_SECRET_LENGTH: usize = 1024;
+    /// Most lanes a stored hash may carry: the reference implementation's `ARGON2_MAX_LANES`,
+    /// which its decoder applies (the PHC document's 255 is not enforced by it).
+    pub const STORED_MAX_PARALLELISM: u32 = 0x00FF_FFFF;
+    /// Longest salt a stored hash may carry: whatever fits in the longest PHC string we read
+    /// (the reference allows up to 2^32 - 1 bytes).
+    pub const STORED_MAX_SALT_LENGTH: u32 = phc::MAX_LEN as u32;
 
-    /// Checks every field's range; the message names the option.
+    /// Checks the parameters `hash` makes with; the message names the option. Stored hashes
+    /// are checked by [`Params::validate_stored`] instead.
     pub fn validate(&self) -> Result<()> {
         let check = super::in_range;
-        check("parallelism", self.parallelism, 1, Self::MAX_PARALLELISM)?;
+        check(
+            "parallelism",
+            self.parallelism,
+            Self::MIN_PARALLELISM,
+            Self::MAX_PARALLELISM,
+        )?;
         check(
             "memoryCost",
             self.memory_cost,
             Self::MIN_MEMORY.max(8 * self.parallelism),
             Self::MAX_MEMORY,
         )?;
-        check("timeCost", self.time_cost, 1, Self::MAX_TIME)?;
+        check("timeCost", self.time_cost, Self::MIN_TIME, Self::MAX_TIME)?;
         check(
             "hashLength",
             self.hash_length,
@@ -97,6 +112,59 @@ impl Params {
             Self::MAX_SALT_LENGTH,
         )
     }
+
+    /// Checks what a stored hash may carry (verify, needs_rehash): Argon2's own ranges as the
+    /// reference implementation applies them when it verifies (salt >= 8 bytes, tag >= 4 bytes,
+    /// 1..=2^24-1 lanes, m >= 8 KiB per lane, t >= 1), not the policy `validate` applies to
+    /// hashes we make (t <= 2^16, p <= 255, m <= 4 GiB, salt <= 64 bytes). Cost ceilings are
+    /// the caller's `Limits`; the upper length bounds only keep memory bounded.
+    pub fn validate_stored(&self) -> Result<()> {
+        let check = super::in_range;
+        check(
+            "p",
+            self.parallelism,
+            Self::MIN_PARALLELISM,
+            Self::STORED_MAX_PARALLELISM,
+        )?;
+        check(
+            "m",
+            self.memory_cost,
+            Self::MIN_MEMORY.max(8 * self.parallelism),
+            u32::MAX,
+        )?;
+        check("t", self.time_cost, Self::MIN_TIME, u32::MAX)?;
+        check(
+            "hash length",
+            self.hash_length,
+            Self::MIN_HASH_LENGTH,
+            Self::MAX_HASH_LENGTH,
+        )?;
+        check(
+            "salt length",
+            self.salt_length,
+            Self::MIN_SALT_LENGTH,
+            Self::STORED_MAX_SALT_LENGTH,
+        )
+    }
+}
+
+/// The limits `hash` puts on a caller's secret and associated data. `verify` applies none:
+/// a pepper or associated data used elsewhere must still verify, and both are already in the
+/// caller's memory (a stored `data=` is bounded by the PHC string's length).
+fn check_secrets(secrets: &Secrets) -> Result<()> {
+    let secret = secrets.secret.as_deref().unwrap_or(&[]);
+    let ad = secrets.associated_data.as_deref().unwrap_or(&[]);
+    if ad.len() > Params::MAX_AD_LENGTH || secret.len() > Params::MAX_SECRET_LENGTH {
+        return Err(Error::new(
+            ErrorKind::OutOfRange,
+            format!(
+                "associatedData is limited to {} bytes and secret to {} bytes",
+                Params::MAX_AD_LENGTH,
+                Params::MAX_SECRET_LENGTH
+            ),
+        ));
+    }
+    Ok(())
 }
 
 thread_local! {
@@ -171,16 +239,6 @@ pub fn raw(
         .map_err(engine_error)?;
     let secret = secrets.secret.as_deref().unwrap_or(&[]);
     let ad = secrets.associated_data.as_deref().unwrap_or(&[]);
-    if ad.len() > Params::MAX_AD_LENGTH || secret.len() > Params::MAX_SECRET_LENGTH {
-        return Err(Error::new(
-            ErrorKind::OutOfRange,
-            format!(
-                "associatedData is limited to {} bytes and secret to {} bytes",
-                Params::MAX_AD_LENGTH,
-                Params::MAX_SECRET_LENGTH
-            ),
-        ));
-    }
     // The reference implementation's ARGON2_SALT_TOO_SHORT (the engine does not check it).
     if salt.len() < Params::MIN_SALT_LENGTH as usize {
         return Err(Error::new(
@@ -239,6 +297,7 @@ pub fn hash(
     task: &TaskState,
 ) -> Result<String> {
     p.validate()?;
+    check_secrets(secrets)?;
     task.checkpoint()?;
     let mut out = vec![0u8; p.hash_length as usize];
     raw(
@@ -268,7 +327,8 @@ pub fn hash(
     ))
 }
 
-/// Parses an argon2 PHC string into its parameters and version, checking the cost ceiling.
+/// Parses an argon2 PHC string into its parameters and version: the ranges Argon2 allows
+/// ([`Params::validate_stored`]), then the caller's ceilings (memory, time cost).
 pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<(Params, u32)> {
     let variant = match phc.id {
         "argon2id" => Variant::Argon2id,
@@ -292,7 +352,8 @@ pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<(Params, u32)> {
         hash_length: to_u32(phc.hash.len()),
         salt_length: to_u32(phc.salt.len()),
     };
-    p.validate().map_err(|e| Error::invalid_hash(e.message()))?;
+    p.validate_stored()
+        .map_err(|e| Error::invalid_hash(e.message()))?;
     if u64::from(p.memory_cost) * 1024 > limits.max_memory {
         return Err(Error::invalid_hash(format!(
             "memory cost {} KiB exceeds the limit of {} KiB",

@@ -12,6 +12,10 @@ use subtle::ConstantTimeEq;
 
 /// Passwords longer than this (in bytes) are refused before any work, on hash and on verify.
 pub const DEFAULT_MAX_PASSWORD_LENGTH: usize = 4096;
+/// The largest `maxPasswordLength` a caller may set (1 MiB).
+pub const MAX_PASSWORD_LENGTH_LIMIT: usize = 1 << 20;
+/// The algorithms `hash` makes, by name; the first is the default.
+pub const ALGORITHMS: [&str; 5] = ["argon2id", "argon2i", "argon2d", "bcrypt", "scrypt"];
 
 /// The algorithm and its cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +55,10 @@ impl Limits {
         max_time_cost: 32,
         max_bcrypt_cost: 20,
     };
+    /// The smallest `maxMemory` a caller may set (bytes): below it no hash of any algorithm fits.
+    pub const MIN_MAX_MEMORY: u64 = 1024;
+    /// The largest `maxTimeCost` a caller may set.
+    pub const MAX_MAX_TIME_COST: u32 = u32::MAX;
     /// No ceiling beyond each algorithm's own range: used by `needs_rehash`, which computes nothing.
     pub const NONE: Limits = Limits {
         max_memory: u64::MAX,
@@ -229,7 +237,8 @@ pub fn params_of(hash: &str) -> Result<(Params, Option<u32>)> {
             let parsed = bcrypt::parse(hash)?;
             let version = match parsed.prefix {
                 bcrypt::Prefix::A => Some(u32::from(b'a')),
-                _ => None,
+                bcrypt::Prefix::X => Some(u32::from(b'x')),
+                bcrypt::Prefix::B | bcrypt::Prefix::Y => None,
             };
             Ok((Params::Bcrypt { cost: parsed.cost }, version))
         }

@@ -4,10 +4,12 @@
 //! The pool is installed as rayon's global pool, so crates that use rayon internally (argon2's
 //! parallel lanes, blake3) run on the same low-priority threads.
 
+mod codes;
 mod priority;
 mod stats;
 mod task;
 
+pub use codes::{Admission, Executor};
 pub use priority::Priority;
 pub use stats::{Snapshot, WINDOW, WINDOW_AGE};
 pub use task::{CancelOutcome, TaskState};
@@ -24,6 +26,10 @@ pub const MAX_THREADS: usize = 1024;
 pub const MAX_QUEUE: usize = 1 << 24;
 /// Default queue bound per thread.
 pub const QUEUE_PER_THREAD: usize = 64;
+/// Results settled on the JS thread per event-loop turn at most; the rest wait for the next turn.
+/// Node delivers thread-safe-function calls up to 1000 at a time, and each settled promise lets
+/// callers submit again, so without a budget a stream of microsecond tasks would hold the loop.
+pub const SETTLE_PER_TURN: u32 = 16;
 /// The environment variable that sets the thread count when `configure` did not.
 pub const THREADS_ENV: &str = "OFFTHREAD_THREADS";
 

@@ -11,6 +11,20 @@ pub enum Priority {
 }
 
 impl Priority {
+    /// Every priority with its name, as the JS option `priority` spells it.
+    pub const ALL: [(&'static str, Priority); 2] = [
+        ("background", Priority::Background),
+        ("normal", Priority::Normal),
+    ];
+
+    /// The name of this priority.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("background", |(n, _)| n)
+    }
+
     /// The nice value added for this priority on Linux.
     pub const fn nice(self) -> i32 {
         match self {

@@ -29,27 +29,91 @@ impl Params {
         hash_length: 32,
         salt_length: 16,
     };
+    pub const MIN_LOG_N: u32 = 1;
     pub const MAX_LOG_N: u32 = 24;
+    pub const MIN_R: u32 = 1;
+    pub const MIN_P: u32 = 1;
     pub const MAX_R: u32 = 32;
     pub const MAX_P: u32 = 16;
     pub const MIN_HASH_LENGTH: u32 = 16;
     pub const MAX_HASH_LENGTH: u32 = 1024;
     pub const MIN_SALT_LENGTH: u32 = 8;
     pub const MAX_SALT_LENGTH: u32 = 64;
+    /// Bytes of memory per unit of r per unit of N (RFC 7914: 128 · r · N).
+    pub const BYTES_PER_R: u64 = 128;
     /// 4 GiB: the most memory a hash may ask for.
     pub const MAX_MEMORY: u64 = 4 << 30;
+    /// Largest log2(N) of a stored hash: the engine's Integerify reads 32 bits of the last block,
+    /// and N = 2^32 already needs 512 GiB per unit of r, far above any memory ceiling.
+    pub const STORED_MAX_LOG_N: u32 = 32;
+    /// RFC 7914: r · p must be below 2^30.
+    pub const STORED_MAX_R_TIMES_P: u64 = (1 << 30) - 1;
+    /// Shortest output of a stored hash: RFC 7914's dkLen is any positive integer.
+    pub const STORED_MIN_HASH_LENGTH: u32 = 1;
+    /// Shortest salt of a stored hash: RFC 7914 allows an empty salt (its test vector 1).
+    pub const STORED_MIN_SALT_LENGTH: u32 = 0;
+    /// Longest salt of a stored hash: whatever fits in the longest PHC string we read.
+    pub const STORED_MAX_SALT_LENGTH: u32 = phc::MAX_LEN as u32;
 
-    /// Bytes of memory one hash uses: 128 · r · N.
+    /// Bytes of memory one hash uses: 128 · r · N (saturating at `u64::MAX`).
     pub fn memory(&self) -> u64 {
-        (128 * u64::from(self.r)) << self.log_n
+        let n = 1u128.checked_shl(self.log_n).unwrap_or(u128::MAX);
+        u64::try_from((128 * u128::from(self.r)).saturating_mul(n)).unwrap_or(u64::MAX)
     }
 
-    /// Checks every field's range; the message names the option.
+    /// Bytes of the buffer B that holds the p blocks between the two PBKDF2 calls: 128 · r · p.
+    pub fn block_memory(&self) -> u64 {
+        128 * u64::from(self.r) * u64::from(self.p)
+    }
+
+    /// The structural rules of scrypt itself (RFC 7914 §2), as far as this engine computes
+    /// them: 1 <= log2(N) <= 32, r >= 1, p >= 1, r · p < 2^30. No cost policy.
+    fn check_structure(&self) -> Result<()> {
+        let check = super::in_range;
+        check("ln", self.log_n, Self::MIN_LOG_N, Self::STORED_MAX_LOG_N)?;
+        check("r", self.r, Self::MIN_R, u32::MAX)?;
+        check("p", self.p, Self::MIN_P, u32::MAX)?;
+        let rp = u64::from(self.r) * u64::from(self.p);
+        if rp > Self::STORED_MAX_R_TIMES_P {
+            return Err(Error::new(
+                crate::ErrorKind::OutOfRange,
+                format!(
+                    "scrypt needs r * p < 2^30 (RFC 7914); r={} and p={} give {rp}",
+                    self.r, self.p
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks what a stored hash may carry (verify, needs_rehash): scrypt's own ranges, not
+    /// the policy `validate` applies to hashes we make (a salt of 8 bytes or more, an output of
+    /// 16 or more, r <= 32, p <= 16). Hashes made elsewhere with an empty or 4-byte salt, a
+    /// short output or a larger r or p verify, within the caller's cost ceilings (`Limits`).
+    pub fn validate_stored(&self) -> Result<()> {
+        self.check_structure()?;
+        let check = super::in_range;
+        check(
+            "hash length",
+            self.hash_length,
+            Self::STORED_MIN_HASH_LENGTH,
+            Self::MAX_HASH_LENGTH,
+        )?;
+        check(
+            "salt length",
+            self.salt_length,
+            Self::STORED_MIN_SALT_LENGTH,
+            Self::STORED_MAX_SALT_LENGTH,
+        )
+    }
+
+    /// Checks the parameters `hash` makes with (OWASP-minded policy); the message names the
+    /// option. Stored hashes are checked by [`Params::validate_stored`] instead.
     pub fn validate(&self) -> Result<()> {
         let check = super::in_range;
-        check("logN", self.log_n, 1, Self::MAX_LOG_N)?;
-        check("r", self.r, 1, Self::MAX_R)?;
-        check("p", self.p, 1, Self::MAX_P)?;
+        check("logN", self.log_n, Self::MIN_LOG_N, Self::MAX_LOG_N)?;
+        check("r", self.r, Self::MIN_R, Self::MAX_R)?;
+        check("p", self.p, Self::MIN_P, Self::MAX_P)?;
         check(
             "hashLength",
             self.hash_length,
@@ -76,7 +140,9 @@ impl Params {
 }
 
 /// The raw scrypt output of `password` into `out` (RFC 7914), checking `task` every 1024
-/// ROMix steps.
+/// ROMix steps. Checks scrypt's structural rules only: cost ceilings are the caller's
+/// (`hash` applies [`Params::validate`], `verify` the `Limits`). `p.hash_length` and
+/// `p.salt_length` are not read: `out` and `salt` give the lengths.
 pub fn raw(
     p: &Params,
     password: &[u8],
@@ -84,13 +150,18 @@ pub fn raw(
     out: &mut [u8],
     task: &TaskState,
 ) -> Result<()> {
-    p.validate()?;
-    let (n, r2) = (1usize << p.log_n, 2 * p.r as usize);
-    let mut b = vec![0u8; 64 * r2 * p.p as usize];
+    p.check_structure()?;
+    let oom = || Error::new(crate::ErrorKind::Internal, "out of memory for scrypt");
+    let b_len = usize::try_from(p.block_memory()).map_err(|_| oom())?;
+    let n = 1usize.checked_shl(p.log_n).ok_or_else(oom)?;
+    let r2 = 2 * p.r as usize;
+    let mut b = Vec::new();
+    b.try_reserve_exact(b_len).map_err(|_| oom())?;
+    b.resize(b_len, 0u8);
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, 1, &mut b);
     let mut v: Vec<romix::Block> = Vec::new();
-    v.try_reserve_exact(n * r2)
-        .map_err(|_| Error::new(crate::ErrorKind::Internal, "out of memory for scrypt"))?;
+    v.try_reserve_exact(n.checked_mul(r2).ok_or_else(oom)?)
+        .map_err(|_| oom())?;
     crate::hugepages::advise(v.spare_capacity_mut());
     v.resize(n * r2, [0; 16]);
     let mut x = vec![[0u32; 16]; r2];
@@ -119,7 +190,8 @@ pub fn hash(password: &[u8], p: &Params, salt: &[u8], task: &TaskState) -> Resul
     ))
 }
 
-/// Parses a `$scrypt$` PHC string, checking the memory ceiling.
+/// Parses a `$scrypt$` PHC string: the ranges scrypt allows ([`Params::validate_stored`]),
+/// then the caller's ceilings (memory for V and for B, and p against `max_time_cost`).
 pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<Params> {
     if phc.version.is_some() {
         return Err(Error::invalid_hash("scrypt hashes carry no version"));
@@ -133,11 +205,20 @@ pub fn parse(phc: &Phc<'_>, limits: &Limits) -> Result<Params> {
         hash_length: to_u32(phc.hash.len()),
         salt_length: to_u32(phc.salt.len()),
     };
-    p.validate().map_err(|e| Error::invalid_hash(e.message()))?;
+    p.validate_stored()
+        .map_err(|e| Error::invalid_hash(e.message()))?;
     if p.memory() > limits.max_memory {
         return Err(Error::invalid_hash(format!(
             "scrypt memory {} MiB exceeds the limit of {} MiB",
             p.memory() >> 20,
+            limits.max_memory >> 20
+        )));
+    }
+    // B (128 · r · p bytes) is allocated beside V: a large r with a small N must not slip past.
+    if p.block_memory() > limits.max_memory {
+        return Err(Error::invalid_hash(format!(
+            "scrypt block buffer {} MiB (128 * r * p) exceeds the limit of {} MiB",
+            p.block_memory() >> 20,
             limits.max_memory >> 20
         )));
     }

@@ -1,0 +1,215 @@
+'use strict'
+// One source of truth (issue #10, item 1): every range, default, level table, threshold and code lives in
+// crates/core; the binding exports them (`policy()`, src/policy.rs) and lib/ reads them. This spec checks
+// (1) that lib's public tables are the binding's, (2) that lib accepts exactly core's ranges, boundary by
+// boundary, (3) that the values themselves are the documented ones (OWASP parameters, zlib's levels), and
+// (4) that no numeric policy literal is left in lib's policy modules: a scan of their syntax trees, where
+// every number other than 0 and 1 must be listed below with the reason it is not a policy.
+// This file never starts the pool: it also checks that the *Sync functions leave configure() usable.
+
+const test = require('ava')
+const fs = require('node:fs')
+const path = require('node:path')
+const acorn = require('acorn')
+const walk = require('acorn-walk')
+const ot = require('..')
+const native = require('../lib/native')
+const errors = require('../lib/errors')
+const bytes = require('../lib/bytes')
+const password = require('../lib/password')
+const scheduler = require('../lib/scheduler')
+
+/** A synchronous throw with this exact code and class. */
+function expectThrows (t, fn, code, Class, label) {
+  const err = t.throws(fn, undefined, label)
+  t.is(err?.code, code, label)
+  t.true(err instanceof Class, label)
+}
+
+const P = native.policy()
+
+test('lib reads the binding\'s tables: the exported ones are deep-equal to policy()', (t) => {
+  t.deepEqual(native.policy, P)
+  t.deepEqual(ot.passwordDefaults, P.password.defaults)
+  t.deepEqual(ot.verifyLimits, P.password.verifyLimits)
+  t.deepEqual(password.ALGORITHMS, P.password.algorithms)
+  t.deepEqual(bytes.DIGESTS, P.bytes.digests)
+  t.deepEqual(bytes.HMACS, P.bytes.hmacs)
+  t.deepEqual(bytes.FORMATS, P.bytes.formats)
+  t.deepEqual(bytes.LEVELS, P.bytes.levels)
+  t.deepEqual(scheduler.EXECUTORS, Object.keys(P.pool.executors))
+  if (P.image !== undefined) t.deepEqual(ot.imageDefaults.limitInputPixels, P.image.limitInputPixels.default)
+})
+
+test('the values are the documented ones (a change to core\'s policy must be deliberate)', (t) => {
+  t.deepEqual(P.password.defaults, {
+    algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1, hashLength: 32, saltLength: 16,
+    cost: 10, logN: 17, r: 8, p: 1, maxPasswordLength: 4096
+  })
+  t.deepEqual(P.password.verifyLimits, { maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20 })
+  t.deepEqual(P.password.algorithms, ['argon2id', 'argon2i', 'argon2d', 'bcrypt', 'scrypt'])
+  t.deepEqual(P.bytes.levels, {
+    gzip: { min: 0, max: 9, default: 6 },
+    deflate: { min: 0, max: 9, default: 6 },
+    'deflate-raw': { min: 0, max: 9, default: 6 },
+    brotli: { min: 0, max: 11, default: 4 },
+    zstd: { min: -7, max: 22, default: 3 },
+    lz4: { min: 0, max: 0, default: 0 }
+  })
+  t.is(P.bytes.defaultMaxOutputLength, 2 ** 30)
+  t.is(P.bytes.defaultFormat, 'gzip')
+  t.is(P.bytes.defaultFileAlgorithm, 'sha256')
+  t.is(P.bytes.middlewareThreshold, 1024)
+  t.is(P.pool.readInPlaceFrom, 64 * 1024)
+  t.deepEqual(P.pool.executors, { pool: 0, libuv: 1 })
+  t.deepEqual(P.pool.admission, { accepted: 0, queueFull: 1, poolClosed: 2 })
+  t.deepEqual(P.pool.cancel, { wasQueued: 0, wasRunning: 1, tooLate: 2 })
+  t.deepEqual(P.pool.priorities, ['background', 'normal'])
+})
+
+test('every core error code is built with its class, by lib and by the binding alike', (t) => {
+  const CLASSES = { TypeError, RangeError, Error }
+  t.true(Object.keys(P.errorClasses).length >= 20)
+  for (const [code, cls] of Object.entries(P.errorClasses)) {
+    const err = errors.codedError(code, 'm')
+    t.is(err.code, code)
+    if (code === 'ABORT_ERR') t.true(err instanceof ot.AbortError, code)
+    else t.is(Object.getPrototypeOf(err), CLASSES[cls].prototype, code)
+  }
+  t.is(P.errorClasses.ERR_INVALID_ARG_VALUE, 'TypeError')
+  t.is(P.errorClasses.ERR_OUT_OF_RANGE, 'RangeError')
+  t.is(P.errorClasses.ERR_BUFFER_TOO_LARGE, 'RangeError')
+  t.is(P.errorClasses.ERR_QUEUE_FULL, 'Error')
+  // The binding's own errors carry the same classes: an out-of-range level refused by core (below lib).
+  const e = t.throws(() => native.compressSync('gzip', 99, 'x'))
+  t.is(e.code, 'ERR_OUT_OF_RANGE')
+  t.true(e instanceof RangeError)
+})
+
+/** Each { min, max } range: both ends accepted, one past each end refused with ERR_OUT_OF_RANGE. */
+function boundaries (t, label, range, call) {
+  t.notThrows(() => call(range.min), `${label} = ${range.min}`)
+  t.notThrows(() => call(range.max), `${label} = ${range.max}`)
+  for (const bad of [range.min - 1, range.max + 1]) {
+    if (!Number.isSafeInteger(bad)) continue
+    expectThrows(t, () => call(bad), 'ERR_OUT_OF_RANGE', RangeError, `${label} = ${bad}`)
+  }
+}
+
+test('hash options accept exactly core\'s ranges (checked through needsRehash, which hashes nothing)', (t) => {
+  const hash = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+  const pw = P.password
+  const cases = [
+    ['argon2id', pw.argon2, ['parallelism', 'timeCost', 'hashLength', 'saltLength']],
+    ['bcrypt', pw.bcrypt, ['cost']],
+    ['scrypt', pw.scrypt, ['r', 'p', 'hashLength', 'saltLength']]
+  ]
+  for (const [algorithm, ranges, keys] of cases) {
+    for (const key of keys) {
+      const extra = key === 'parallelism' ? { memoryCost: pw.argon2.memoryCost.max } : {}
+      boundaries(t, `${algorithm}.${key}`, ranges[key], (x) => ot.needsRehash(hash, { algorithm, ...extra, [key]: x }))
+    }
+  }
+  // scrypt's logN is also bounded by its memory (bytesPerR · r · 2^logN ≤ maxMemory): with r = 1 the range holds.
+  boundaries(t, 'scrypt.logN', pw.scrypt.logN, (x) => ot.needsRehash(hash, { algorithm: 'scrypt', r: 1, logN: x }))
+  // argon2's memoryCost: at least memoryCostPerLane per lane.
+  for (const p of [1, 4]) {
+    const range = { min: pw.argon2.memoryCostPerLane * p, max: pw.argon2.memoryCost.max }
+    boundaries(t, `memoryCost (p=${p})`, range, (x) => ot.needsRehash(hash, { parallelism: p, memoryCost: x }))
+  }
+  boundaries(t, 'maxPasswordLength', pw.maxPasswordLength, (x) => ot.needsRehash(hash, { maxPasswordLength: x }))
+})
+
+test('verify options and secrets accept exactly core\'s ranges', (t) => {
+  const cheap = ot.hashPasswordSync('pw', { algorithm: 'bcrypt', cost: 4 })
+  for (const [key, range] of Object.entries(P.password.verifyLimitRanges)) {
+    boundaries(t, key, range, (x) => t.true(ot.verifyPasswordSync(cheap, 'pw', { [key]: x, maxCost: key === 'maxCost' ? x : 31 })))
+  }
+  const { secretLength, associatedDataLength } = P.password.argon2
+  const hash = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+  t.notThrows(() => ot.needsRehash(hash, { secret: Buffer.alloc(secretLength.max) }))
+  expectThrows(t, () => ot.needsRehash(hash, { secret: Buffer.alloc(secretLength.max + 1) }), 'ERR_OUT_OF_RANGE', RangeError)
+  t.notThrows(() => ot.needsRehash(hash, { associatedData: Buffer.alloc(associatedDataLength.max) }))
+  expectThrows(t, () => ot.needsRehash(hash, { associatedData: Buffer.alloc(associatedDataLength.max + 1) }), 'ERR_OUT_OF_RANGE', RangeError)
+  const n = P.password.bcrypt.maxPasswordBytes
+  expectThrows(t, () => ot.hashPasswordSync('x'.repeat(n + 1), { algorithm: 'bcrypt', cost: 4 }), 'ERR_PASSWORD_TOO_LONG', Error)
+  t.regex(ot.hashPasswordSync('x'.repeat(n), { algorithm: 'bcrypt', cost: 4 }), /^\$2b\$04\$/)
+})
+
+test('compression levels, blake3 keys and pool settings accept exactly core\'s ranges', (t) => {
+  for (const [format, range] of Object.entries(P.bytes.levels)) {
+    boundaries(t, `${format} level`, range, (level) => ot.compressSync('abc', { format, level }))
+    t.deepEqual(ot.decompressSync(ot.compressSync('abc', { format }), { format }), Buffer.from('abc'))
+  }
+  const k = P.bytes.blake3KeyLength
+  t.is(ot.digestSync('blake3', 'x', { key: Buffer.alloc(k) }).length, 64)
+  expectThrows(t, () => ot.digestSync('blake3', 'x', { key: Buffer.alloc(k + 1) }), 'ERR_OUT_OF_RANGE', RangeError)
+  for (const key of ['threads', 'maxQueue']) {
+    const range = P.pool[key]
+    for (const bad of [range.min - 1, range.max + 1]) {
+      expectThrows(t, () => ot.configure({ [key]: bad }), 'ERR_OUT_OF_RANGE', RangeError, `${key} = ${bad}`)
+    }
+  }
+})
+
+test('*Sync functions run on the calling thread and never start the pool: configure() still works', (t) => {
+  t.is(ot.digestSync('sha256', 'abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+  t.is(ot.hmacSync('sha256', 'key', 'The quick brown fox jumps over the lazy dog'),
+    'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8')
+  t.deepEqual(ot.decompressSync(ot.compressSync(Buffer.alloc(100000, 7), { format: 'zstd' }), { format: 'zstd' }), Buffer.alloc(100000, 7))
+  const h = ot.hashPasswordSync('pw', { algorithm: 'scrypt', logN: 4 })
+  t.true(ot.verifyPasswordSync(h, 'pw'))
+  t.false(native.isStarted())
+  t.notThrows(() => ot.configure({ threads: 2 }))
+  t.false(native.isStarted())
+})
+
+// ---------------------------------------------------------------------------------------------
+// No numeric policy literal in lib's policy modules.
+
+/** Numbers other than 0 and 1 that may appear, per file, each with the reason it is not a policy. */
+const ALLOWED = {
+  'password.js': {
+    2: 'a power-of-two base: scrypt\'s N is 2^logN',
+    3: 'a UTF-16 unit is at most 3 UTF-8 bytes (skips counting short strings)'
+  },
+  'scheduler.js': { 2: 'offset of the value in a settle-batch entry (id, code, value)' },
+  'native.js': {},
+  'errors.js': {
+    37: 'messages show at most 40 characters of a received value: 37 and an ellipsis',
+    40: 'messages show at most 40 characters of a received value'
+  },
+  'validate.js': {},
+  'bytes.js': {},
+  'pool.js': {},
+  'middleware.js': {
+    2: 'header arrays are name/value pairs',
+    100: 'HTTP status range (1xx)',
+    200: 'HTTP status range (2xx)',
+    204: 'HTTP 204 No Content',
+    304: 'HTTP 304 Not Modified',
+    999: 'the largest three-digit HTTP status',
+    1024: 'the unit of kb/mb/gb in threshold strings'
+  },
+  'image.js': { '*': 'image helper: see lib/image.js' },
+  'image-options.js': { '*': 'image helper: see lib/image-options.js' }
+}
+
+test('no numeric policy literal is left in lib\'s policy modules (syntax-tree scan)', (t) => {
+  const dir = path.join(__dirname, '..', 'lib')
+  t.deepEqual(Object.keys(ALLOWED).sort(), fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort(),
+    'every lib module is scanned (add new ones to ALLOWED)')
+  const found = []
+  for (const [file, allowed] of Object.entries(ALLOWED)) {
+    if (allowed['*'] !== undefined) continue
+    const source = fs.readFileSync(path.join(dir, file), 'utf8')
+    const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'script', locations: true })
+    walk.full(ast, (node) => {
+      if (node.type !== 'Literal' || (typeof node.value !== 'number' && typeof node.value !== 'bigint')) return
+      const value = Number(node.value)
+      if (value === 0 || value === 1 || allowed[value] !== undefined) return
+      found.push(`lib/${file}:${node.loc.start.line}: ${node.raw}`)
+    })
+  }
+  t.deepEqual(found, [], 'numbers that belong in crates/core (export them through src/policy.rs)')
+})
