@@ -13,6 +13,7 @@ const { pipeline } = require('node:stream/promises')
 const ot = require('..')
 const { MiB, NODE_ALGS, SIZES, nodeDigest, nodeHmac, crc32hex, sha256, random, pattern251, hundredMiB, collect, until, tmp } = require('./helpers/bytes')
 const { ERR, rejects, throws, aborted } = require('./helpers/errors')
+const { heavy } = require('./helpers/quick')
 
 // ---------------------------------------------------------------------------------------------
 // Digests and HMAC against node:crypto
@@ -50,7 +51,7 @@ test('HMAC keys of every length around the block sizes (64, 72, 128, 136, 144) e
   t.is(ot.hmacSync('sha3-512', 'clé 🔑', 'msg'), nodeHmac('sha3-512', 'clé 🔑', 'msg'))
 })
 
-test('100 MiB: sha1, sha256, sha512, md5 and HMAC-SHA-256 equal node:crypto; crc32 equals zlib.crc32', async (t) => {
+heavy('100 MiB inputs')('100 MiB: sha1, sha256, sha512, md5 and HMAC-SHA-256 equal node:crypto; crc32 equals zlib.crc32', async (t) => {
   const data = hundredMiB()
   for (const alg of ['sha256', 'sha1', 'md5', 'sha512']) {
     const started = performance.now()
@@ -63,7 +64,7 @@ test('100 MiB: sha1, sha256, sha512, md5 and HMAC-SHA-256 equal node:crypto; crc
   t.is(await ot.digest('crc32', data), crc32hex(data), 'crc32')
 })
 
-test('100 MiB: blake3, xxh3-64, xxh3-128, xxh64 and crc32c agree async, sync and as an array of uneven parts', async (t) => {
+heavy('100 MiB inputs')('100 MiB: blake3, xxh3-64, xxh3-128, xxh64 and crc32c agree async, sync and as an array of uneven parts', async (t) => {
   const data = hundredMiB()
   const parts = [data.subarray(0, 12345), data.subarray(12345, 12345 + 33 * MiB + 7), data.subarray(12345 + 33 * MiB + 7)]
   const hashes = {}

@@ -10,6 +10,7 @@ const { Readable, Writable } = require('node:stream')
 const ot = require('..')
 const { MiB, sleep, nodeDigest, nodeHmac, sha256, random, text, hundredMiB, collect, chunked, until, runChildOk, tmp } = require('./helpers/bytes')
 const { ERR, rejects, throws, aborted } = require('./helpers/errors')
+const { heavy } = require('./helpers/quick')
 
 // ---------------------------------------------------------------------------------------------
 // Aborts
@@ -67,7 +68,7 @@ async function abortsEarly (t, label, start, delayMs = 20) {
   t.true(used < Math.max(100, full / 4), `${label}: ${used.toFixed(0)} CPU ms spent, rejected ${after.toFixed(1)} ms after the abort (full run ${full.toFixed(0)} CPU ms)`)
 }
 
-test.serial('aborting a running digest (100 MiB sha3-512), compression and decompression (small input, 512 MiB out) rejects early', async (t) => {
+heavy('100 MiB and 512 MiB inputs, run in full and aborted', test.serial)('aborting a running digest (100 MiB sha3-512), compression and decompression (small input, 512 MiB out) rejects early', async (t) => {
   const data = hundredMiB()
   await abortsEarly(t, 'sha3-512 of 100 MiB', (signal) => ot.digest('sha3-512', data, { signal }))
   await abortsEarly(t, 'hmac sha512 of 100 MiB', (signal) => ot.hmac('sha512', 'k', data, { signal }))
@@ -187,7 +188,7 @@ test('the libuv executor gives the same answers, borrowed inputs included', asyn
   t.true(zlib.gunzipSync(sink.result()).equals(data))
 })
 
-test('10 rounds of 4 workers terminated 0–20 ms into digests and compressions of 4–32 MiB borrowed buffers: no crash', async (t) => {
+heavy('worker-teardown rounds')('10 rounds of 4 workers terminated 0–20 ms into digests and compressions of 4–32 MiB borrowed buffers: no crash', async (t) => {
   const out = await runChildOk(t, ['churn', '10'])
   t.is(out.rounds, 10)
   t.is(out.terminated.beforeStart + out.terminated.inFlight, 40, 'every worker was terminated by the main thread')

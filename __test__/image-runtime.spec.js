@@ -8,6 +8,7 @@ const test = require('ava')
 const fs = require('node:fs')
 const { ot, sharp, fix, sleep, cpuMs, until, runIsolated, tmp, encodedCard, pngHeader } = require('./helpers/image')
 const { ERR, mismatch, rejects, aborted, checkSerialized } = require('./helpers/errors')
+const { heavy: heavyTest } = require('./helpers/quick')
 
 // ---------------------------------------------------------------------------------------------
 // Aborts
@@ -133,7 +134,7 @@ for (const [format, input] of Object.entries(inputs)) {
  */
 const eitherImageError = (line) => line.code === 'ERR_IMAGE_TOO_LARGE' ? ERR.imageTooLarge : ERR.imageDecode
 
-test('pixel bombs (PNG 100000², JPEG 65500², GIF 65535², WebP 100000²): ERR_IMAGE_TOO_LARGE at once; with the limit off, a clean error, no crash', async (t) => {
+heavyTest('GiB-scale pixel bombs in a 4 GiB child process')('pixel bombs (PNG 100000², JPEG 65500², GIF 65535², WebP 100000²): ERR_IMAGE_TOO_LARGE at once; with the limit off, a clean error, no crash', async (t) => {
   const r = await runIsolated(BOMB_SCRIPT, { limitMiB: 4096, timeout: 170000 })
   t.is(r.signal, null, `the child was not killed by a signal (${r.signal}); stderr: ${r.stderr.slice(-2000)}`)
   t.is(r.code, 0, `the child exited normally; stderr: ${r.stderr.slice(-2000)}`)
