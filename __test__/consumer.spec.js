@@ -61,7 +61,7 @@ async function exercise (api, photo) {
   } catch (err) {
     out.badResize = [err.code, err.constructor.name]
   }
-  out.aborted = await image(photo).toBuffer({ signal: AbortSignal.abort() }).then(() => 'resolved', (err) => err.code)
+  out.aborted = await image(photo).toBuffer({ signal: AbortSignal.abort() }).then(() => 'resolved', (err) => [err.code, err.constructor.name, err instanceof api.AbortError])
   return out
 }
 `
@@ -240,7 +240,7 @@ test('the packed tarball installs with express into a fresh app; CJS, ESM and st
     image: { info: { format: 'png', width: 32, height: 21, channels: 3, pages: 1 }, signature: '89504e470d0a1a0a' },
     metadata: { format: 'jpeg', width: 227, height: 149, size: fs.statSync(PHOTO).size },
     badResize: ['ERR_OUT_OF_RANGE', 'RangeError'],
-    aborted: 'ABORT_ERR'
+    aborted: ['ABORT_ERR', 'AbortError', true] // the package's own AbortError class
   }
   function checkShared (label, out) {
     for (const [key, value] of Object.entries(expectedShared)) {
