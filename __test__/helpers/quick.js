@@ -18,4 +18,4 @@ function heavy (why, declare = test) {
   return (title, ...rest) => test.skip(`${title} [test:quick skips: ${why}]`, ...rest)
 }
 
-module.exports = { QUICK, heavy }
+module.exports = { heavy }
