@@ -227,3 +227,27 @@ test.serial('GET /ticker (WebSocket) echoes each message; other upgrade paths ar
   t.regex(other.head, /^HTTP\/1\.1 404 /)
   other.socket.destroy()
 })
+
+test('prioritize(): GETs run at once, POSTs wait in arrival order and run 8 per loop turn; a line over maxWaiting is 503 at once', async (t) => {
+  const { prioritize } = require('../examples/express/priority')
+  const ran = []
+  const wrapped = prioritize((req) => ran.push(req.id), { maxWaiting: 20 })
+  const res = () => ({ destroyed: false })
+  for (let i = 0; i < 20; i++) wrapped({ method: 'POST', id: `post${i}` }, res())
+  wrapped({ method: 'GET', id: 'health' }, res())
+  t.deepEqual(ran, ['health'], 'the GET ran before any POST')
+  t.is(wrapped.waiting(), 20)
+  // Over maxWaiting: answered 503 without the handler.
+  const refused = { destroyed: false, writeHead (status, headers) { this.status = status; this.headers = headers }, end (body) { this.body = body } }
+  wrapped({ method: 'POST', id: 'over' }, refused)
+  t.is(refused.status, 503)
+  t.is(refused.headers['retry-after'], '1')
+  t.deepEqual(JSON.parse(refused.body), { error: 'server busy, retry later', code: 'ERR_SERVER_BUSY' })
+  await new Promise((resolve) => setImmediate(resolve))
+  t.deepEqual(ran.slice(1), Array.from({ length: 8 }, (_, i) => `post${i}`), 'one turn: the first 8, in order')
+  // A client that left while waiting: its request is skipped.
+  wrapped({ method: 'POST', id: 'gone' }, { destroyed: true })
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.deepEqual(ran.slice(1), Array.from({ length: 20 }, (_, i) => `post${i}`))
+  t.is(wrapped.waiting(), 0)
+})

@@ -1,12 +1,15 @@
 'use strict'
 // Starts the demo: `npm start`, or `PORT=8080 node examples/express/server.js`.
 
+const http = require('node:http')
 const offthread = require('offthread')
 const { createApp } = require('./app')
+const { prioritize } = require('./priority')
 const { attachTicker } = require('./ticker')
 
 const app = createApp()
-const server = app.listen(Number(process.env.PORT || 3000), () => {
+// GETs (/health, /stats, the page) at once, POSTs a few per loop turn: priority.js says why.
+const server = http.createServer(prioritize(app)).listen(Number(process.env.PORT || 3000), () => {
   console.log(`offthread demo listening on http://localhost:${server.address().port}`)
 })
 const closeTicker = attachTicker(server) // the demo page's ticker: a WebSocket of its own (ticker.js says why)
