@@ -61,7 +61,18 @@ function remember (value) {
   return value
 }
 
-/** Pins (or, for offthread's own buffers, copies) a task's binary input; returns what to pass. */
+/** A copy of a binary part (Buffer.from copies a Uint8Array, but would only view an ArrayBuffer). */
+function copy (p) {
+  return Buffer.from(ArrayBuffer.isView(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : new Uint8Array(p))
+}
+
+/**
+ * Pins a task's large binary input so its memory outlives the task, or copies it where pinning cannot
+ * hold: offthread's own buffers and every input on Node 22+ (see MARK), and resizable ArrayBuffers,
+ * whose resize() can release the pages a running task reads. SharedArrayBuffers are read in place:
+ * they cannot be detached, and a growable one only grows (its pages are reserved up front and never
+ * released), so the range captured at submission stays valid. Returns what to pass.
+ */
 function pin (data) {
   const parts = Array.isArray(data) ? data : [data]
   let total = 0
@@ -73,7 +84,7 @@ function pin (data) {
   const out = parts.map((p) => {
     const ab = backing(p)
     if (!(ab instanceof ArrayBuffer) || ab.byteLength === 0) return p
-    if (!MARK || produced.has(ab)) return Buffer.from(ArrayBuffer.isView(p) ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : p)
+    if (!MARK || ab.resizable || produced.has(ab)) return copy(p)
     markAsUntransferable(ab)
     return p
   })

@@ -5,7 +5,7 @@
 
 const native = require('./native')
 const { abortError, codedError, queueFull, poolClosed, internal } = require('./errors')
-const { options: checkOptions, oneOf } = require('./validate')
+const { oneOf } = require('./validate')
 
 const { executors: EXECUTOR_CODES, admission: ADMISSION, cancel: CANCEL, settlePerTurn, batchStride: STRIDE } = native.policy.pool
 const EXECUTORS = Object.keys(EXECUTOR_CODES)
@@ -154,4 +154,4 @@ function inFlight () {
   return pending.size
 }
 
-module.exports = { run, reject, close, inFlight, taskOptions, checkOptions, EXECUTORS }
+module.exports = { run, reject, close, inFlight, taskOptions, EXECUTORS }

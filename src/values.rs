@@ -12,8 +12,6 @@ pub enum Output {
     Bool(bool),
     Str(String),
     Bytes(Vec<u8>),
-    /// An encoded image and its info as JSON: becomes `[Buffer, string]`.
-    Image(Vec<u8>, String),
     /// A plain value (numbers, strings, arrays, objects), built as JS values on the JS thread.
     Value(serde_json::Value),
     /// Bytes and a plain value describing them: becomes `[Buffer, value]`.
@@ -82,12 +80,6 @@ pub unsafe fn to_js(env: sys::napi_env, out: Output) -> sys::napi_value {
             let data = to_js(env, Output::Bytes(bytes));
             sys::napi_set_element(env, v, 0, data);
             sys::napi_set_element(env, v, 1, plain(env, &value));
-        }
-        Output::Image(bytes, info) => {
-            sys::napi_create_array_with_length(env, 2, &mut v);
-            let data = to_js(env, Output::Bytes(bytes));
-            sys::napi_set_element(env, v, 0, data);
-            sys::napi_set_element(env, v, 1, string(env, &info));
         }
         Output::Bytes(bytes) if bytes.is_empty() => {
             let mut data = ptr::null_mut();
