@@ -18,6 +18,7 @@ use std::time::Duration;
 
 const ARGON2_KATS: &str = include_str!("vectors/argon2-rfc9106-and-phc-kats.jsonl");
 const ARGON2_TESTC: &str = include_str!("vectors/argon2-phc-testc.jsonl");
+const ARGON2_FORMAT_RANGE: &str = include_str!("vectors/argon2-format-range.jsonl");
 const BCRYPT_OPENWALL: &str = include_str!("vectors/bcrypt-openwall-crypt_blowfish.jsonl");
 const BCRYPT_PYCA: &str = include_str!("vectors/bcrypt-pyca.jsonl");
 const BCRYPT_NODE: &str = include_str!("vectors/bcrypt-node-bcrypt.jsonl");
@@ -582,22 +583,84 @@ fn bcrypt_2a_wraparound_follows_node_bcrypt() {
     );
 }
 
+/// `$2x$` rows whose key the sign-extension bug leaves unchanged: `ff ff a3`, `ff a3 33 34 ff ff
+/// ff a3 33 34 35` and `a3 61 62` (with the NUL, every 0x80+ byte is first in its word or
+/// follows 0xff bytes).
+const BENIGN_2X_ROWS: [&str; 3] = ["openwall-L291", "openwall-L309", "openwall-L321"];
+
 #[test]
-fn bcrypt_2x_is_refused() {
+fn bcrypt_2x_rows_verify() {
+    // crypt_blowfish's $2x$ (its pre-2011 sign-extension bug, the label PHP and others gave
+    // hashes made by it): verified, with the bug, so such hashes can be migrated.
     let rows: Vec<Row> = bcrypt_rows()
         .into_iter()
         .filter(|r| bcrypt_variant(r) == "2x")
         .collect();
     for row in &rows {
-        let mcf = row.text("expected_mcf").expect("expected_mcf");
+        let (mcf, pw) = (
+            row.text("expected_mcf").expect("expected_mcf"),
+            row.password(),
+        );
+        assert_eq!(verify(mcf, &pw), Ok(true), "{}: {mcf}", row.id());
+        assert_eq!(verify(mcf, b"x"), Ok(false), "{}: wrong password", row.id());
+        // Flipping the last byte changes the key under the bug too (the bug wipes the bytes
+        // *before* an 8-bit byte, so flipping the first one may not: see L289 and L291).
+        let mut other = pw.clone();
+        *other.last_mut().expect("non-empty") ^= 1;
+        assert_eq!(verify(mcf, &other), Ok(false), "{}: last byte", row.id());
+        // OpenBSD's answer ($2b$) differs unless every 8-bit byte of the key stream sits first
+        // in its 32-bit word or after 0xff bytes, where sign extension changes nothing.
+        let fixed = format!("$2b${}", &mcf[4..]);
+        let benign = BENIGN_2X_ROWS.contains(&row.id());
+        assert_eq!(verify(&fixed, &pw), Ok(benign), "{}: as $2b$", row.id());
         assert_eq!(
-            verify(mcf, &row.password()),
-            Err("ERR_INVALID_HASH"),
-            "{}",
+            code(password::needs_rehash(mcf, &Params::Bcrypt { cost: 5 })),
+            Ok(true),
+            "{}: $2x$ always asks for a re-hash",
             row.id()
         );
     }
     assert_eq!(rows.len(), 8);
+}
+
+#[test]
+fn bcrypt_prefixes_share_the_answer_for_7_bit_passwords() {
+    // For passwords of 7-bit bytes under 72 bytes, $2a$, $2b$, $2x$ and $2y$ derive the same key:
+    // a hash verifies under each label, and a wrong password under none.
+    let mut n = 0;
+    for row in bcrypt_match_rows() {
+        let pw = row.password();
+        if pw.len() >= bcrypt::MAX_PASSWORD || pw.iter().any(|&b| b >= 0x80 || b == 0) {
+            continue;
+        }
+        let mcf = bcrypt_expected(&row);
+        for prefix in ["$2a$", "$2b$", "$2x$", "$2y$"] {
+            let relabelled = format!("{prefix}{}", &mcf[4..]);
+            assert_eq!(
+                verify(&relabelled, &pw),
+                Ok(true),
+                "{}: {relabelled}",
+                row.id()
+            );
+            assert_eq!(
+                verify(&relabelled, &wrong(&pw)),
+                Ok(false),
+                "{}: {relabelled} wrong password",
+                row.id()
+            );
+        }
+        n += 1;
+        if n == 6 {
+            break;
+        }
+    }
+    assert_eq!(n, 6);
+    // Cost is two digits from 04 to 31 under every prefix (OpenBSD and crypt_blowfish).
+    let mcf = bcrypt_expected(&bcrypt_match_rows()[0]).to_owned();
+    for cost in ["03", "32", "99", "4$"] {
+        let bad = format!("{}{cost}{}", &mcf[..4], &mcf[6..]);
+        assert_eq!(verify(&bad, b"x"), Err("ERR_INVALID_HASH"), "{bad}");
+    }
 }
 
 #[test]
@@ -804,16 +867,9 @@ fn scrypt_rfc7914_vectors() {
     let mut verified = 0;
     for row in rows(SCRYPT_RFC7914) {
         let (phc, pw) = (scrypt_phc(&row), row.password());
-        if row.salt().len() < scrypt::Params::MIN_SALT_LENGTH as usize {
-            // Vectors 1 ("" salt) and 2 ("NaCl", 4 bytes) are under the core's 8-byte minimum
-            // salt, so a stored hash with them is refused rather than computed.
-            assert_eq!(
-                verify(&phc, &pw),
-                Err("ERR_INVALID_HASH"),
-                "{}: {phc}",
-                row.id()
-            );
-        } else if scrypt_memory(&row) > Limits::DEFAULT.max_memory {
+        // Vectors 1 ("" salt) and 2 ("NaCl", 4 bytes, p = 16) are under the salt minimum `hash`
+        // makes with, but a stored hash may carry any salt RFC 7914 allows: they verify.
+        if scrypt_memory(&row) > Limits::DEFAULT.max_memory {
             // Vector 4 (N = 2^20, 1 GiB) is over the default ceiling; `heavy_vectors` runs it.
             assert_eq!(
                 verify(&phc, &pw),
@@ -832,17 +888,42 @@ fn scrypt_rfc7914_vectors() {
             verified += 1;
         }
     }
-    assert_eq!(verified, 1);
+    assert_eq!(verified, 3);
 }
 
 #[test]
 fn scrypt_p_ceiling() {
-    // p up to 16 is accepted by the core; 17 is not (and a stored hash with it is invalid).
+    // `hash` makes p <= 16; a stored hash may carry any p up to maxTimeCost (default 32).
     let base = "$scrypt$ln=4,r=8,p=P$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
-    assert_eq!(verify(&base.replace("p=P", "p=16"), b"password"), Ok(false));
+    assert_eq!(verify(&base.replace("p=P", "p=17"), b"password"), Ok(false));
+    assert_eq!(verify(&base.replace("p=P", "p=32"), b"password"), Ok(false));
     assert_eq!(
-        verify(&base.replace("p=P", "p=17"), b"password"),
+        verify(&base.replace("p=P", "p=33"), b"password"),
         Err("ERR_INVALID_HASH")
+    );
+    let low = VerifyOptions {
+        limits: Limits {
+            max_time_cost: 16,
+            ..Limits::DEFAULT
+        },
+        ..VerifyOptions::default()
+    };
+    assert_eq!(
+        verify_with(&base.replace("p=P", "p=17"), b"password", &low),
+        Err("ERR_INVALID_HASH")
+    );
+    let params = scrypt::Params {
+        p: 17,
+        ..SMALL_SCRYPT
+    };
+    assert_eq!(
+        code(password::hash(
+            b"pw",
+            &hash_options(Params::Scrypt(params)),
+            &TaskState::new()
+        )),
+        Err("ERR_OUT_OF_RANGE"),
+        "hash still makes p <= 16"
     );
 }
 
@@ -1025,6 +1106,303 @@ fn password_length_ceiling() {
     assert_eq!(
         code(password::hash(&too_long, &opts, &TaskState::new())),
         Err("ERR_PASSWORD_TOO_LONG")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a stored hash may carry (verify) against what `hash` makes
+// ---------------------------------------------------------------------------------------------
+
+/// RustCrypto's `argon2` (a dev-dependency, an implementation independent of our engine) on the
+/// row's inputs.
+fn rustcrypto_argon2(row: &Row) -> Vec<u8> {
+    let alg = match variant(row) {
+        Variant::Argon2d => ::argon2::Algorithm::Argon2d,
+        Variant::Argon2i => ::argon2::Algorithm::Argon2i,
+        Variant::Argon2id => ::argon2::Algorithm::Argon2id,
+    };
+    let taglen = row.param_u32("taglen") as usize;
+    let params = ::argon2::Params::new(
+        row.param_u32("m_kib"),
+        row.param_u32("t"),
+        row.param_u32("p"),
+        Some(taglen),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", row.id()));
+    let mut out = vec![0u8; taglen];
+    ::argon2::Argon2::new(alg, ::argon2::Version::V0x13, params)
+        .hash_password_into(&row.password(), &row.salt(), &mut out)
+        .unwrap_or_else(|e| panic!("{}: {e}", row.id()));
+    out
+}
+
+#[test]
+fn argon2_format_range_vectors_verify() {
+    // Tags of 4, 8 and 12 bytes, a 100-byte salt and p = 300: all legal for the reference
+    // implementation (which verified each row, see `crosscheck`), all outside what `hash`
+    // makes or the PHC document suggests. Each verifies as the reference writes it (m,t,p)
+    // and as node-argon2 writes it (m,p,t).
+    let rows = rows(ARGON2_FORMAT_RANGE);
+    for row in &rows {
+        let tag = row.hex("expected_hex").expect("expected_hex");
+        assert_eq!(tag.len(), row.param_u32("taglen") as usize, "{}", row.id());
+        check_argon2_tag(row);
+        assert_eq!(
+            rustcrypto_argon2(row),
+            tag,
+            "{}: RustCrypto argon2",
+            row.id()
+        );
+        let ordered = format!(
+            "${}$v=19$m={},t={},p={}${}${}",
+            variant(row).name(),
+            row.param_u32("m_kib"),
+            row.param_u32("t"),
+            row.param_u32("p"),
+            phc::encode(&row.salt()),
+            phc::encode(&tag)
+        );
+        let given = row.text("expected_phc").expect("expected_phc");
+        for phc in [ordered.as_str(), given] {
+            check_argon2_phc(row, phc, &VerifyOptions::default());
+        }
+        // needs_rehash reads it too (and asks for a re-hash: the parameters differ).
+        assert_eq!(
+            code(password::needs_rehash(given, &Params::default())),
+            Ok(true),
+            "{}",
+            row.id()
+        );
+    }
+    assert_eq!(rows.len(), 5);
+}
+
+#[test]
+fn argon2_stored_ranges() {
+    // The reference implementation's own limits still hold on verify: a salt of 7 bytes, a
+    // tag of 3, m under 8 KiB per lane, more than 2^24 - 1 lanes, t = 0.
+    let salt7 = phc::encode(b"somesal");
+    let salt8 = phc::encode(b"somesalt");
+    let tag3 = phc::encode(&[1, 2, 3]);
+    let tag4 = phc::encode(&[1, 2, 3, 4]);
+    for bad in [
+        format!("$argon2id$v=19$m=64,t=1,p=1${salt7}${tag4}"),
+        format!("$argon2id$v=19$m=64,t=1,p=1$${tag4}"),
+        format!("$argon2id$v=19$m=64,t=1,p=1${salt8}${tag3}"),
+        format!("$argon2id$v=19$m=15,t=1,p=2${salt8}${tag4}"),
+        format!("$argon2id$v=19$m=4294967295,t=1,p=16777216${salt8}${tag4}"),
+        format!("$argon2id$v=19$m=64,t=0,p=1${salt8}${tag4}"),
+    ] {
+        assert_eq!(verify(&bad, b"password"), Err("ERR_INVALID_HASH"), "{bad}");
+    }
+    // Costs beyond what `hash` makes (t > 2^16, p > 255, m > 4 GiB) are the ceilings' business:
+    // needs_rehash (no ceiling, computes nothing) reads them, verify refuses them unrun.
+    for (costs, why) in [
+        ("m=64,t=100000,p=1", "t over 2^16"),
+        ("m=8192,t=1,p=1024", "p over 255"),
+        ("m=8388608,t=1,p=1", "m of 8 GiB"),
+    ] {
+        let h = format!("$argon2id$v=19${costs}${salt8}${tag4}");
+        assert_eq!(
+            code(password::needs_rehash(&h, &Params::default())),
+            Ok(true),
+            "{why}"
+        );
+    }
+    assert_eq!(
+        verify(
+            &format!("$argon2id$v=19$m=64,t=100000,p=1${salt8}${tag4}"),
+            b"pw"
+        ),
+        Err("ERR_INVALID_HASH"),
+        "t over maxTimeCost"
+    );
+    assert_eq!(
+        verify(
+            &format!("$argon2id$v=19$m=8388608,t=1,p=1${salt8}${tag4}"),
+            b"pw"
+        ),
+        Err("ERR_INVALID_HASH"),
+        "m over maxMemory"
+    );
+    // A p over 255 within the memory ceiling runs.
+    assert_eq!(
+        verify(
+            &format!("$argon2id$v=19$m=8192,t=1,p=1024${salt8}${tag4}"),
+            b"pw"
+        ),
+        Ok(false)
+    );
+}
+
+#[test]
+fn argon2_long_associated_data_verifies() {
+    // `hash` takes at most 256 bytes of associated data; a stored hash made elsewhere with more
+    // (in its `data=`, or given by the caller) still verifies.
+    let ad = vec![0x5a; 300];
+    let secrets = Secrets {
+        secret: None,
+        associated_data: Some(ad.clone()),
+    };
+    let salt = b"somesalt";
+    let mut tag = [0u8; 32];
+    argon2::raw(
+        Variant::Argon2id,
+        0x13,
+        64,
+        1,
+        1,
+        b"password",
+        salt,
+        &secrets,
+        &mut tag,
+        &TaskState::new(),
+    )
+    .expect("raw");
+    let stored = format!(
+        "$argon2id$v=19$m=64,t=1,p=1,data={}${}${}",
+        phc::encode(&ad),
+        phc::encode(salt),
+        phc::encode(&tag)
+    );
+    assert_eq!(verify(&stored, b"password"), Ok(true));
+    assert_eq!(verify(&stored, b"passwore"), Ok(false));
+    let bare = format!(
+        "$argon2id$v=19$m=64,t=1,p=1${}${}",
+        phc::encode(salt),
+        phc::encode(&tag)
+    );
+    let with_ad = VerifyOptions {
+        secrets: secrets.clone(),
+        ..VerifyOptions::default()
+    };
+    assert_eq!(verify_with(&bare, b"password", &with_ad), Ok(true));
+    assert_eq!(verify(&bare, b"password"), Ok(false), "without the AD");
+    // hash() keeps its limit.
+    let opts = HashOptions {
+        secrets,
+        ..hash_options(Params::Argon2(SMALL_ARGON2))
+    };
+    assert_eq!(
+        code(password::hash(b"password", &opts, &TaskState::new())),
+        Err("ERR_OUT_OF_RANGE")
+    );
+}
+
+/// RustCrypto's `scrypt` (a dev-dependency, independent of our ROMix).
+fn rustcrypto_scrypt(log_n: u8, r: u32, p: u32, pw: &[u8], salt: &[u8], len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    let params = ::scrypt::Params::new(log_n, r, p).expect("params");
+    ::scrypt::scrypt(pw, salt, &params, &mut out).expect("scrypt");
+    out
+}
+
+fn scrypt_string(log_n: u32, r: u32, p: u32, salt: &[u8], tag: &[u8]) -> String {
+    format!(
+        "$scrypt$ln={log_n},r={r},p={p}${}${}",
+        phc::encode(salt),
+        phc::encode(tag)
+    )
+}
+
+#[test]
+fn scrypt_stored_ranges_are_rfc_7914s() {
+    let row = rows(SCRYPT_RFC7914)
+        .into_iter()
+        .find(|r| r.id() == "rfc7914-s12-2")
+        .expect("vector 2");
+    let (pw, salt) = (row.password(), row.salt());
+    let dk = row.hex("expected_hex").expect("expected_hex");
+    // The output is PBKDF2's, so a shorter dkLen is a prefix of the RFC's: dkLen 1, 4 and 15
+    // (under the 16 bytes `hash` makes) verify.
+    for len in [1, 4, 15] {
+        let h = scrypt_string(10, 8, 16, &salt, &dk[..len]);
+        assert_eq!(verify(&h, &pw), Ok(true), "{h}");
+        assert_eq!(verify(&h, &wrong(&pw)), Ok(false), "{h}");
+    }
+    // r over 32 and p over 16 (beyond what `hash` makes), against RustCrypto's scrypt.
+    for (log_n, r, p, salt) in [
+        (4, 40, 1, &b"NaCl"[..]),
+        (3, 8, 20, &b""[..]),
+        (1, 1, 32, &b"x"[..]),
+        (5, 64, 2, &[7u8; 100][..]),
+    ] {
+        let pw = b"pleaseletmein";
+        let tag = rustcrypto_scrypt(u8::try_from(log_n).unwrap(), r, p, pw, salt, 32);
+        let h = scrypt_string(log_n, r, p, salt, &tag);
+        assert_eq!(verify(&h, pw), Ok(true), "{h}");
+        assert_eq!(verify(&h, &wrong(pw)), Ok(false), "{h}");
+    }
+    // Still refused: what RFC 7914 forbids, what the engine cannot compute, and what the
+    // ceilings exclude (V = 128·r·N and B = 128·r·p each within maxMemory, p within maxTimeCost).
+    let tag = phc::encode(&dk[..16]);
+    for (costs, why) in [
+        ("ln=0,r=8,p=1", "N = 1"),
+        ("ln=33,r=1,p=1", "N over 2^32"),
+        ("ln=4,r=0,p=1", "r = 0"),
+        ("ln=4,r=8,p=0", "p = 0"),
+        ("ln=4,r=67108864,p=16", "r * p = 2^30"),
+        ("ln=19,r=8,p=1", "V of 512 MiB"),
+        ("ln=1,r=1048576,p=32", "B of 4 GiB"),
+        ("ln=4,r=8,p=33", "p over maxTimeCost"),
+    ] {
+        let h = format!("$scrypt${costs}$TmFDbA${tag}");
+        assert_eq!(verify(&h, &pw), Err("ERR_INVALID_HASH"), "{why}: {h}");
+    }
+    // And an empty output.
+    assert_eq!(
+        verify("$scrypt$ln=4,r=8,p=1$TmFDbA$", &pw),
+        Err("ERR_INVALID_HASH")
+    );
+}
+
+#[test]
+fn hash_keeps_its_own_minimums() {
+    // What `hash` makes is unchanged: salts of 8 bytes or more, scrypt outputs of 16 or more.
+    let task = TaskState::new();
+    let make = |params| code(password::hash(b"pw", &hash_options(params), &task));
+    assert_eq!(
+        make(Params::Scrypt(scrypt::Params {
+            salt_length: 4,
+            ..SMALL_SCRYPT
+        })),
+        Err("ERR_OUT_OF_RANGE")
+    );
+    assert_eq!(
+        make(Params::Scrypt(scrypt::Params {
+            hash_length: 15,
+            ..SMALL_SCRYPT
+        })),
+        Err("ERR_OUT_OF_RANGE")
+    );
+    assert_eq!(
+        make(Params::Scrypt(scrypt::Params {
+            r: 33,
+            ..SMALL_SCRYPT
+        })),
+        Err("ERR_OUT_OF_RANGE")
+    );
+    assert_eq!(
+        make(Params::Argon2(argon2::Params {
+            salt_length: 7,
+            ..SMALL_ARGON2
+        })),
+        Err("ERR_OUT_OF_RANGE")
+    );
+    assert_eq!(
+        make(Params::Argon2(argon2::Params {
+            salt_length: 65,
+            ..SMALL_ARGON2
+        })),
+        Err("ERR_OUT_OF_RANGE")
+    );
+    assert_eq!(
+        make(Params::Argon2(argon2::Params {
+            parallelism: 256,
+            memory_cost: 8 * 256,
+            ..SMALL_ARGON2
+        })),
+        Err("ERR_OUT_OF_RANGE")
     );
 }
 

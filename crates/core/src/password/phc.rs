@@ -17,7 +17,8 @@ pub struct Phc<'a> {
 pub const MAX_LEN: usize = 1024;
 
 impl<'a> Phc<'a> {
-    /// Splits `s`; every field must be present and valid base64.
+    /// Splits `s`; every field must be present and valid base64. The salt may be empty (the
+    /// B64 of no bytes; scrypt allows it): each algorithm checks its own salt length.
     pub fn parse(s: &'a str) -> Result<Self> {
         if s.len() > MAX_LEN {
             return Err(Error::invalid_hash("too long"));
@@ -53,7 +54,11 @@ impl<'a> Phc<'a> {
             id,
             version,
             params,
-            salt: decode(salt)?,
+            salt: if salt.is_empty() {
+                Vec::new()
+            } else {
+                decode(salt)?
+            },
             hash: decode(hash)?,
         })
     }
@@ -133,7 +138,7 @@ mod tests {
             "",
             "argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA",
             "$argon2id$v=19$m=1,t=1,p=1$c2FsdA",
-            "$argon2id$v=19$m=1,t=1,p=1$$aGFzaA",
+            "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$",
             "$argon2id$v=19$m=,t=1,p=1$c2FsdA$aGFzaA",
             "$argon2id$v=x$m=1,t=1,p=1$c2FsdA$aGFzaA",
             "$argon2id$v=19$m=1,t=1,p=1$c2Fsd===$aGFzaA",
@@ -145,6 +150,9 @@ mod tests {
                 "{bad}"
             );
         }
+        // An empty salt field is an empty salt, not a missing one.
+        let p = Phc::parse("$scrypt$ln=4,r=1,p=1$$aGFzaA").unwrap();
+        assert!(p.salt.is_empty());
         let p = Phc::parse("$x$m=01,t=1$c2FsdA$aGFzaA").unwrap();
         assert!(p.int("m").is_err());
         assert!(p.only(&["m"]).is_err());

@@ -102,6 +102,18 @@ impl State {
 
 /// 18 key words read from `key` as a cyclic big-endian byte stream (OpenBSD's stream2word).
 pub fn key_words(key: &[u8]) -> [u32; 18] {
+    stream_words(key, u32::from)
+}
+
+/// The key words of crypt_blowfish's `$2x$` (its pre-2011 bug, kept to verify old hashes):
+/// each byte is sign-extended before it is ORed in, so a byte >= 0x80 sets the word's upper
+/// bits and wipes the bytes before it.
+pub fn key_words_sign_extended(key: &[u8]) -> [u32; 18] {
+    // i8 -> i32 sign-extends; the cast back to u32 keeps the bits.
+    stream_words(key, |b| i32::from(b as i8) as u32)
+}
+
+fn stream_words(key: &[u8], widen: impl Fn(u8) -> u32) -> [u32; 18] {
     let mut words = [0u32; 18];
     let mut pos = 0;
     for w in &mut words {
@@ -109,7 +121,7 @@ pub fn key_words(key: &[u8]) -> [u32; 18] {
             if pos >= key.len() {
                 pos = 0;
             }
-            *w = (*w << 8) | u32::from(key.get(pos).copied().unwrap_or(0));
+            *w = (*w << 8) | widen(key.get(pos).copied().unwrap_or(0));
             pos += 1;
         }
     }
@@ -117,20 +129,20 @@ pub fn key_words(key: &[u8]) -> [u32; 18] {
 }
 
 /// bcrypt's raw 24-byte output: EksBlowfish setup with 2^cost rounds, then
-/// "OrpheanBeholderScryDoubt" encrypted 64 times. Checks `task` once per round.
-pub fn bcrypt(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[u8; 24]> {
-    let key = key_words(key);
+/// "OrpheanBeholderScryDoubt" encrypted 64 times, for the key's 18 words ([`key_words`], or
+/// [`key_words_sign_extended`] for `$2x$`). Checks `task` once per round.
+pub fn bcrypt(cost: u32, salt: &[u8; 16], key: &[u32; 18], task: &TaskState) -> Result<[u8; 24]> {
     let salt16 = key_words(salt);
     let salt4 = [salt16[0], salt16[1], salt16[2], salt16[3]];
     let mut state = State::initial();
     // Blowfish_expandstate: key into P, then the chain mixed with the salt stream.
-    for (p, k) in state.p.iter_mut().zip(&key) {
+    for (p, k) in state.p.iter_mut().zip(key) {
         *p ^= k;
     }
     state.rekey(|i| (salt4[(2 * i) % 4], salt4[(2 * i + 1) % 4]));
     for _ in 0..(1u64 << cost) {
         task.checkpoint()?;
-        state.expand0(&key);
+        state.expand0(key);
         state.expand0(&salt16);
     }
     let mut ctext: [u32; 6] = [

@@ -1,7 +1,8 @@
-//! bcrypt (`$2a$`, `$2b$`, `$2y$`) on our own EksBlowfish (`eks.rs`), following OpenBSD's key rules.
+//! bcrypt (`$2a$`, `$2b$`, `$2x$`, `$2y$`) on our own EksBlowfish (`eks.rs`), following OpenBSD's key rules.
 //!
 //! Hashing writes `$2b$`. Verification applies the reference 72-byte truncation (and, for
-//! `$2a$`, OpenBSD's 8-bit length wrap) so that hashes made elsewhere keep verifying.
+//! `$2a$`, OpenBSD's 8-bit length wrap; for `$2x$`, crypt_blowfish's sign-extension bug) so
+//! that hashes made elsewhere keep verifying.
 
 mod eks;
 
@@ -23,6 +24,9 @@ const ALPHABET: &[u8; 64] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 pub enum Prefix {
     A,
     B,
+    /// crypt_blowfish's name for hashes made by its pre-2011 code, which sign-extended bytes
+    /// >= 0x80 of the password. Verified, never made.
+    X,
     Y,
 }
 
@@ -64,7 +68,7 @@ fn decode64<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
     let mut i = 0;
     for &c in s {
         let v = ALPHABET.iter().position(|&a| a == c)?;
-        acc = (acc << 6) | v as u32;
+        acc = (acc << 6) | u32::try_from(v).ok()?;
         bits += 6;
         if bits >= 8 && i < N {
             bits -= 8;
@@ -81,7 +85,7 @@ fn key_for(prefix: Prefix, password: &[u8]) -> Vec<u8> {
     with_nul.extend_from_slice(password);
     with_nul.push(0);
     let key_len = match prefix {
-        Prefix::B | Prefix::Y => with_nul.len().min(MAX_PASSWORD),
+        Prefix::B | Prefix::X | Prefix::Y => with_nul.len().min(MAX_PASSWORD),
         // OpenBSD's historical $2a$: the length (with NUL) is stored in 8 bits and wraps.
         Prefix::A => (password.len() + 1) % 256,
     };
@@ -95,6 +99,11 @@ fn key_for(prefix: Prefix, password: &[u8]) -> Vec<u8> {
 
 /// The raw 23-byte bcrypt output for `key` (already NUL-terminated and truncated).
 pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[u8; 23]> {
+    raw_words(cost, salt, &eks::key_words(key), task)
+}
+
+/// [`raw`] on key words already read from the key.
+fn raw_words(cost: u32, salt: &[u8; 16], key: &[u32; 18], task: &TaskState) -> Result<[u8; 23]> {
     if !(MIN_COST..=MAX_COST).contains(&cost) {
         return Err(Error::out_of_range(
             "cost",
@@ -107,6 +116,16 @@ pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[
     let mut out = [0u8; 23];
     out.copy_from_slice(&full[..23]);
     Ok(out)
+}
+
+/// The raw output for `password` under a parsed hash's prefix, cost and salt.
+fn raw_for(parsed: &Parsed, prefix: Prefix, password: &[u8], task: &TaskState) -> Result<[u8; 23]> {
+    let key = key_for(prefix, password);
+    let words = match prefix {
+        Prefix::X => eks::key_words_sign_extended(&key),
+        Prefix::A | Prefix::B | Prefix::Y => eks::key_words(&key),
+    };
+    raw_words(parsed.cost, &parsed.salt, &words, task)
 }
 
 /// Hashes `password` into a `$2b$` string. Refuses NUL bytes, and passwords over 72 bytes
@@ -141,7 +160,8 @@ pub fn hash(
     ))
 }
 
-/// Parses a 60-character bcrypt string. `$2x$` and other prefixes are refused.
+/// Parses a 60-character bcrypt string: `$2a$`, `$2b$`, `$2x$` or `$2y$`, cost 04 to 31 (the
+/// range OpenBSD and crypt_blowfish accept), 22 salt and 31 hash characters of bcrypt's base64.
 pub fn parse(s: &str) -> Result<Parsed> {
     let b = s.as_bytes();
     if b.len() != 60 || b[0] != b'$' || b[1] != b'2' || b[3] != b'$' || b[6] != b'$' {
@@ -150,10 +170,11 @@ pub fn parse(s: &str) -> Result<Parsed> {
     let prefix = match b[2] {
         b'a' => Prefix::A,
         b'b' => Prefix::B,
+        b'x' => Prefix::X,
         b'y' => Prefix::Y,
         _ => {
             return Err(Error::invalid_hash(
-                "unsupported bcrypt variant (only $2a$, $2b$ and $2y$)",
+                "unsupported bcrypt variant (only $2a$, $2b$, $2x$ and $2y$)",
             ))
         }
     };
@@ -187,23 +208,13 @@ pub fn verify(s: &str, password: &[u8], limits: &Limits, task: &TaskState) -> Re
             parsed.cost, limits.max_bcrypt_cost
         )));
     }
-    let out = raw(
-        parsed.cost,
-        &parsed.salt,
-        &key_for(parsed.prefix, password),
-        task,
-    )?;
+    let out = raw_for(&parsed, parsed.prefix, password, task)?;
     let matched = super::ct_eq(&out, &parsed.hash);
     // `$2a$` hashes of passwords of 255 bytes or more exist in two forms: with OpenBSD's 8-bit
     // length wrap (node.bcrypt.js) and without it (pyca/bcrypt, bcrypt.js). Accept either: a
     // stored hash only ever matches the form it was made with.
     if parsed.prefix == Prefix::A && password.len() >= 255 {
-        let other = raw(
-            parsed.cost,
-            &parsed.salt,
-            &key_for(Prefix::B, password),
-            task,
-        )?;
+        let other = raw_for(&parsed, Prefix::B, password, task)?;
         return Ok(matched | super::ct_eq(&other, &parsed.hash));
     }
     Ok(matched)
@@ -215,7 +226,7 @@ mod tests {
 
     #[test]
     fn base64_round_trip() {
-        let salt: [u8; 16] = core::array::from_fn(|i| (i * 17) as u8);
+        let salt: [u8; 16] = core::array::from_fn(|i| u8::try_from(i * 17).unwrap());
         let enc = encode64(&salt);
         assert_eq!(enc.len(), 22);
         assert_eq!(decode64::<16>(enc.as_bytes()), Some(salt));
