@@ -56,6 +56,9 @@ test('the values are the documented ones (a change to core\'s policy must be del
   t.is(P.bytes.middlewareThreshold, 1024)
   t.is(P.pool.readInPlaceFrom, 64 * 1024)
   t.deepEqual(P.pool.executors, { pool: 0, libuv: 1 })
+  // Key order is part of the table: the first executor is the default, and tables list in core's order.
+  t.deepEqual(Object.keys(P.pool.executors), ['pool', 'libuv'])
+  t.deepEqual(Object.keys(P.bytes.levels), P.bytes.formats)
   t.deepEqual(P.pool.admission, { accepted: 0, queueFull: 1, poolClosed: 2 })
   t.deepEqual(P.pool.cancel, { wasQueued: 0, wasRunning: 1, tooLate: 2 })
   t.deepEqual(P.pool.priorities, ['background', 'normal'])
