@@ -1,7 +1,9 @@
 'use strict'
 // image(input, options): a chainable, sharp-compatible pipeline. Each method checks its arguments
-// at once and records them; toBuffer/toFile/metadata/thumbhash run the whole pipeline as one task
-// on offthread's pool (crates/core/src/image). The input Buffer is not copied.
+// at once and records them in a plain object; toBuffer/toFile/metadata/thumbhash hand it to the
+// binding, which converts it to core's contract types (crates/core/src/image/options.rs) before
+// queuing, and run the whole pipeline as one task on offthread's pool (crates/core/src/image).
+// The input Buffer is read in place on Node 20; from 64 KiB on, Node 22+ copies it (lib/native.js).
 
 const path = require('node:path')
 const native = require('./native')
@@ -10,16 +12,16 @@ const { invalidType, invalidValue, codedError } = require('./errors')
 const v = require('./validate')
 const opt = require('./image-options')
 
-const DEFAULT_LIMIT = 0x3FFF * 0x3FFF
-const FAIL_ON = ['none', 'truncated', 'error', 'warning']
+const { P, compact } = opt
 const IMAGE_KEYS = new Set(['limitInputPixels', 'autoOrient', 'failOn', 'animated', 'pages', 'signal', 'executor'])
 const RUN_KEYS = new Set(['signal', 'resolveWithObject'])
 
+/** `limitInputPixels`: undefined (core's default) or a number of pixels, 0 = no limit. */
 function limitPixels (value) {
-  if (value === undefined || value === true) return DEFAULT_LIMIT
-  if (value === false || value === 0) return 0
+  if (value === undefined || value === true) return undefined
+  if (value === false) return 0
   if (typeof value !== 'number') throw invalidType('limitInputPixels', 'integer or boolean', value)
-  if (!Number.isInteger(value) || value < 0) {
+  if (!Number.isInteger(value) || value < P.limitInputPixels.min) {
     throw codedError('ERR_OUT_OF_RANGE', `Expected positive integer for limitInputPixels but received ${value} of type number`)
   }
   return value
@@ -28,6 +30,7 @@ function limitPixels (value) {
 class Image {
   constructor (input, options) {
     if (typeof input === 'string') {
+      if (input.includes('\0')) throw invalidValue('input', 'a path without NUL bytes', input)
       this._path = input
     } else if (input instanceof Uint8Array) {
       this._data = input
@@ -38,26 +41,27 @@ class Image {
       throw invalidType('input', 'Buffer, Uint8Array or file path', input)
     }
     const o = v.knownKeys('options', v.options(options), IMAGE_KEYS)
-    const pages = o.pages === undefined ? undefined : v.int('pages', o.pages, -1, 100000)
+    const pages = o.pages === undefined ? undefined : v.int('pages', o.pages, P.pages.min, P.pages.max)
+    const animated = v.bool('animated', o.animated)
     this._task = scheduler.taskOptions(o)
-    this._spec = {
+    this._spec = compact({
       limitInputPixels: limitPixels(o.limitInputPixels),
-      autoOrient: v.bool('autoOrient', o.autoOrient) ?? true,
-      failOn: v.oneOf('failOn', o.failOn, FAIL_ON) ?? 'warning',
-      animated: (v.bool('animated', o.animated) ?? false) || pages === -1,
-      keepMetadata: false
-    }
+      autoOrient: v.bool('autoOrient', o.autoOrient),
+      failOn: v.oneOf('failOn', o.failOn, P.failOn),
+      animated: pages === -1 ? true : animated,
+      ops: {}
+    })
   }
 
   resize (width, height, options) {
-    this._spec.resize = opt.resize(width, height, options)
+    this._spec.ops.resize = opt.resize(width, height, options)
     return this
   }
 
   extract (region) {
     const r = opt.region(region)
-    if (this._spec.resize === undefined) this._spec.extractBefore = r
-    else this._spec.extractAfter = r
+    if (this._spec.ops.resize === undefined) this._spec.ops.extractBefore = r
+    else this._spec.ops.extractAfter = r
     return this
   }
 
@@ -71,23 +75,23 @@ class Image {
     if (typeof angle !== 'number') throw invalidType('angle', 'number', angle)
     if (!Number.isFinite(angle)) throw codedError('ERR_OUT_OF_RANGE', `Expected finite number for angle but received ${angle} of type number`)
     const o = v.knownKeys('rotate options', v.options(options), new Set(['background']))
-    const bg = o.background === undefined ? [0, 0, 0, 255] : opt.colour('background', o.background)
-    this._spec.rotate = [angle, bg]
+    const background = o.background === undefined ? undefined : opt.colour('background', o.background)
+    this._spec.ops.rotate = compact({ angle, background })
     return this
   }
 
   flip (flip = true) {
-    this._spec.flip = v.bool('flip', flip)
+    this._spec.ops.flip = v.bool('flip', flip)
     return this
   }
 
   flop (flop = true) {
-    this._spec.flop = v.bool('flop', flop)
+    this._spec.ops.flop = v.bool('flop', flop)
     return this
   }
 
   grayscale (grayscale = true) {
-    this._spec.grayscale = v.bool('grayscale', grayscale)
+    this._spec.ops.grayscale = v.bool('grayscale', grayscale)
     return this
   }
 
@@ -96,41 +100,43 @@ class Image {
   }
 
   blur (sigma) {
-    if (sigma === undefined || sigma === true) this._spec.blur = 0
-    else if (sigma === false) delete this._spec.blur
+    if (sigma === undefined || sigma === true) this._spec.ops.blur = 0 // sharp's fast 3×3 box blur
+    else if (sigma === false) delete this._spec.ops.blur
     else {
       let s = sigma
       if (sigma !== null && typeof sigma === 'object' && !Array.isArray(sigma)) {
         v.knownKeys('blur options', sigma, new Set(['sigma']))
         s = sigma.sigma
       }
-      this._spec.blur = opt.numberIn('sigma', s, 0.3, 1000)
+      this._spec.ops.blur = opt.numberIn('sigma', s, P.blur.sigma)
     }
     return this
   }
 
   sharpen (options) {
     if (options === undefined) {
-      this._spec.sharpen = [0, 0, 0]
+      this._spec.ops.sharpen = { sigma: 0 } // sharp's fast mild 3×3 sharpen
       return this
     }
     const o = typeof options === 'number' ? { sigma: options } : v.options(options, 'sharpen options')
     v.knownKeys('sharpen options', o, new Set(['sigma', 'm1', 'm2']))
-    const sigma = opt.numberIn('sigma', o.sigma === undefined ? 1 : o.sigma, 0.000001, 10)
-    const m1 = o.m1 === undefined ? 1 : opt.numberIn('m1', o.m1, 0, 1000000)
-    const m2 = o.m2 === undefined ? 2 : opt.numberIn('m2', o.m2, 0, 1000000)
-    this._spec.sharpen = [sigma, m1, m2]
+    const R = P.sharpen
+    this._spec.ops.sharpen = compact({
+      sigma: opt.optNumberIn('sigma', o.sigma, R.sigma),
+      m1: opt.optNumberIn('m1', o.m1, R.m1),
+      m2: opt.optNumberIn('m2', o.m2, R.m2)
+    })
     return this
   }
 
   flatten (options) {
     if (options === false) {
-      delete this._spec.flatten
+      delete this._spec.ops.flatten
       return this
     }
     const o = options === undefined || options === true ? {} : v.options(options, 'flatten options')
     v.knownKeys('flatten options', o, new Set(['background']))
-    this._spec.flatten = o.background === undefined ? [0, 0, 0, 255] : opt.colour('background', o.background)
+    this._spec.ops.flatten = compact({ background: o.background === undefined ? undefined : opt.colour('background', o.background) })
     return this
   }
 
@@ -147,7 +153,7 @@ class Image {
   png (options) { return this.toFormat('png', options) }
   webp (options) { return this.toFormat('webp', options) }
   gif (options) { return this.toFormat('gif', options) }
-  raw () { return this.toFormat('raw') }
+  raw (options) { return this.toFormat('raw', options) }
 
   toFormat (format, options) {
     const out = opt.output(format, options)
@@ -175,59 +181,55 @@ class Image {
     return scheduler.reject(() => {
       const { o, task } = this._run(options)
       const withObject = v.bool('resolveWithObject', o.resolveWithObject) ?? false
-      const spec = JSON.stringify(this._spec)
-      return scheduler.run((id, ex, c) => native.imageProcess(id, ex, c, spec, this._path, null, this._data), task)
-        .then(([data, info]) => withObject ? { data, info: JSON.parse(info) } : data)
+      return scheduler.run((t) => native.imageProcess(t, this._spec, this._path, null, this._data), task)
+        .then(([data, info]) => withObject ? { data, info } : data)
     })
   }
 
   toFile (file, options) {
     return scheduler.reject(() => {
-      if (typeof file !== 'string' || file === '') throw invalidType('fileOut', 'non-empty string', file)
+      if (typeof file !== 'string') throw invalidType('fileOut', 'non-empty string', file)
+      if (file === '') throw invalidValue('fileOut', 'a non-empty path', file)
       if (file.includes('\0')) throw invalidValue('fileOut', 'a path without NUL bytes', file)
       const { task } = this._run(options, new Set(['signal']))
       let spec = this._spec
-      if (spec.output === undefined) {
-        const ext = path.extname(file).toLowerCase()
-        const format = opt.EXTENSIONS[ext]
-        if (format === undefined && this._spec.output === undefined) {
-          // Keep the input's format, as toBuffer does (TIFF/BMP become PNG).
-        } else {
-          spec = { ...spec, output: opt.output(format) }
-        }
-      }
+      // The extension chooses the format unless one was; without a known one the input's format is kept,
+      // as toBuffer does (TIFF/BMP become PNG).
+      const format = opt.EXTENSIONS[path.extname(file).toLowerCase()]
+      if (spec.output === undefined && format !== undefined) spec = { ...spec, output: opt.output(format) }
       if (this._path !== undefined && path.resolve(this._path) === path.resolve(file)) {
         throw invalidValue('fileOut', 'a path other than the input file', file)
       }
-      const json = JSON.stringify(spec)
-      return scheduler.run((id, ex, c) => native.imageProcess(id, ex, c, json, this._path, file, this._data), task)
-        .then(([, info]) => JSON.parse(info))
+      return scheduler.run((t) => native.imageProcess(t, spec, this._path, file, this._data), task)
+        .then(([, info]) => info)
     })
   }
 
   metadata (options) {
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
-      return scheduler.run((id, ex, c) => native.imageMetadata(id, ex, c, this._path, this._data), task)
-        .then((json) => JSON.parse(json))
+      return scheduler.run((t) => native.imageMetadata(t, this._path, this._data), task)
     })
   }
 
   thumbhash (options) {
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
-      const spec = JSON.stringify({ ...this._spec, output: undefined, animated: false })
-      return scheduler.run((id, ex, c) => native.imageThumbhash(id, ex, c, spec, this._path, this._data), task)
+      // The binding's thumbhash decodes the first frame and ignores the output format.
+      return scheduler.run((t) => native.imageThumbhash(t, this._spec, this._path, this._data), task)
         .then((hash) => hash.toString('base64'))
     })
   }
 }
 
-/** An image pipeline over a Buffer/Uint8Array (not copied) or a file path (read on the pool). */
+/**
+ * An image pipeline over a Buffer/Uint8Array (read in place on Node 20; from 64 KiB on, copied on Node 22+) or a
+ * file path (read on the pool).
+ */
 function image (input, options) {
   return new Image(input, options)
 }
 
-const imageDefaults = Object.freeze({ limitInputPixels: DEFAULT_LIMIT })
+const imageDefaults = Object.freeze({ limitInputPixels: P.limitInputPixels.default })
 
 module.exports = { image, imageDefaults, Image }

@@ -7,7 +7,8 @@
 
 use offthread_core::compress::{self, Format as Compression};
 use offthread_core::image::{
-    self, FailOn, Fit, Gravity, Kernel, Ops, Output, Palette, Resize, Rgba, Spec,
+    self, Chroma, FailOn, Fit, GifOptions, JpegOptions, Ops, Output, PngOptions, Resize, Spec,
+    WebpOptions,
 };
 use offthread_core::password::{self, bcrypt, phc::Phc, Limits, Params, VerifyOptions};
 use offthread_core::pool::TaskState;
@@ -97,11 +98,7 @@ fn resize(width: u32, height: u32, fit: Fit) -> Resize {
         width: Some(width),
         height: Some(height),
         fit,
-        position: Gravity::Centre,
-        kernel: Kernel::Lanczos3,
-        without_enlargement: false,
-        without_reduction: false,
-        background: Rgba([0, 0, 0, 255]),
+        ..Resize::default()
     }
 }
 
@@ -143,39 +140,30 @@ pub fn image_encode(data: &[u8]) {
         return;
     };
     let alt = sel & 0x20 != 0;
-    let palette = Palette {
-        colours: if alt { 16 } else { 256 },
-        quality: 100,
-        effort: 7,
-        dither: if alt { 0.0 } else { 1.0 },
-    };
+    let colours = if alt { 16 } else { 256 };
+    let dither = if alt { 0.0 } else { 1.0 };
     let output = match sel & 3 {
-        0 => Output::Jpeg {
-            quality: 80,
+        0 => Output::Jpeg(JpegOptions {
             progressive: alt,
-            chroma_444: alt,
-            optimize_coding: true,
-            mozjpeg: false,
-        },
-        1 => Output::Png {
-            level: 6,
+            chroma_subsampling: if alt { Chroma::Yuv444 } else { Chroma::Yuv420 },
+            ..JpegOptions::default()
+        }),
+        1 => Output::Png(PngOptions {
             adaptive_filtering: alt,
-            progressive: false,
-            palette: alt.then_some(palette),
-        },
-        2 => Output::Webp {
-            quality: 80,
-            alpha_quality: 100,
+            palette: alt,
+            colours,
+            dither,
+            ..PngOptions::default()
+        }),
+        2 => Output::Webp(WebpOptions {
             lossless: alt,
-            near_lossless: false,
-            smart_subsample: false,
-            effort: 4,
-        },
-        _ => Output::Gif {
-            palette,
-            looping: None,
-            delay_ms: Vec::new(),
-        },
+            ..WebpOptions::default()
+        }),
+        _ => Output::Gif(GifOptions {
+            colours,
+            dither,
+            ..GifOptions::default()
+        }),
     };
     let fail_on = [
         FailOn::None,

@@ -4,10 +4,13 @@
 use super::pixels::{byte_len, zeroed, Pixels};
 use super::{Region, Resize};
 use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
 
 /// How the image fits the requested box (sharp's `fit`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Fit {
+    #[default]
     Cover,
     Contain,
     Fill,
@@ -15,9 +18,23 @@ pub enum Fit {
     Outside,
 }
 
-/// Where to crop (cover) or place (contain), as compass points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Fit {
+    /// Every fit, for the policy table exported to JS.
+    pub const ALL: [Fit; 5] = [
+        Fit::Cover,
+        Fit::Contain,
+        Fit::Fill,
+        Fit::Inside,
+        Fit::Outside,
+    ];
+}
+
+/// Where to crop (cover) or place (contain), as compass points. The order is sharp's numbering of
+/// its gravity constants (0 centre … 8 northwest), which `position` also accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Gravity {
+    #[default]
     Centre,
     North,
     East,
@@ -27,6 +44,21 @@ pub enum Gravity {
     SouthEast,
     SouthWest,
     NorthWest,
+}
+
+impl Gravity {
+    /// Every gravity, in sharp's numbering.
+    pub const ALL: [Gravity; 9] = [
+        Gravity::Centre,
+        Gravity::North,
+        Gravity::East,
+        Gravity::South,
+        Gravity::West,
+        Gravity::NorthEast,
+        Gravity::SouthEast,
+        Gravity::SouthWest,
+        Gravity::NorthWest,
+    ];
 }
 
 /// What `resize` does to a `width` × `height` image: resample to `resized`, then crop (cover) or

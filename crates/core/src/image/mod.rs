@@ -10,6 +10,7 @@ mod encode;
 mod exif;
 mod filter;
 mod geometry;
+mod options;
 mod pixels;
 mod probe;
 mod resize;
@@ -17,149 +18,15 @@ mod resize;
 use crate::error::{Error, ErrorKind, Result};
 
 pub use geometry::{Fit, Gravity};
+pub use options::*;
 pub use pixels::Pixels;
 pub use probe::{Format, Metadata};
 
-/// sharp's default `limitInputPixels`: 0x3FFF × 0x3FFF.
-pub const DEFAULT_LIMIT_PIXELS: u64 = 0x3FFF * 0x3FFF;
-
-/// When a damaged input is refused, from least to most strict (sharp's `failOn`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FailOn {
-    /// Decode whatever can be decoded.
-    None,
-    /// Refuse truncated data.
-    Truncated,
-    /// Refuse corrupt data.
-    Error,
-    /// Refuse anything a decoder warns about.
-    Warning,
-}
-
-/// An RGBA colour, alpha 0–255.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Rgba(pub [u8; 4]);
-
-/// Resampling kernels, as sharp names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kernel {
-    Nearest,
-    Linear,
-    Cubic,
-    Mitchell,
-    Lanczos3,
-}
-
-/// `resize(width, height, options)`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Resize {
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub fit: Fit,
-    pub position: Gravity,
-    pub kernel: Kernel,
-    pub without_enlargement: bool,
-    pub without_reduction: bool,
-    pub background: Rgba,
-}
-
-/// A crop rectangle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Region {
-    pub left: u32,
-    pub top: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// The operations, applied in sharp's fixed order (see [`process`]), not in call order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ops {
-    /// Rotation in degrees (any angle), and the background of the uncovered corners.
-    pub rotate: Option<(f64, Rgba)>,
-    /// `extract` before `resize`.
-    pub extract_before: Option<Region>,
-    pub flip: bool,
-    pub flop: bool,
-    pub resize: Option<Resize>,
-    /// `extract` after `resize`.
-    pub extract_after: Option<Region>,
-    pub flatten: Option<Rgba>,
-    /// Gaussian sigma; `Some(0.0)` is sharp's fast 3×3 box blur.
-    pub blur: Option<f32>,
-    /// Unsharp mask: (sigma, flat gain m1, jagged gain m2); sigma 0 = the fast mild 3×3 sharpen.
-    pub sharpen: Option<(f32, f32, f32)>,
-    pub grayscale: bool,
-}
-
-/// Output encoders and their settings.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Output {
-    Jpeg {
-        quality: u8,
-        progressive: bool,
-        chroma_444: bool,
-        optimize_coding: bool,
-        mozjpeg: bool,
-    },
-    Png {
-        level: u8,
-        adaptive_filtering: bool,
-        progressive: bool,
-        palette: Option<Palette>,
-    },
-    Webp {
-        quality: u8,
-        alpha_quality: u8,
-        lossless: bool,
-        near_lossless: bool,
-        smart_subsample: bool,
-        effort: u8,
-    },
-    Gif {
-        palette: Palette,
-        /// Plays (0 = forever); `None` keeps the input's.
-        looping: Option<u16>,
-        delay_ms: Vec<u32>,
-    },
-    Raw,
-}
-
-/// Palette quantisation settings.
+/// Palette quantisation settings (PNG palette, GIF), taken from their encoder options.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Palette {
+pub(crate) struct Palette {
     pub colours: u16,
-    pub quality: u8,
     pub effort: u8,
-    pub dither: f32,
-}
-
-/// The whole pipeline.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Spec {
-    /// 0 = no limit.
-    pub limit_pixels: u64,
-    pub auto_orient: bool,
-    pub fail_on: FailOn,
-    pub animated: bool,
-    pub ops: Ops,
-    /// `None`: the input's format (TIFF and BMP fall back to PNG).
-    pub output: Option<Output>,
-    pub keep_metadata: bool,
-}
-
-impl Default for Spec {
-    fn default() -> Self {
-        Spec {
-            limit_pixels: DEFAULT_LIMIT_PIXELS,
-            auto_orient: true,
-            fail_on: FailOn::Warning,
-            animated: false,
-            ops: Ops::default(),
-            output: None,
-            keep_metadata: false,
-        }
-    }
 }
 
 /// An encoded image and what it is.
@@ -171,6 +38,20 @@ pub struct Encoded {
     pub height: u32,
     pub channels: u8,
     pub pages: u32,
+}
+
+impl Encoded {
+    /// What the output is, without its bytes.
+    pub fn info(&self) -> Info {
+        Info {
+            format: self.format,
+            width: self.width,
+            height: self.height,
+            channels: self.channels,
+            size: self.data.len(),
+            pages: self.pages,
+        }
+    }
 }
 
 /// Checked between stages and row bands; returns true when the task was cancelled.
@@ -210,7 +91,7 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
     let hint = decode::Hint {
         fail_on: spec.fail_on,
         shrink,
-        animated: spec.animated && matches!(target, Output::Gif { .. }),
+        animated: spec.animated && matches!(target, Output::Gif(_)),
     };
     let mut image = decode::decode(input, &info, &hint, cancel)?;
     check(cancel)?;
@@ -287,37 +168,10 @@ fn check_limit(info: &Metadata, limit: u64) -> Result<()> {
 
 fn default_output(format: Format) -> Output {
     match format {
-        Format::Jpeg => Output::Jpeg {
-            quality: 80,
-            progressive: false,
-            chroma_444: false,
-            optimize_coding: true,
-            mozjpeg: false,
-        },
-        Format::Webp => Output::Webp {
-            quality: 80,
-            alpha_quality: 100,
-            lossless: false,
-            near_lossless: false,
-            smart_subsample: false,
-            effort: 4,
-        },
-        Format::Gif => Output::Gif {
-            palette: Palette {
-                colours: 256,
-                quality: 100,
-                effort: 7,
-                dither: 1.0,
-            },
-            looping: None,
-            delay_ms: Vec::new(),
-        },
-        Format::Png | Format::Tiff | Format::Bmp => Output::Png {
-            level: 6,
-            adaptive_filtering: false,
-            progressive: false,
-            palette: None,
-        },
+        Format::Jpeg => Output::Jpeg(JpegOptions::default()),
+        Format::Webp => Output::Webp(WebpOptions::default()),
+        Format::Gif => Output::Gif(GifOptions::default()),
+        Format::Png | Format::Tiff | Format::Bmp => Output::Png(PngOptions::default()),
     }
 }
 
@@ -331,12 +185,14 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     };
     if info.format != Format::Jpeg
         || ops.extract_before.is_some()
-        || ops.rotate.is_some_and(|(a, _)| a.rem_euclid(90.0) != 0.0)
+        || ops.rotate.is_some_and(|r| r.angle.rem_euclid(90.0) != 0.0)
     {
         return (1, None);
     }
     let oriented = spec.auto_orient && info.orientation.unwrap_or(1) >= 5;
-    let quarter = ops.rotate.is_some_and(|(a, _)| a.rem_euclid(180.0) == 90.0);
+    let quarter = ops
+        .rotate
+        .is_some_and(|r| r.angle.rem_euclid(180.0) == 90.0);
     let (w, h) = if oriented != quarter {
         (info.height, info.width)
     } else {
@@ -353,8 +209,8 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
 
 /// The operations on one frame, in sharp's order.
 fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel) -> Result<Pixels> {
-    if let Some((angle, bg)) = ops.rotate {
-        px = filter::rotate(px, angle, bg, cancel)?;
+    if let Some(r) = ops.rotate {
+        px = filter::rotate(px, r.angle, r.background, cancel)?;
     }
     if let Some(r) = ops.extract_before {
         px = geometry::extract(&px, r)?;
@@ -373,14 +229,14 @@ fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel)
     if let Some(r) = ops.extract_after {
         px = geometry::extract(&px, r)?;
     }
-    if let Some(bg) = ops.flatten {
-        px = px.flatten(bg);
+    if let Some(f) = ops.flatten {
+        px = px.flatten(f.background);
     }
     if let Some(sigma) = ops.blur {
         px = filter::blur(px, sigma, cancel)?;
     }
-    if let Some((sigma, m1, m2)) = ops.sharpen {
-        px = filter::sharpen(px, sigma, m1, m2, cancel)?;
+    if let Some(s) = ops.sharpen {
+        px = filter::sharpen(px, s.sigma, s.m1, s.m2, cancel)?;
     }
     if ops.grayscale {
         px = px.into_grey();

@@ -3,9 +3,11 @@
 
 use super::decode_error;
 use crate::error::{Error, ErrorKind, Result};
+use serde::Serialize;
 
 /// Input formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Jpeg,
     Png,
@@ -28,18 +30,23 @@ impl Format {
     }
 }
 
-/// What the headers say.
-#[derive(Clone, Debug, PartialEq)]
+/// What the headers say: what `metadata()` resolves (camelCase in JS; absent options are left out).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Metadata {
     pub format: Format,
     pub width: u32,
     pub height: u32,
     pub channels: u8,
     pub has_alpha: bool,
+    /// The EXIF orientation, 1–8, when the file carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub orientation: Option<u8>,
     pub is_progressive: bool,
+    /// Frames of an animated GIF/WebP/APNG, else 1.
     pub pages: u32,
     /// Pixels per inch.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub density: Option<f64>,
     /// "srgb", "b-w" or "cmyk".
     pub space: &'static str,

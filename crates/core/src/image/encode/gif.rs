@@ -3,24 +3,23 @@
 
 use crate::error::Result;
 use crate::image::pixels::Pixels;
-use crate::image::{check, encode_error, Cancel, Output};
+use crate::image::{check, encode_error, Cancel, GifOptions};
 use gif::{DisposalMethod, Encoder, Frame, Repeat};
 
 pub fn encode(
     frames: Vec<Pixels>,
     delays_ms: &[u32],
     loop_count: u16,
-    target: &Output,
+    target: &GifOptions,
     cancel: Cancel,
 ) -> Result<Vec<u8>> {
-    let Output::Gif {
-        palette,
+    let GifOptions {
+        colours,
+        effort,
         looping,
-        delay_ms,
-    } = target
-    else {
-        unreachable!("gif::encode takes GIF settings")
-    };
+        delay: delay_ms,
+        ..
+    } = target;
     let first = frames.first().ok_or_else(|| encode_error("no frame"))?;
     let (w, h) = (first.width, first.height);
     if w > 65535 || h > 65535 {
@@ -42,8 +41,8 @@ pub fn encode(
                 enc.set_repeat(repeat).map_err(encode_error)?;
             }
         }
-        let sample = (31 - i32::from(palette.effort) * 3).clamp(1, 30);
-        let colours = usize::from(palette.colours.clamp(2, 256));
+        let sample = (31 - i32::from(*effort) * 3).clamp(1, 30);
+        let colours = usize::from((*colours).clamp(2, 256));
         for (i, px) in frames.into_iter().enumerate() {
             check(cancel)?;
             let rgba = px.into_rgba();

@@ -4,11 +4,11 @@
 use crate::error::Result;
 use crate::image::decode::Meta;
 use crate::image::pixels::Pixels;
-use crate::image::{check, encode_error, Cancel, Output};
+use crate::image::{check, encode_error, Cancel, Chroma, JpegOptions};
 use mozjpeg::{ColorSpace, Compress, Marker, ScanMode};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub fn encode(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
+pub fn encode(px: &Pixels, target: &JpegOptions, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
     let result = catch_unwind(AssertUnwindSafe(|| encode_inner(px, target, meta, cancel)));
     match result {
         Ok(r) => r,
@@ -22,17 +22,14 @@ pub fn encode(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Resu
     }
 }
 
-fn encode_inner(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
-    let Output::Jpeg {
+fn encode_inner(px: &Pixels, target: &JpegOptions, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
+    let JpegOptions {
         quality,
         progressive,
-        chroma_444,
+        chroma_subsampling,
         optimize_coding,
         mozjpeg,
-    } = *target
-    else {
-        unreachable!("jpeg::encode takes JPEG settings")
-    };
+    } = *target;
     let space = if px.channels == 1 {
         ColorSpace::JCS_GRAYSCALE
     } else {
@@ -52,7 +49,11 @@ fn encode_inner(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Re
         c.set_scan_optimization_mode(ScanMode::AllComponentsTogether);
     }
     if px.channels != 1 {
-        let s = if chroma_444 { 1 } else { 2 };
+        let s = if chroma_subsampling == Chroma::Yuv444 {
+            1
+        } else {
+            2
+        };
         c.set_chroma_sampling_pixel_sizes((s, s), (s, s));
     }
     let capacity = px.data.len() / 8 + 4096;

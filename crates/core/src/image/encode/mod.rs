@@ -18,30 +18,30 @@ pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> R
         .ok_or_else(|| super::encode_error("no frame"))?;
     let (width, height, channels) = (first.width, first.height, first.channels);
     let (format, data, out_channels) = match target {
-        Output::Jpeg { .. } => {
+        Output::Jpeg(o) => {
             let px = flat(image.frames, 0);
             let ch = px.channels;
-            ("jpeg", jpeg::encode(&px, target, meta, cancel)?, ch)
+            ("jpeg", jpeg::encode(&px, o, meta, cancel)?, ch)
         }
-        Output::Png { .. } => {
+        Output::Png(o) => {
             let px = image.frames.into_iter().next().expect("one frame");
             let ch = px.channels;
-            ("png", png::encode(&px, target, meta, cancel)?, ch)
+            ("png", png::encode(&px, o, meta, cancel)?, ch)
         }
-        Output::Webp { .. } => {
+        Output::Webp(o) => {
             let px = image.frames.into_iter().next().expect("one frame");
             let ch = if px.channels == 4 || px.channels == 2 {
                 4
             } else {
                 3
             };
-            ("webp", webp::encode(px, target, meta, cancel)?, ch)
+            ("webp", webp::encode(px, o, meta, cancel)?, ch)
         }
-        Output::Gif { .. } => {
+        Output::Gif(o) => {
             let delays = image.delays_ms.clone();
             (
                 "gif",
-                gif::encode(image.frames, &delays, image.loop_count, target, cancel)?,
+                gif::encode(image.frames, &delays, image.loop_count, o, cancel)?,
                 4,
             )
         }

@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::image::decode::Meta;
 use crate::image::pixels::Pixels;
-use crate::image::{encode_error, Cancel, Output};
+use crate::image::{encode_error, Cancel, WebpOptions};
 use libwebp_sys as webp;
 use std::os::raw::c_int;
 
@@ -18,18 +18,15 @@ unsafe extern "C" fn progress(_percent: c_int, picture: *const webp::WebPPicture
     c_int::from(!(hook.cancel)())
 }
 
-pub fn encode(px: Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
-    let Output::Webp {
+pub fn encode(px: Pixels, target: &WebpOptions, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
+    let WebpOptions {
         quality,
         alpha_quality,
         lossless,
         near_lossless,
         smart_subsample,
         effort,
-    } = *target
-    else {
-        unreachable!("webp::encode takes WebP settings")
-    };
+    } = *target;
     let _ = meta; // libwebp's simple container carries no metadata; keepMetadata applies to JPEG/PNG
     let px = match px.channels {
         1 => px.into_channels(3),

@@ -7,20 +7,20 @@ mod rows;
 use crate::error::Result;
 use crate::image::decode::Meta;
 use crate::image::pixels::Pixels;
-use crate::image::{check, encode_error, Cancel, Output, Palette};
+use crate::image::{check, encode_error, Cancel, Palette, PngOptions};
 use png::{BitDepth, ColorType, Encoder};
 use zlib_rs::Strategy;
 
-pub fn encode(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
-    let Output::Png {
-        level,
+pub fn encode(px: &Pixels, target: &PngOptions, meta: &Meta, cancel: Cancel) -> Result<Vec<u8>> {
+    let PngOptions {
+        compression_level: level,
         adaptive_filtering,
-        progressive: _,
         palette,
-    } = target
-    else {
-        unreachable!("png::encode takes PNG settings")
-    };
+        colours,
+        effort,
+        ..
+    } = *target;
+    let palette = palette.then_some(Palette { colours, effort });
     let mut out = Vec::with_capacity(px.data.len() / 2 + 1024);
     let mut info = png::Info::with_size(px.width, px.height);
     info.icc_profile = meta.icc.as_deref().map(|p| p.to_vec().into());
@@ -52,9 +52,9 @@ pub fn encode(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Resu
         None => (&px.data, usize::from(px.channels)),
     };
     let row = px.width as usize * bpp;
-    let filter = if *adaptive_filtering {
+    let filter = if adaptive_filtering {
         rows::RowFilter::Adaptive
-    } else if quantised.is_none() && *level > 0 {
+    } else if quantised.is_none() && level > 0 {
         rows::RowFilter::Paeth
     } else {
         rows::RowFilter::None
@@ -63,10 +63,10 @@ pub fn encode(px: &Pixels, target: &Output, meta: &Meta, cancel: Cancel) -> Resu
     let filtered = rows::filter_rows(data, row, bpp, filter);
     check(cancel)?;
     // A palette's indices repeat in long matches: full LZ77 there. Otherwise choose by a sample.
-    let idat = if *level == 0 || quantised.is_some() || *level > 6 {
-        idat::deflate(&filtered, *level, Strategy::Default, cancel)?
+    let idat = if level == 0 || quantised.is_some() || level > 6 {
+        idat::deflate(&filtered, level, Strategy::Default, cancel)?
     } else {
-        idat::deflate_chosen(&filtered, row + 1, *level, cancel)?
+        idat::deflate_chosen(&filtered, row + 1, level, cancel)?
     };
     drop(filtered);
     for chunk in idat.chunks(IDAT_CHUNK) {
@@ -154,11 +154,10 @@ pub(super) mod tests {
                     for (level, adaptive_filtering) in
                         [(0, false), (1, false), (6, false), (6, true), (9, false)]
                     {
-                        let target = Output::Png {
-                            level,
+                        let target = PngOptions {
+                            compression_level: level,
                             adaptive_filtering,
-                            progressive: false,
-                            palette: None,
+                            ..PngOptions::default()
                         };
                         let out = encode(&px, &target, &meta, &|| false).unwrap();
                         let (info, pixels) = decode(&out);
@@ -173,12 +172,7 @@ pub(super) mod tests {
     #[test]
     fn an_abort_stops_the_deflate() {
         let px = image(2000, 1000, 3, false);
-        let target = Output::Png {
-            level: 6,
-            adaptive_filtering: false,
-            progressive: false,
-            palette: None,
-        };
+        let target = PngOptions::default();
         let calls = std::sync::atomic::AtomicUsize::new(0);
         let cancel = || calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 3;
         assert!(encode(&px, &target, &Meta::default(), &cancel).is_err());

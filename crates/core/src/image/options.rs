@@ -1,0 +1,694 @@
+//! The image contract: what a pipeline may ask for, its defaults and its ranges.
+//!
+//! These types are what the binding deserializes from the JS object lib/image.js builds (field
+//! names in camelCase, every field optional: a missing one takes the `Default` below, an unknown
+//! one is refused), and the ranges and defaults here are the ones lib/ validates against (read
+//! through the binding's policy table). Adding an option: one field here (with its default and,
+//! for a number, its range in [`Spec::validate`]), one check in lib/image-options.js, one line
+//! in index.d.ts.
+
+use super::geometry::{Fit, Gravity};
+use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt::Display;
+use std::ops::RangeInclusive;
+
+/// sharp's default `limitInputPixels`: 0x3FFF × 0x3FFF.
+pub const DEFAULT_LIMIT_PIXELS: u64 = 0x3FFF * 0x3FFF;
+/// A width or height in pixels (resize, extract); offsets run from 0 to the same maximum.
+pub const DIMENSION: RangeInclusive<u32> = 1..=0x3FFF_FFFF;
+/// sharp's `pages` option of `image()`: -1 is every frame (the same as `animated: true`).
+pub const PAGES: RangeInclusive<i32> = -1..=100_000;
+/// Gaussian blur sigma (0, outside the range, is the fast 3×3 box blur).
+pub const BLUR_SIGMA: RangeInclusive<f64> = 0.3..=1000.0;
+/// Unsharp-mask sigma (0, outside the range, is the fast mild 3×3 sharpen).
+pub const SHARPEN_SIGMA: RangeInclusive<f64> = 0.000_001..=10.0;
+/// Unsharp-mask gains `m1` (flat areas) and `m2` (jagged areas).
+pub const SHARPEN_GAIN: RangeInclusive<f64> = 0.0..=1_000_000.0;
+/// JPEG and WebP `quality`.
+pub const QUALITY: RangeInclusive<u8> = 1..=100;
+/// WebP `alphaQuality`, PNG palette `quality`.
+pub const QUALITY_0: RangeInclusive<u8> = 0..=100;
+/// PNG `compressionLevel` (zlib's levels).
+pub const COMPRESSION_LEVEL: RangeInclusive<u8> = 0..=9;
+/// WebP `effort` (libwebp's method).
+pub const WEBP_EFFORT: RangeInclusive<u8> = 0..=6;
+/// Palette `effort` (PNG palette, GIF): 1 fastest, 10 best.
+pub const PALETTE_EFFORT: RangeInclusive<u8> = 1..=10;
+/// Palette size (PNG palette, GIF).
+pub const COLOURS: RangeInclusive<u16> = 2..=256;
+/// Dither level (PNG palette, GIF).
+pub const DITHER: RangeInclusive<f64> = 0.0..=1.0;
+/// GIF `loop`: plays, 0 = forever.
+pub const LOOP: RangeInclusive<u16> = 0..=u16::MAX;
+/// GIF frame `delay` in ms (GIF stores centiseconds in 16 bits).
+pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
+
+/// When a damaged input is refused, from least to most strict (sharp's `failOn`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Decode whatever can be decoded.
+    None,
+    /// Refuse truncated data.
+    Truncated,
+    /// Refuse corrupt data.
+    Error,
+    /// Refuse anything a decoder warns about.
+    #[default]
+    Warning,
+}
+
+impl FailOn {
+    /// Every value, least strict first.
+    pub const ALL: [FailOn; 4] = [
+        FailOn::None,
+        FailOn::Truncated,
+        FailOn::Error,
+        FailOn::Warning,
+    ];
+}
+
+/// An RGBA colour, alpha 0–255; `[r, g, b, a]` in JS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Rgba(pub [u8; 4]);
+
+impl Rgba {
+    /// Opaque black: the default background of rotate, flatten and resize's padding.
+    pub const BLACK: Rgba = Rgba([0, 0, 0, 255]);
+}
+
+impl Default for Rgba {
+    fn default() -> Self {
+        Rgba::BLACK
+    }
+}
+
+/// Resampling kernels, as sharp names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    Nearest,
+    Linear,
+    Cubic,
+    Mitchell,
+    #[default]
+    Lanczos3,
+}
+
+impl Kernel {
+    /// Every kernel.
+    pub const ALL: [Kernel; 5] = [
+        Kernel::Nearest,
+        Kernel::Linear,
+        Kernel::Cubic,
+        Kernel::Mitchell,
+        Kernel::Lanczos3,
+    ];
+}
+
+/// `resize(width, height, options)`.
+#[derive(Clone, Debug, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resize {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fit: Fit,
+    pub position: Gravity,
+    pub kernel: Kernel,
+    pub without_enlargement: bool,
+    pub without_reduction: bool,
+    /// The padding of fit `contain`.
+    pub background: Rgba,
+}
+
+/// A crop rectangle (`extract`); every field is required.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// `rotate(angle, { background })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rotate {
+    /// Degrees clockwise, any angle.
+    pub angle: f64,
+    /// The uncovered corners of an angle that is not a multiple of 90.
+    pub background: Rgba,
+}
+
+/// `flatten({ background })`.
+#[derive(Clone, Copy, Debug, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Flatten {
+    pub background: Rgba,
+}
+
+/// `sharpen({ sigma, m1, m2 })`: an unsharp mask on the colour channels.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sharpen {
+    /// 0 is sharp's fast mild 3×3 sharpen (what `sharpen()` without options does); the gains are
+    /// then fixed.
+    pub sigma: f32,
+    /// Gain in flat areas.
+    pub m1: f32,
+    /// Gain in jagged areas.
+    pub m2: f32,
+}
+
+impl Default for Sharpen {
+    fn default() -> Self {
+        Sharpen {
+            sigma: 1.0,
+            m1: 1.0,
+            m2: 2.0,
+        }
+    }
+}
+
+/// The operations, applied in sharp's fixed order (see [`super::process`]), not in call order.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ops {
+    pub rotate: Option<Rotate>,
+    /// `extract` before `resize`.
+    pub extract_before: Option<Region>,
+    pub flip: bool,
+    pub flop: bool,
+    pub resize: Option<Resize>,
+    /// `extract` after `resize`.
+    pub extract_after: Option<Region>,
+    pub flatten: Option<Flatten>,
+    /// Gaussian sigma; `Some(0.0)` is sharp's fast 3×3 box blur.
+    pub blur: Option<f32>,
+    pub sharpen: Option<Sharpen>,
+    pub grayscale: bool,
+}
+
+/// JPEG chroma subsampling, as sharp spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+pub enum Chroma {
+    #[default]
+    #[serde(rename = "4:2:0")]
+    Yuv420,
+    #[serde(rename = "4:4:4")]
+    Yuv444,
+}
+
+impl Chroma {
+    /// Every value.
+    pub const ALL: [Chroma; 2] = [Chroma::Yuv420, Chroma::Yuv444];
+}
+
+/// `jpeg(options)`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct JpegOptions {
+    /// [`QUALITY`].
+    pub quality: u8,
+    pub progressive: bool,
+    pub chroma_subsampling: Chroma,
+    /// Optimised Huffman tables.
+    pub optimize_coding: bool,
+    /// mozjpeg's trellis quantisation and scan optimisation: smaller, slower.
+    pub mozjpeg: bool,
+}
+
+impl Default for JpegOptions {
+    fn default() -> Self {
+        JpegOptions {
+            quality: 80,
+            progressive: false,
+            chroma_subsampling: Chroma::Yuv420,
+            optimize_coding: true,
+            mozjpeg: false,
+        }
+    }
+}
+
+/// `png(options)`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct PngOptions {
+    /// [`COMPRESSION_LEVEL`].
+    pub compression_level: u8,
+    /// Row filter chosen per row.
+    pub adaptive_filtering: bool,
+    /// Interlaced (Adam7) output: not implemented, refused by [`Spec::validate`].
+    pub progressive: bool,
+    /// Quantise to at most `colours` colours.
+    pub palette: bool,
+    /// Palette quality, [`QUALITY_0`] (accepted as sharp does; NeuQuant has no such knob).
+    pub quality: u8,
+    /// [`COLOURS`].
+    pub colours: u16,
+    /// [`PALETTE_EFFORT`].
+    pub effort: u8,
+    /// [`DITHER`] (accepted as sharp does; NeuQuant does not dither).
+    pub dither: f32,
+}
+
+impl Default for PngOptions {
+    fn default() -> Self {
+        PngOptions {
+            compression_level: 6,
+            adaptive_filtering: false,
+            progressive: false,
+            palette: false,
+            quality: 100,
+            colours: 256,
+            effort: 7,
+            dither: 1.0,
+        }
+    }
+}
+
+/// `webp(options)`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebpOptions {
+    /// [`QUALITY`].
+    pub quality: u8,
+    /// [`QUALITY_0`].
+    pub alpha_quality: u8,
+    pub lossless: bool,
+    pub near_lossless: bool,
+    /// libwebp's sharp YUV conversion.
+    pub smart_subsample: bool,
+    /// [`WEBP_EFFORT`].
+    pub effort: u8,
+}
+
+impl Default for WebpOptions {
+    fn default() -> Self {
+        WebpOptions {
+            quality: 80,
+            alpha_quality: 100,
+            lossless: false,
+            near_lossless: false,
+            smart_subsample: false,
+            effort: 4,
+        }
+    }
+}
+
+/// `gif(options)`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct GifOptions {
+    /// [`COLOURS`].
+    pub colours: u16,
+    /// [`PALETTE_EFFORT`].
+    pub effort: u8,
+    /// [`DITHER`] (accepted as sharp does; NeuQuant does not dither).
+    pub dither: f32,
+    /// Plays, [`LOOP`] (0 = forever); `None` keeps the input's.
+    #[serde(rename = "loop")]
+    pub looping: Option<u16>,
+    /// Per-frame delay in ms, [`DELAY_MS`]; the last one repeats. Empty keeps the input's.
+    pub delay: Vec<u32>,
+}
+
+impl Default for GifOptions {
+    fn default() -> Self {
+        GifOptions {
+            colours: 256,
+            effort: 7,
+            dither: 1.0,
+            looping: None,
+            delay: Vec::new(),
+        }
+    }
+}
+
+/// Output encoders and their settings: `{ jpeg: {...} }`, …, or `'raw'` in JS.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Output {
+    Jpeg(JpegOptions),
+    Png(PngOptions),
+    Webp(WebpOptions),
+    Gif(GifOptions),
+    /// Raw 8-bit pixels, channels interleaved (sharp's depth 'uchar').
+    Raw,
+}
+
+impl Output {
+    /// The encoder names, as `toFormat` takes them.
+    pub const FORMATS: [&'static str; 5] = ["jpeg", "png", "webp", "gif", "raw"];
+    /// sharp's `raw({ depth })` values offered: 8-bit samples only.
+    pub const RAW_DEPTHS: [&'static str; 1] = ["uchar"];
+}
+
+/// The whole pipeline.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    /// 0 = no limit.
+    #[serde(rename = "limitInputPixels")]
+    pub limit_pixels: u64,
+    /// Apply the EXIF orientation.
+    pub auto_orient: bool,
+    pub fail_on: FailOn,
+    /// Decode every frame (kept by GIF output).
+    pub animated: bool,
+    pub ops: Ops,
+    /// `None`: the input's format (TIFF and BMP fall back to PNG).
+    pub output: Option<Output>,
+    /// Keep EXIF, XMP and the ICC profile (else stripped, pixels converted to sRGB).
+    pub keep_metadata: bool,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            limit_pixels: DEFAULT_LIMIT_PIXELS,
+            auto_orient: true,
+            fail_on: FailOn::Warning,
+            animated: false,
+            ops: Ops::default(),
+            output: None,
+            keep_metadata: false,
+        }
+    }
+}
+
+fn out_of_range(name: &str, range: impl Display, value: impl Display) -> Error {
+    Error::new(
+        ErrorKind::OutOfRange,
+        format!("Expected {range} for {name} but received {value}"),
+    )
+}
+
+fn int<T: PartialOrd + Display + Copy>(
+    name: &str,
+    value: T,
+    range: &RangeInclusive<T>,
+) -> Result<()> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        let r = format!("integer between {} and {}", range.start(), range.end());
+        Err(out_of_range(name, r, value))
+    }
+}
+
+/// A float field against a range given in f64: compared in f32, so that the f32 nearest to a
+/// bound (what a JS number at the bound becomes) is inside.
+#[allow(clippy::cast_possible_truncation)]
+fn float(name: &str, value: f32, range: &RangeInclusive<f64>) -> Result<()> {
+    if value >= *range.start() as f32 && value <= *range.end() as f32 {
+        Ok(())
+    } else {
+        let r = format!("number between {} and {}", range.start(), range.end());
+        Err(out_of_range(name, r, value))
+    }
+}
+
+fn region(name: &str, r: &Region) -> Result<()> {
+    let max = *DIMENSION.end();
+    int(&format!("{name}.left"), r.left, &(0..=max))?;
+    int(&format!("{name}.top"), r.top, &(0..=max))?;
+    int(&format!("{name}.width"), r.width, &DIMENSION)?;
+    int(&format!("{name}.height"), r.height, &DIMENSION)
+}
+
+fn palette(name: &str, colours: u16, effort: u8, dither: f32) -> Result<()> {
+    int(&format!("{name}.colours"), colours, &COLOURS)?;
+    int(&format!("{name}.effort"), effort, &PALETTE_EFFORT)?;
+    float(&format!("{name}.dither"), dither, &DITHER)
+}
+
+impl Spec {
+    /// Checks every number against its range (names as the JS spec's field paths); what serde
+    /// cannot say from the types alone. Cheap: no allocation unless a check fails.
+    pub fn validate(&self) -> Result<()> {
+        let ops = &self.ops;
+        if let Some(r) = &ops.rotate {
+            if !r.angle.is_finite() {
+                return Err(out_of_range("ops.rotate.angle", "finite number", r.angle));
+            }
+        }
+        if let Some(r) = &ops.extract_before {
+            region("ops.extractBefore", r)?;
+        }
+        if let Some(r) = &ops.extract_after {
+            region("ops.extractAfter", r)?;
+        }
+        if let Some(r) = &ops.resize {
+            if let Some(w) = r.width {
+                int("ops.resize.width", w, &DIMENSION)?;
+            }
+            if let Some(h) = r.height {
+                int("ops.resize.height", h, &DIMENSION)?;
+            }
+        }
+        if let Some(sigma) = ops.blur {
+            if sigma != 0.0 {
+                float("ops.blur", sigma, &BLUR_SIGMA)?;
+            }
+        }
+        if let Some(s) = &ops.sharpen {
+            if s.sigma != 0.0 {
+                float("ops.sharpen.sigma", s.sigma, &SHARPEN_SIGMA)?;
+            }
+            float("ops.sharpen.m1", s.m1, &SHARPEN_GAIN)?;
+            float("ops.sharpen.m2", s.m2, &SHARPEN_GAIN)?;
+        }
+        match &self.output {
+            Some(Output::Jpeg(o)) => int("output.jpeg.quality", o.quality, &QUALITY)?,
+            Some(Output::Png(o)) => {
+                int(
+                    "output.png.compressionLevel",
+                    o.compression_level,
+                    &COMPRESSION_LEVEL,
+                )?;
+                int("output.png.quality", o.quality, &QUALITY_0)?;
+                palette("output.png", o.colours, o.effort, o.dither)?;
+                if o.progressive {
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgValue,
+                        "Expected false (interlaced PNG output is not supported) for output.png.progressive but received true",
+                    ));
+                }
+            }
+            Some(Output::Webp(o)) => {
+                int("output.webp.quality", o.quality, &QUALITY)?;
+                int("output.webp.alphaQuality", o.alpha_quality, &QUALITY_0)?;
+                int("output.webp.effort", o.effort, &WEBP_EFFORT)?;
+            }
+            Some(Output::Gif(o)) => {
+                palette("output.gif", o.colours, o.effort, o.dither)?;
+                for (i, &d) in o.delay.iter().enumerate() {
+                    int(&format!("output.gif.delay[{i}]"), d, &DELAY_MS)?;
+                }
+            }
+            Some(Output::Raw) | None => {}
+        }
+        Ok(())
+    }
+}
+
+/// What an encoded image is: `info` of `toBuffer({ resolveWithObject: true })` and of `toFile`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Info {
+    /// 'jpeg', 'png', 'webp', 'gif' or 'raw'.
+    pub format: &'static str,
+    pub width: u32,
+    pub height: u32,
+    /// 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+    pub channels: u8,
+    /// Bytes of output.
+    pub size: usize,
+    /// Frames in the output: those of the animation for GIF output, else 1.
+    pub pages: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(v: serde_json::Value) -> std::result::Result<Spec, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+
+    #[test]
+    fn an_empty_object_is_the_default_pipeline() {
+        assert_eq!(spec(json!({})).unwrap(), Spec::default());
+        assert_eq!(Spec::default().limit_pixels, 0x3FFF * 0x3FFF);
+        assert_eq!(Spec::default().fail_on, FailOn::Warning);
+    }
+
+    #[test]
+    fn missing_encoder_fields_take_the_defaults() {
+        let s = spec(json!({ "output": { "jpeg": { "quality": 90 } } })).unwrap();
+        let expected = JpegOptions {
+            quality: 90,
+            ..JpegOptions::default()
+        };
+        assert_eq!(s.output, Some(Output::Jpeg(expected)));
+        assert_eq!(JpegOptions::default().quality, 80);
+        assert!(JpegOptions::default().optimize_coding);
+        let s = spec(json!({ "output": "raw", "ops": { "resize": { "width": 8 } } })).unwrap();
+        assert_eq!(s.output, Some(Output::Raw));
+        let r = s.ops.resize.unwrap();
+        assert_eq!((r.width, r.height, r.fit), (Some(8), None, Fit::Cover));
+        assert_eq!((r.kernel, r.background), (Kernel::Lanczos3, Rgba::BLACK));
+    }
+
+    #[test]
+    fn the_wire_names_are_sharps() {
+        let s = spec(json!({
+            "limitInputPixels": 0, "failOn": "truncated", "autoOrient": false,
+            "ops": {
+                "rotate": { "angle": 45, "background": [1, 2, 3, 4] },
+                "extractBefore": { "left": 1, "top": 2, "width": 3, "height": 4 },
+                "resize": { "fit": "inside", "position": "northeast", "kernel": "mitchell",
+                            "withoutEnlargement": true },
+                "flatten": {}, "blur": 0.5, "sharpen": { "sigma": 2 }, "grayscale": true
+            },
+            "output": { "webp": { "alphaQuality": 50, "nearLossless": true } }
+        }))
+        .unwrap();
+        assert_eq!(s.limit_pixels, 0);
+        assert_eq!(s.fail_on, FailOn::Truncated);
+        assert_eq!(s.ops.rotate.unwrap().background, Rgba([1, 2, 3, 4]));
+        assert_eq!(s.ops.extract_before.unwrap().height, 4);
+        let r = s.ops.resize.unwrap();
+        assert_eq!(
+            (r.fit, r.position, r.kernel, r.without_enlargement),
+            (Fit::Inside, Gravity::NorthEast, Kernel::Mitchell, true)
+        );
+        assert_eq!(s.ops.flatten.unwrap().background, Rgba::BLACK);
+        assert_eq!(
+            s.ops.sharpen.unwrap(),
+            Sharpen {
+                sigma: 2.0,
+                ..Sharpen::default()
+            }
+        );
+        let Some(Output::Webp(w)) = s.output else {
+            panic!("webp")
+        };
+        assert_eq!(
+            (w.alpha_quality, w.near_lossless, w.quality),
+            (50, true, 80)
+        );
+        let g = spec(json!({ "output": { "gif": { "loop": 3, "delay": [10, 20] } } })).unwrap();
+        let Some(Output::Gif(g)) = g.output else {
+            panic!("gif")
+        };
+        assert_eq!((g.looping, g.delay), (Some(3), vec![10, 20]));
+        let j = spec(json!({ "output": { "jpeg": { "chromaSubsampling": "4:4:4" } } })).unwrap();
+        let Some(Output::Jpeg(j)) = j.output else {
+            panic!("jpeg")
+        };
+        assert_eq!(j.chroma_subsampling, Chroma::Yuv444);
+    }
+
+    #[test]
+    fn unknown_fields_and_values_are_refused() {
+        for bad in [
+            json!({ "nope": 1 }),
+            json!({ "ops": { "resize": { "fit": "covr" } } }),
+            json!({ "failOn": "x" }),
+            json!({ "ops": { "extractAfter": { "left": 0, "top": 0, "width": 1, "height": 1, "x": 1 } } }),
+            json!({ "ops": { "extractAfter": { "left": 0, "top": 0, "width": 1 } } }),
+            json!({ "output": { "jpeg": { "qualty": 80 } } }),
+            json!({ "output": { "jpeg": { "quality": 300 } } }),
+            json!({ "output": { "tiff": {} } }),
+            json!({ "limitInputPixels": -1 }),
+        ] {
+            assert!(spec(bad.clone()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn validate_checks_the_ranges() {
+        assert!(Spec::default().validate().is_ok());
+        let with = |output| Spec {
+            output: Some(output),
+            ..Spec::default()
+        };
+        let jpeg = |quality| {
+            with(Output::Jpeg(JpegOptions {
+                quality,
+                ..JpegOptions::default()
+            }))
+        };
+        assert!(jpeg(1).validate().is_ok());
+        assert!(jpeg(100).validate().is_ok());
+        let e = jpeg(0).validate().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::OutOfRange);
+        assert!(
+            e.message().contains("output.jpeg.quality"),
+            "{}",
+            e.message()
+        );
+        let png = |o: PngOptions| with(Output::Png(o));
+        let progressive = PngOptions {
+            progressive: true,
+            ..PngOptions::default()
+        };
+        assert_eq!(
+            png(progressive).validate().unwrap_err().kind(),
+            ErrorKind::InvalidArgValue
+        );
+        let one = PngOptions {
+            colours: 1,
+            ..PngOptions::default()
+        };
+        assert!(png(one).validate().is_err());
+        // The f32 nearest a bound given in f64 is inside.
+        let mut s = Spec::default();
+        s.ops.sharpen = Some(Sharpen {
+            sigma: 0.000_001,
+            ..Sharpen::default()
+        });
+        s.ops.blur = Some(0.3);
+        assert!(s.validate().is_ok());
+        s.ops.blur = Some(0.2);
+        assert!(s.validate().is_err());
+        s.ops.blur = Some(0.0);
+        s.ops.rotate = Some(Rotate {
+            angle: f64::NAN,
+            ..Rotate::default()
+        });
+        assert!(s.validate().is_err());
+        s.ops.rotate = None;
+        s.ops.resize = Some(Resize {
+            width: Some(0),
+            ..Resize::default()
+        });
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn results_serialize_in_camel_case() {
+        let info = Info {
+            format: "png",
+            width: 2,
+            height: 3,
+            channels: 4,
+            size: 5,
+            pages: 1,
+        };
+        assert_eq!(
+            serde_json::to_value(info).unwrap(),
+            json!({ "format": "png", "width": 2, "height": 3, "channels": 4, "size": 5, "pages": 1 })
+        );
+        assert_eq!(
+            serde_json::to_value(Gravity::NorthWest).unwrap(),
+            json!("northwest")
+        );
+        assert_eq!(serde_json::to_value(Output::Raw).unwrap(), json!("raw"));
+    }
+}
