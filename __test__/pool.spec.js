@@ -188,32 +188,38 @@ test.serial('abort of a queued pool task rejects at once, and the task never run
 test.serial('abort of a running pool task (bcrypt cost 14) stops it at its next round', async (t) => {
   const cost10 = await cpuOfBcrypt(10)
   const before = ot.stats()
-  const cpu = cpuMs()
   const controller = new AbortController()
   const task = ot.hashPassword('pw', bcrypt(14, { signal: controller.signal }))
   await until(() => ot.stats().running === 1, 'the task to start')
   await sleep(30)
+  t.is(ot.stats().running, 1, 'running when aborted')
+  // CPU from the abort on: before it, a timer late on a loaded machine only lets the task run longer.
+  const cpu = cpuMs()
   const since = performance.now()
   controller.abort()
   const latency = await abortedAfter(t, task, since)
   const used = cpuMs() - cpu
-  // A full cost-14 hash costs 16 × a cost-10 one; had the abort waited for the end, the process would have spent that.
+  // A full cost-14 hash costs 16 × a cost-10 one; had the abort waited for the end, the process would have spent ~15× after it.
   t.true(used < 4 * cost10, `${used} CPU ms spent (rejected ${latency} ms after abort); a cost-14 hash costs ~${16 * cost10}`)
   t.is(ot.stats().running, 0, 'the pool thread stopped, not only the promise')
   t.is(ot.stats().cancelled, before.cancelled + 1)
   t.is(getEventListeners(controller.signal, 'abort').length, 0)
 })
 
-/** Costs a full hash with `options`, then aborts a second one 30 ms in: it must stop well before a full hash's work. */
+/**
+ * Costs a full hash with `options`, then aborts a second one 30 ms in: from the abort on it must spend well
+ * under a full hash's work (CPU counted from the abort: a late timer only lets the task run longer before it).
+ */
 async function abortsWhileRunning (t, options) {
   const start = cpuMs()
   await ot.hashPassword('pw', options)
   const full = cpuMs() - start
-  const cpu = cpuMs()
   const controller = new AbortController()
   const task = ot.hashPassword('pw', { ...options, signal: controller.signal })
   await until(() => ot.stats().running === 1, 'the task to start')
   await sleep(30)
+  t.is(ot.stats().running, 1, 'running when aborted')
+  const cpu = cpuMs()
   const since = performance.now()
   controller.abort()
   const latency = await abortedAfter(t, task, since)
@@ -230,10 +236,10 @@ test.serial('abort of a running scrypt task stops it within its ROMix loop', (t)
 
 test.serial('executor "libuv": abort of a running task stops it early', async (t) => {
   const cost10 = await cpuOfBcrypt(10, 'libuv')
-  const cpu = cpuMs()
   const controller = new AbortController()
   const task = ot.hashPassword('pw', bcrypt(14, { signal: controller.signal, executor: 'libuv' }))
   await sleep(50)
+  const cpu = cpuMs() // from the abort on (see above)
   const since = performance.now()
   controller.abort()
   // A running task only settles when its work returns, so an early rejection means it stopped.
