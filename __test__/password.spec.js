@@ -139,10 +139,14 @@ test('bcrypt: $2a$ keeps OpenBSD\'s 8-bit password length (node.bcrypt.js rows),
   t.false(await ot.verifyPassword(r.expected_mcf, other))
 })
 
-test('bcrypt: $2x$ rows and invalid settings reject ERR_INVALID_HASH; mismatch rows resolve false', async (t) => {
+test('bcrypt: $2x$ rows (crypt_blowfish\'s sign-extension bug) verify, so they can be migrated; invalid settings reject ERR_INVALID_HASH; mismatch rows resolve false', async (t) => {
   const x = bcryptRows.filter((r) => r.params && r.params.variant === '2x')
   t.is(x.length, 8)
-  for (const r of x) await rejects(t, () => ot.verifyPassword(r.expected_mcf, pw(r)), ERR.hash, { label: r.id })
+  for (const r of x) {
+    t.true(await ot.verifyPassword(r.expected_mcf, pw(r)), r.id)
+    t.false(await ot.verifyPassword(r.expected_mcf, 'x'), `${r.id}: wrong password`)
+    t.true(ot.needsRehash(r.expected_mcf, { algorithm: 'bcrypt', cost: 5 }), `${r.id}: needsRehash`)
+  }
   const invalid = bcryptRows.filter((r) => r.expect === 'error')
   t.is(invalid.length, 11)
   for (const r of invalid) await rejects(t, () => ot.verifyPassword(r.encoded || r.setting, pw(r)), ERR.hash, { label: r.id })
@@ -265,6 +269,27 @@ test('scrypt: the PHC string recomputes with node:crypto.scryptSync from its own
   }
 })
 
+test('scrypt: RFC 7914 vectors with a 4-byte and an empty salt verify as PHC strings; hashPassword still refuses saltLength 4', async (t) => {
+  // RFC 7914 §12, vectors 2 and 1: derived keys as the RFC prints them, the PHC string built
+  // around them with base64 without padding (as hashPassword writes its own).
+  const b64 = (bytes) => bytes.toString('base64').replace(/=+$/, '')
+  const nacl = Buffer.from('fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640', 'hex')
+  const hash = `$scrypt$ln=10,r=8,p=16$${b64(Buffer.from('NaCl'))}$${b64(nacl)}`
+  t.true(hash.startsWith('$scrypt$ln=10,r=8,p=16$TmFDbA$'), hash)
+  t.true(await ot.verifyPassword(hash, 'password'))
+  t.false(await ot.verifyPassword(hash, 'passwore'))
+  t.true(ot.verifyPasswordSync(hash, 'password'))
+  t.false(ot.verifyPasswordSync(hash, 'Password'))
+  t.true(ot.needsRehash(hash, { algorithm: 'scrypt', logN: 10, r: 8, p: 16 }), 'a 64-byte output is not the 32 asked for')
+  const empty = Buffer.from('77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906', 'hex')
+  const emptySalt = `$scrypt$ln=4,r=1,p=1$$${b64(empty)}`
+  t.true(await ot.verifyPassword(emptySalt, ''))
+  t.false(await ot.verifyPassword(emptySalt, 'x'))
+  // Making a hash keeps the 8-byte minimum: saltLength 4 is refused, before any work.
+  await rejects(t, () => ot.hashPassword('password', { ...CHEAP_SCRYPT, saltLength: 4 }), ERR.range, { label: 'hashPassword saltLength 4' })
+  throws(t, () => ot.hashPasswordSync('password', { ...CHEAP_SCRYPT, saltLength: 4 }), ERR.range, { label: 'hashPasswordSync saltLength 4' })
+})
+
 test('defaults: argon2id m=19456,t=2,p=1; bcrypt cost 10 ($2b$); scrypt ln=17,r=8,p=1', async (t) => {
   const argon = await ot.hashPassword('x')
   t.regex(argon, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
@@ -332,7 +357,7 @@ test('needsRehash: true when the algorithm, version or cost differs from the opt
 })
 
 test('needsRehash: throws (synchronously) ERR_INVALID_HASH on garbage, and validates its options', (t) => {
-  for (const bad of ['garbage', '', '$2x$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e', '$argon2id$v=19$m=1024']) {
+  for (const bad of ['garbage', '', '$2z$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e', '$argon2id$v=19$m=1024']) {
     throws(t, () => ot.needsRehash(bad), ERR.hash, { label: bad })
   }
   throws(t, () => ot.needsRehash(5), ERR.type)
@@ -396,7 +421,7 @@ const VERIFY_ERRORS = [
   ['over a custom maxPasswordLength', GARBAGE_BCRYPT, 'abc', { maxPasswordLength: 2 }, ERR.tooLong],
   ['garbage', 'garbage', 'pw', undefined, ERR.hash],
   ['empty hash', '', 'pw', undefined, ERR.hash],
-  ['$2x$', row('openwall-L289').expected_mcf, 'pw', undefined, ERR.hash],
+  ['$2z$ (no such bcrypt variant)', `$2z$${row('openwall-L289').expected_mcf.slice(4)}`, 'pw', undefined, ERR.hash],
   ['bcrypt cut short', GARBAGE_BCRYPT.slice(0, 59), 'pw', undefined, ERR.hash],
   ['argon2 without a hash', '$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ', 'pw', undefined, ERR.hash],
   ['argon2 unknown version', '$argon2id$v=20$m=1024,t=1,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc', 'pw', undefined, ERR.hash],
