@@ -18,9 +18,6 @@ use offthread_core::{Error, ErrorKind, Result};
 use serde_json::{json, Value};
 use std::ops::RangeInclusive;
 
-/// JavaScript's largest exact integer: the top of `limitInputPixels`.
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
-
 fn invalid(what: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidArgValue,
@@ -176,11 +173,7 @@ fn defaults(value: impl serde::Serialize) -> Value {
 /// values; `native.policy().image` in JS.
 pub fn policy() -> Value {
     json!({
-        "limitInputPixels": {
-            "default": core::DEFAULT_LIMIT_PIXELS,
-            "min": 0,
-            "max": MAX_SAFE_INTEGER,
-        },
+        "limitInputPixels": { "default": core::DEFAULT_LIMIT_PIXELS, "min": 0 },
         "dimension": range(&core::DIMENSION),
         "pages": range(&core::PAGES),
         "failOn": names(&FailOn::ALL),
