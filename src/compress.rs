@@ -10,6 +10,11 @@ use offthread_core::compress::{self as core, Decoder, Encoder, Format};
 use offthread_core::{Error, ErrorKind};
 use std::sync::{Arc, Mutex};
 
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "finite and >= 0 here; `as` drops the fraction and saturates past u64::MAX \
+              (lib/bytes.js already passed an integer of at most 1 GiB)"
+)]
 fn max_of(max_output: f64) -> u64 {
     if max_output.is_finite() && max_output >= 0.0 {
         max_output as u64

@@ -103,12 +103,22 @@ fn hash_options(o: &HashOptions) -> offthread_core::Result<core::HashOptions> {
     })
 }
 
+/// `maxMemory` as bytes: the integer part, saturating (NaN and negatives give 0).
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "`as` from f64 saturates and drops the fraction, the meaning wanted; lib/password.js \
+              already passed an integer in range"
+)]
+fn bytes_of(m: f64) -> u64 {
+    m as u64
+}
+
 fn verify_options(o: &VerifyOptions) -> core::VerifyOptions {
     let d = Limits::DEFAULT;
     core::VerifyOptions {
         secrets: secrets(&o.secret, &o.associated_data),
         limits: Limits {
-            max_memory: o.max_memory.map_or(d.max_memory, |m| m as u64),
+            max_memory: o.max_memory.map_or(d.max_memory, bytes_of),
             max_time_cost: o.max_time_cost.unwrap_or(d.max_time_cost),
             max_bcrypt_cost: o.max_cost.unwrap_or(d.max_bcrypt_cost),
         },

@@ -11,29 +11,33 @@ fn div_small(x: &mut Fixed, d: u32) {
     let mut rem = 0u64;
     for limb in x.iter_mut() {
         let cur = (rem << 32) | u64::from(*limb);
-        *limb = (cur / u64::from(d)) as u32;
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "rem < d, so cur < d * 2^32 and the quotient is below 2^32"
+        )]
+        let q = (cur / u64::from(d)) as u32;
+        *limb = q;
         rem = cur % u64::from(d);
     }
 }
 
 fn add(acc: &mut Fixed, x: &Fixed) {
-    let mut carry = 0u64;
+    let mut carry = false;
     for (a, b) in acc.iter_mut().zip(x).rev() {
-        let s = u64::from(*a) + u64::from(*b) + carry;
-        *a = s as u32;
-        carry = s >> 32;
+        let (s, c1) = a.overflowing_add(*b);
+        let (s, c2) = s.overflowing_add(u32::from(carry));
+        *a = s;
+        carry = c1 || c2;
     }
 }
 
 fn sub(acc: &mut Fixed, x: &Fixed) {
-    let mut borrow = 0i64;
+    let mut borrow = false;
     for (a, b) in acc.iter_mut().zip(x).rev() {
-        let mut s = i64::from(*a) - i64::from(*b) - borrow;
-        borrow = i64::from(s < 0);
-        if s < 0 {
-            s += 1 << 32;
-        }
-        *a = s as u32;
+        let (s, b1) = a.overflowing_sub(*b);
+        let (s, b2) = s.overflowing_sub(u32::from(borrow));
+        *a = s;
+        borrow = b1 || b2;
     }
 }
 

@@ -1,5 +1,8 @@
 //! Digests against published vectors, and compression round trips, limits and corrupt input.
 
+// Test data is built by truncating counters to bytes on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
 use offthread_core::compress::{compress, decompress, Format};
 use offthread_core::digest::{digest, hash_file, hmac, Algorithm};
 use offthread_core::pool::TaskState;

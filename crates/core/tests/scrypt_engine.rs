@@ -63,11 +63,12 @@ fn engine_matches_reference() {
         (11, 16, 1),
     ] {
         let pw = format!("pw {log_n} {r} {p}");
-        let salt = [log_n as u8; 16];
+        let log_n8 = u8::try_from(log_n).expect("log_n <= 11");
+        let salt = [log_n8; 16];
         for len in [16, 32, 65] {
             assert_eq!(
                 ours(log_n, r, p, pw.as_bytes(), &salt, len),
-                reference(log_n as u8, r, p, pw.as_bytes(), &salt, len),
+                reference(log_n8, r, p, pw.as_bytes(), &salt, len),
                 "N=2^{log_n} r={r} p={p} len={len}"
             );
         }

@@ -111,12 +111,12 @@ fn percentiles(samples: &mut [u32]) -> (f64, f64) {
         return (0.0, 0.0);
     }
     samples.sort_unstable();
-    let rank = |p: f64| {
-        let n = samples.len() as f64;
-        let idx = ((p * n).ceil() as usize).clamp(1, samples.len()) - 1;
+    // Rank ceil(n * pct / 100) in integers: exact, and no float-to-index cast.
+    let rank = |pct: usize| {
+        let idx = (samples.len() * pct).div_ceil(100).clamp(1, samples.len()) - 1;
         f64::from(samples[idx]) / 1000.0
     };
-    (rank(0.50), rank(0.99))
+    (rank(50), rank(99))
 }
 
 #[cfg(test)]
