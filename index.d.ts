@@ -380,23 +380,31 @@ export interface GifOptions {
   effort?: number
   /** Dither level 0–1, default 1.0. */
   dither?: number
-  /** Animated output: 0 = loop forever (default). */
+  /** Animated output: plays, 0 = forever, 0–65535. Default: the input's. */
   loop?: number
-  /** Per-frame delay in ms (a number for all frames, or one per frame). */
+  /** Per-frame delay in ms, 0–655350 (a number for all frames, or one per frame; the last repeats). Default: the input's. */
   delay?: number | number[]
 }
 
+export interface RawOptions {
+  /** Sample depth: 'uchar' (8-bit, the only one offthread writes; any other is refused). */
+  depth?: 'uchar'
+}
+
+/** What toBuffer({ resolveWithObject: true }) and toFile() resolve with (a plain object). */
 export interface OutputInfo {
   format: 'jpeg' | 'png' | 'webp' | 'gif' | 'raw'
   width: number
   height: number
+  /** Channels of the output: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA (GIF: 4). */
   channels: 1 | 2 | 3 | 4
   /** Bytes of output. */
   size: number
-  /** Set when the output is animated. */
-  pages?: number
+  /** Frames in the output: always set; the decoded frames for GIF output (more than 1 only with `animated: true` or `pages: -1`), else 1. */
+  pages: number
 }
 
+/** What metadata() resolves with (a plain object; optional fields are absent when the file has none). */
 export interface Metadata {
   format: ImageFormat
   width: number
@@ -425,7 +433,7 @@ export interface TaskSignalOptions {
 export interface Image {
   resize(width?: number | null, height?: number | null, options?: ResizeOptions): this
   resize(options: ResizeOptions): this
-  /** Crop. Before resize() it cuts the upright input; after it, the resized image. */
+  /** Crop. Before resize() it cuts the upright input; after it, the resized image. Unknown keys are refused. */
   extract(region: Region): this
   /** With no angle: auto-orient (as sharp). Multiples of 90 are exact; other angles fill the corners with `background`. */
   rotate(angle?: number, options?: { background?: Color }): this
@@ -450,11 +458,11 @@ export interface Image {
   webp(options?: WebpOptions): this
   gif(options?: GifOptions): this
   /** Raw 8-bit pixels, channels interleaved. */
-  raw(): this
-  toFormat(format: OutputFormat, options?: JpegOptions | PngOptions | WebpOptions | GifOptions): this
+  raw(options?: RawOptions): this
+  toFormat(format: OutputFormat, options?: JpegOptions | PngOptions | WebpOptions | GifOptions | RawOptions): this
   toBuffer(options?: TaskSignalOptions & { resolveWithObject?: false }): Promise<Buffer>
   toBuffer(options: TaskSignalOptions & { resolveWithObject: true }): Promise<{ data: Buffer; info: OutputInfo }>
-  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. */
+  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. An empty path or one with a NUL byte rejects ERR_INVALID_ARG_VALUE. */
   toFile(path: string, options?: TaskSignalOptions): Promise<OutputInfo>
   /** Reads headers only; never decodes pixels. */
   metadata(options?: TaskSignalOptions): Promise<Metadata>
@@ -465,13 +473,15 @@ export interface Image {
 }
 
 /**
- * An image pipeline over a Buffer/Uint8Array/ArrayBuffer (not copied: it must not change while a task runs; from
- * 64 KiB on, its ArrayBuffer is marked untransferable so no transfer can free it mid-task) or a file path (read on
- * offthread's pool, not libuv's).
+ * An image pipeline over a Buffer/Uint8Array/ArrayBuffer or a file path (read on offthread's pool, not libuv's; a
+ * path with a NUL byte throws ERR_INVALID_ARG_VALUE at once). An input under 64 KiB is copied when toBuffer(),
+ * toFile(), metadata() or thumbhash() is called; a larger one is read in place on Node 20 (it must not change
+ * while a task runs; its ArrayBuffer is marked untransferable so no transfer can free it mid-task) and copied on
+ * Node 22 and later.
  */
 export function image(input: string | Uint8Array | ArrayBuffer, options?: ImageOptions): Image
 
-/** Default limits and settings of image(). */
+/** Default limits and settings of image() (from the native core). */
 export const imageDefaults: Readonly<{ limitInputPixels: number }>
 
 /** Node's AbortError shape: `name: 'AbortError'`, `code: 'ABORT_ERR'`, `cause`: the signal's reason. */
