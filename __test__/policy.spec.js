@@ -101,12 +101,17 @@ test('hash options accept exactly core\'s ranges (checked through needsRehash, w
   ]
   for (const [algorithm, ranges, keys] of cases) {
     for (const key of keys) {
-      const extra = key === 'parallelism' ? { memoryCost: pw.argon2.memoryCost.max } : {}
+      // Hold the other parameters where the one under test can reach both ends of its range.
+      const extra = key === 'parallelism' ? { memoryCost: pw.argon2.memoryCost.max } : algorithm === 'scrypt' ? { logN: 4 } : {}
       boundaries(t, `${algorithm}.${key}`, ranges[key], (x) => ot.needsRehash(hash, { algorithm, ...extra, [key]: x }))
     }
   }
-  // scrypt's logN is also bounded by its memory (bytesPerR · r · 2^logN ≤ maxMemory): with r = 1 the range holds.
-  boundaries(t, 'scrypt.logN', pw.scrypt.logN, (x) => ot.needsRehash(hash, { algorithm: 'scrypt', r: 1, logN: x }))
+  // scrypt's logN is also bounded by its memory (bytesPerR · r · 2^logN ≤ maxMemory) and by RFC 7914's
+  // logN < 16 · r: with r = 2 the whole range holds.
+  boundaries(t, 'scrypt.logN', pw.scrypt.logN, (x) => ot.needsRehash(hash, { algorithm: 'scrypt', r: 2, logN: x }))
+  t.is(pw.scrypt.logNBelowPerR, 16)
+  t.notThrows(() => ot.needsRehash(hash, { algorithm: 'scrypt', r: 1, logN: 15 }))
+  throws(t, () => ot.needsRehash(hash, { algorithm: 'scrypt', r: 1, logN: 16 }), ERR.range)
   // argon2's memoryCost: at least memoryCostPerLane per lane.
   for (const p of [1, 4]) {
     const range = { min: pw.argon2.memoryCostPerLane * p, max: pw.argon2.memoryCost.max }

@@ -94,6 +94,9 @@ function hashOptions (options) {
     out.p = optIn('p', o.p, s.p) ?? defaults.p
     out.hashLength = optIn('hashLength', o.hashLength, s.hashLength) ?? defaults.hashLength
     out.saltLength = optIn('saltLength', o.saltLength, s.saltLength) ?? defaults.saltLength
+    if (out.logN >= s.logNBelowPerR * out.r) {
+      throw codedError('ERR_OUT_OF_RANGE', `scrypt needs logN < 16 * r (RFC 7914), but logN is ${out.logN} and r is ${out.r}`)
+    }
     // scrypt's memory is 128 · r · 2^logN bytes (RFC 7914): refused here, before queuing, as core would.
     if (s.bytesPerR * out.r * 2 ** out.logN > s.maxMemory) {
       throw codedError('ERR_OUT_OF_RANGE',

@@ -71,6 +71,7 @@ fn password_policy() -> Value {
             "saltLength": range(S::MIN_SALT_LENGTH, S::MAX_SALT_LENGTH),
             "maxMemory": S::MAX_MEMORY,
             "bytesPerR": S::BYTES_PER_R,
+            "logNBelowPerR": S::LOG_N_BELOW_PER_R,
         },
         "verifyLimits": {
             "maxMemory": l.max_memory,

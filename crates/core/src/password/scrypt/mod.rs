@@ -30,6 +30,9 @@ impl Params {
         salt_length: 16,
     };
     pub const MIN_LOG_N: u32 = 1;
+    /// RFC 7914 requires N < 2^(128·r/8): logN below this many times r. OpenSSL and Node's
+    /// `crypto.scrypt` refuse other values, so hashes made outside it could not be checked there.
+    pub const LOG_N_BELOW_PER_R: u32 = 16;
     pub const MAX_LOG_N: u32 = 24;
     pub const MIN_R: u32 = 1;
     pub const MIN_P: u32 = 1;
@@ -115,6 +118,15 @@ impl Params {
         check("logN", self.log_n, Self::MIN_LOG_N, Self::MAX_LOG_N)?;
         check("r", self.r, Self::MIN_R, Self::MAX_R)?;
         check("p", self.p, Self::MIN_P, Self::MAX_P)?;
+        if self.log_n >= Self::LOG_N_BELOW_PER_R * self.r {
+            return Err(Error::new(
+                crate::ErrorKind::OutOfRange,
+                format!(
+                    "scrypt needs logN < 16 * r (RFC 7914), but logN is {} and r is {}",
+                    self.log_n, self.r
+                ),
+            ));
+        }
         check(
             "hashLength",
             self.hash_length,
