@@ -3,7 +3,8 @@
 // at once and records them in a plain object; toBuffer/toFile/metadata/thumbhash hand it to the
 // binding, which converts it to core's contract types (crates/core/src/image/options.rs) before
 // queuing, and run the whole pipeline as one task on offthread's pool (crates/core/src/image).
-// The input Buffer is read in place on Node 20; from 64 KiB on, Node 22+ copies it (lib/native.js).
+// An input of 64 KiB or more is read in place on Node 20 and copied on Node 22+; smaller ones are
+// copied (lib/native.js, src/input.rs).
 
 const path = require('node:path')
 const native = require('./native')
@@ -223,8 +224,8 @@ class Image {
 }
 
 /**
- * An image pipeline over a Buffer/Uint8Array (read in place on Node 20; from 64 KiB on, copied on Node 22+) or a
- * file path (read on the pool).
+ * An image pipeline over a Buffer/Uint8Array/ArrayBuffer (from 64 KiB on read in place on Node 20, copied on
+ * Node 22+; smaller inputs are copied) or a file path (read on the pool).
  */
 function image (input, options) {
   return new Image(input, options)

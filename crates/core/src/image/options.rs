@@ -402,7 +402,10 @@ fn int<T: PartialOrd + Display + Copy>(
 
 /// A float field against a range given in f64: compared in f32, so that the f32 nearest to a
 /// bound (what a JS number at the bound becomes) is inside.
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "rounding the bounds to f32 is the point: the field is an f32"
+)]
 fn float(name: &str, value: f32, range: &RangeInclusive<f64>) -> Result<()> {
     if value >= *range.start() as f32 && value <= *range.end() as f32 {
         Ok(())
