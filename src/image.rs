@@ -16,7 +16,6 @@ use offthread_core::image::{
 };
 use offthread_core::{Error, ErrorKind, Result};
 use serde_json::{json, Value};
-use std::ops::RangeInclusive;
 
 fn invalid(what: impl std::fmt::Display) -> Error {
     Error::new(
@@ -157,10 +156,6 @@ pub fn image_thumbhash(
     schedule::submit_reading(&env, ticket, refs, job)
 }
 
-fn range<T: Into<Value> + Copy>(r: &RangeInclusive<T>) -> Value {
-    json!({ "min": (*r.start()).into(), "max": (*r.end()).into() })
-}
-
 fn names<T: serde::Serialize>(all: &[T]) -> Value {
     serde_json::to_value(all).unwrap_or(Value::Null)
 }
@@ -170,12 +165,11 @@ fn defaults(value: impl serde::Serialize) -> Value {
 }
 
 /// The image policy lib/ validates with: every default, range and name list, from core. Plain
-/// values; `native.policy().image` in JS.
+/// values; `native.policy().image` in JS. A new option's default and range reach it from core's
+/// `Default` impls and `RANGES` table: nothing here changes.
 pub fn policy() -> Value {
-    json!({
+    let mut p = json!({
         "limitInputPixels": { "default": core::DEFAULT_LIMIT_PIXELS, "min": 0 },
-        "dimension": range(&core::DIMENSION),
-        "pages": range(&core::PAGES),
         "failOn": names(&FailOn::ALL),
         "fits": names(&Fit::ALL),
         "kernels": names(&Kernel::ALL),
@@ -185,40 +179,22 @@ pub fn policy() -> Value {
         "rawDepths": core::Output::RAW_DEPTHS,
         "defaults": defaults(Spec::default()),
         "resize": defaults(Resize::default()),
-        "blur": { "sigma": range(&core::BLUR_SIGMA) },
-        "sharpen": {
-            "defaults": defaults(Sharpen::default()),
-            "sigma": range(&core::SHARPEN_SIGMA),
-            "m1": range(&core::SHARPEN_GAIN),
-            "m2": range(&core::SHARPEN_GAIN),
-        },
-        "jpeg": {
-            "defaults": defaults(JpegOptions::default()),
-            "quality": range(&core::QUALITY),
-        },
-        "png": {
-            "defaults": defaults(PngOptions::default()),
-            "compressionLevel": range(&core::COMPRESSION_LEVEL),
-            "quality": range(&core::QUALITY_0),
-            "colours": range(&core::COLOURS),
-            "effort": range(&core::PALETTE_EFFORT),
-            "dither": range(&core::DITHER),
-        },
-        "webp": {
-            "defaults": defaults(WebpOptions::default()),
-            "quality": range(&core::QUALITY),
-            "alphaQuality": range(&core::QUALITY_0),
-            "effort": range(&core::WEBP_EFFORT),
-        },
-        "gif": {
-            "defaults": defaults(GifOptions::default()),
-            "colours": range(&core::COLOURS),
-            "effort": range(&core::PALETTE_EFFORT),
-            "dither": range(&core::DITHER),
-            "loop": range(&core::LOOP),
-            "delay": range(&core::DELAY_MS),
-        },
-    })
+        "blur": {},
+        "sharpen": { "defaults": defaults(Sharpen::default()) },
+        "jpeg": { "defaults": defaults(JpegOptions::default()) },
+        "png": { "defaults": defaults(PngOptions::default()) },
+        "webp": { "defaults": defaults(WebpOptions::default()) },
+        "gif": { "defaults": defaults(GifOptions::default()) },
+    });
+    for (area, name, min, max) in core::RANGES {
+        let table = if area.is_empty() {
+            &mut p
+        } else {
+            &mut p[area]
+        };
+        table[name] = json!({ "min": min, "max": max });
+    }
+    p
 }
 
 /// Temporary: the image policy until src/policy.rs serves it as `policy().image`.

@@ -44,6 +44,40 @@ pub const LOOP: RangeInclusive<u16> = 0..=u16::MAX;
 /// GIF frame `delay` in ms (GIF stores centiseconds in 16 bits).
 pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 
+/// A numeric option's range as lib/ checks it: `(area, option, min, max)` in JS names, `area` ""
+/// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
+/// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
+#[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
+pub const RANGES: [(&str, &str, f64, f64); 20] = {
+    macro_rules! row {
+        ($area:literal, $name:literal, $range:expr) => {
+            ($area, $name, *$range.start() as f64, *$range.end() as f64)
+        };
+    }
+    [
+        row!("", "dimension", DIMENSION),
+        row!("", "pages", PAGES),
+        row!("blur", "sigma", BLUR_SIGMA),
+        row!("sharpen", "sigma", SHARPEN_SIGMA),
+        row!("sharpen", "m1", SHARPEN_GAIN),
+        row!("sharpen", "m2", SHARPEN_GAIN),
+        row!("jpeg", "quality", QUALITY),
+        row!("png", "compressionLevel", COMPRESSION_LEVEL),
+        row!("png", "quality", QUALITY_0),
+        row!("png", "colours", COLOURS),
+        row!("png", "effort", PALETTE_EFFORT),
+        row!("png", "dither", DITHER),
+        row!("webp", "quality", QUALITY),
+        row!("webp", "alphaQuality", QUALITY_0),
+        row!("webp", "effort", WEBP_EFFORT),
+        row!("gif", "colours", COLOURS),
+        row!("gif", "effort", PALETTE_EFFORT),
+        row!("gif", "dither", DITHER),
+        row!("gif", "loop", LOOP),
+        row!("gif", "delay", DELAY_MS),
+    ]
+};
+
 /// When a damaged input is refused, from least to most strict (sharp's `failOn`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
