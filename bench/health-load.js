@@ -5,6 +5,7 @@
 //   node bench/health-load.js                               none, login and control at 300/s, 20 s each
 //   node bench/health-load.js --rates 300,900 --seconds 30 --repeat 3
 //   BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node bench/health-load.js --loads login
+//   node bench/health-load.js --server path/to/other-server.js   (the same measurement of another server script)
 //
 // Each step starts a fresh server (examples/express/server.js, niceness 0), signs up --users users,
 // lets a /health probe run alone for 2 s (warm-up, not counted), then measures for --seconds:
@@ -27,7 +28,7 @@ const path = require('node:path')
 const { performance } = require('node:perf_hooks')
 
 const ROOT = path.join(__dirname, '..')
-const SERVER = path.join(ROOT, 'examples', 'express', 'server.js')
+const DEFAULT_SERVER = path.join(ROOT, 'examples', 'express', 'server.js')
 const CLOCK_TICKS = 100 // USER_HZ of /proc/*/stat
 const WARMUP_MS = 2000
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -93,10 +94,10 @@ function flag (name, fallback) {
   return i < 0 ? fallback : process.argv[i + 1]
 }
 
-function startServer () {
+function startServer (script) {
   return new Promise((resolve, reject) => {
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
-    const child = spawn(process.execPath, [...nodeArgs, SERVER], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stderr.on('data', (d) => { stderr += d })
@@ -191,8 +192,8 @@ async function signUp (url, count) {
 }
 
 /** One step: a fresh server, `load` at `rate` for `seconds`, the probe throughout. */
-async function step ({ load, rate, seconds, connections, loaderNice, userCount, poolPolicy }) {
-  const server = await startServer()
+async function step ({ load, rate, seconds, connections, loaderNice, userCount, poolPolicy, server: script }) {
+  const server = await startServer(script)
   const url = `http://127.0.0.1:${server.port}`
   try {
     const users = await signUp(url, userCount)
@@ -271,11 +272,12 @@ async function main () {
   const userCount = Number(flag('users', 8))
   const outName = flag('out', 'health-load')
   const poolPolicy = flag('pool-policy', 'default')
+  const server = path.resolve(flag('server', DEFAULT_SERVER))
   for (const l of loads) if (!['none', 'login', 'control'].includes(l)) throw new Error(`--loads: none, login or control, not ${l}`)
   const plan = []
   for (let r = 0; r < repeat; r++) {
     for (const load of loads) {
-      for (const rate of load === 'none' ? [0] : rates) plan.push({ load, rate, seconds, connections, loaderNice, userCount, poolPolicy })
+      for (const rate of load === 'none' ? [0] : rates) plan.push({ load, rate, seconds, connections, loaderNice, userCount, poolPolicy, server })
     }
   }
   const results = []
@@ -293,7 +295,7 @@ async function main () {
   console.log([
     `## /health under a paced load: ${machine.cpu} (${machine.cores} cores), Node ${machine.node}`,
     '',
-    `${seconds} s a step, ${connections} connections capped at the rate overall (autocannon overallRate), loader at nice +${loaderNice}; ` +
+    `Server: ${path.relative(ROOT, server)}. ${seconds} s a step, ${connections} connections capped at the rate overall (autocannon overallRate), loader at nice +${loaderNice}; ` +
       '/health: one keep-alive connection, one GET every 10 ms.',
     '',
     h.markdownTable([
@@ -312,7 +314,7 @@ async function main () {
       { header: 'rustc', value: (r) => r.rustcAtStart }
     ], results)
   ].join('\n'))
-  const file = h.writeResults(outName, { parameters: { seconds, rates, loads, repeat, connections, loaderNice, users: userCount, poolPolicy, serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS ?? '' }, results })
+  const file = h.writeResults(outName, { parameters: { seconds, rates, loads, repeat, connections, loaderNice, users: userCount, poolPolicy, server: path.relative(ROOT, server), serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS ?? '' }, results })
   process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`)
 }
 
