@@ -40,8 +40,8 @@ pub(crate) fn ifd0(tiff: &[u8]) -> Option<(bool, impl Iterator<Item = IfdEntry> 
     let entries = (0..entries).map_while(move |i| {
         let at = first.checked_add(i.checked_mul(entry_len)?)?;
         Some(IfdEntry {
-            tag: uint(at, 2)? as u16,
-            kind: uint(at + 2, 2)? as u16,
+            tag: u16::try_from(uint(at, 2)?).ok()?,
+            kind: u16::try_from(uint(at + 2, 2)?).ok()?,
             count: uint(at + 4, value_len)?,
             value_at: at
                 .checked_add(4 + value_len)
@@ -77,7 +77,7 @@ pub fn orientation(exif: &[u8]) -> Option<u8> {
     } else {
         u16::from_le_bytes([b[0], b[1]])
     };
-    (1..=8).contains(&v).then_some(v as u8)
+    u8::try_from(v).ok().filter(|v| (1..=8).contains(v))
 }
 
 /// Sets the Orientation to 1 (upright) in place, after the pixels were turned.

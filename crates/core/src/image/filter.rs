@@ -10,6 +10,10 @@ const BAND: usize = 64;
 
 /// A normalised 1-D Gaussian kernel of radius ⌈3σ⌉.
 fn gaussian(sigma: f32) -> Vec<f32> {
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "sigma <= 1000 (BLUR_SIGMA; SHARPEN_SIGMA <= 10), so the radius is at most 3000"
+    )]
     let radius = (3.0 * sigma).ceil().max(1.0) as i32;
     let k: Vec<f32> = (-radius..=radius)
         .map(|x| (-(x * x) as f32 / (2.0 * sigma * sigma)).exp())
@@ -56,6 +60,10 @@ fn separable(px: &Pixels, k: &[f32], cancel: Cancel) -> Result<Vec<f32>> {
     Ok(out)
 }
 
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "clamped to 0..=255 first (NaN casts to 0)"
+)]
 fn to_u8(v: f32) -> u8 {
     v.round().clamp(0.0, 255.0) as u8
 }
@@ -99,6 +107,12 @@ pub fn sharpen(px: Pixels, sigma: f32, m1: f32, m2: f32, cancel: Cancel) -> Resu
 
 /// Rotates clockwise by `angle` degrees. Multiples of 90 are exact; other angles resample
 /// bilinearly into the bounding box, filling the corners with `background`.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "a / 90 is 0..=3; the bounding box saturates rather than wraps; floor()ed sample \
+              coordinates saturate and are bounds-checked before use as indices; the blend of \
+              two bytes fits f32"
+)]
 pub fn rotate(px: Pixels, angle: f64, background: Rgba, cancel: Cancel) -> Result<Pixels> {
     let a = angle.rem_euclid(360.0);
     if a % 90.0 == 0.0 {

@@ -117,6 +117,10 @@ pub fn shrink_factors(width: u32, height: u32, r: &Resize) -> (f64, f64) {
 /// The size of `len` pixels shrunk by `shrink`, rounded exactly as sharp's sizes come out: it
 /// hands libvips the scale 1/shrink, which reduces by dividing by the reciprocal again and
 /// enlarges by multiplying (the float rounding of each decides the .5 cases).
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "float-to-int `as` saturates: an enlargement past u32::MAX gives u32::MAX, never a wrap"
+)]
 fn scaled(len: u32, shrink: f64) -> u32 {
     let scale = 1.0 / shrink;
     let size = if scale > 1.0 {

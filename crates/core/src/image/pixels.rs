@@ -87,8 +87,9 @@ impl Pixels {
             return self;
         }
         let alpha = self.channels == 4;
-        let out_ch = if alpha { 2 } else { 1 };
-        let mut data = Vec::with_capacity(self.data.len() / self.channels as usize * out_ch);
+        let out_ch: u8 = if alpha { 2 } else { 1 };
+        let mut data =
+            Vec::with_capacity(self.data.len() / self.channels as usize * usize::from(out_ch));
         for px in self.data.chunks_exact(self.channels as usize) {
             data.push(luma(px[0], px[1], px[2]));
             if alpha {
@@ -98,7 +99,7 @@ impl Pixels {
         Pixels {
             width: self.width,
             height: self.height,
-            channels: out_ch as u8,
+            channels: out_ch,
             data,
         }
     }
@@ -110,8 +111,13 @@ impl Pixels {
         }
         let grey = self.channels == 2;
         let bg = background.0;
-        let out_ch = if grey { 1 } else { 3 };
-        let mut data = Vec::with_capacity(self.data.len() / self.channels as usize * out_ch);
+        let out_ch: u8 = if grey { 1 } else { 3 };
+        let mut data =
+            Vec::with_capacity(self.data.len() / self.channels as usize * usize::from(out_ch));
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "a <= 255, so (c * a + b * (255 - a) + 127) / 255 <= 255"
+        )]
         let blend = |c: u8, b: u8, a: u32| {
             ((u32::from(c) * a + u32::from(b) * (255 - a) + 127) / 255) as u8
         };
@@ -129,12 +135,16 @@ impl Pixels {
         Pixels {
             width: self.width,
             height: self.height,
-            channels: out_ch as u8,
+            channels: out_ch,
             data,
         }
     }
 }
 
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "the weights sum to 1000, so the result is <= (1000 * 255 + 500) / 1000 = 255"
+)]
 pub fn luma(r: u8, g: u8, b: u8) -> u8 {
     ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8
 }

@@ -369,8 +369,8 @@ fn tiff(b: &[u8], m: &mut Metadata) -> Result<()> {
     m.orientation = d
         .get_tag_u32(tiff::tags::Tag::Orientation)
         .ok()
-        .filter(|o| (1..=8).contains(o))
-        .map(|o| o as u8);
+        .and_then(|o| u8::try_from(o).ok())
+        .filter(|o| (1..=8).contains(o));
     m.has_profile = d.get_tag_u8_vec(tiff::tags::Tag::IccProfile).is_ok();
     Ok(())
 }

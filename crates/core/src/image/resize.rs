@@ -91,6 +91,10 @@ pub fn resize(px: Pixels, r: &Resize, logical: (u32, u32), cancel: Cancel) -> Re
 }
 
 /// Shrinks `px` to fit within `max` × `max` (never enlarging), for placeholders.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "scale = max / the longer side, so each side times scale rounds into 0..=max"
+)]
 pub fn fit_within(px: Pixels, max: u32, cancel: Cancel) -> Result<Pixels> {
     check(cancel)?;
     if px.width <= max && px.height <= max {

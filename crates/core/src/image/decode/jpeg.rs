@@ -134,7 +134,8 @@ fn decode_inner(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
         ),
         _ => (d.rgb().map_err(decode_error)?, 3),
     };
-    let (w, h) = (started.width() as u32, started.height() as u32);
+    let dim = |n: usize| u32::try_from(n).map_err(|_| decode_error("JPEG size out of range"));
+    let (w, h) = (dim(started.width())?, dim(started.height())?);
     let mut data = zeroed(byte_len(w, h, channels)?)?;
     let row = w as usize * channels as usize;
     for band in data.chunks_mut(row * BAND) {
@@ -157,6 +158,10 @@ fn decode_inner(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
 }
 
 /// Naive CMYK → RGB. Adobe writes inverted CMYK (0 = full ink), which libjpeg passes through.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "ink(c), k <= 255, so (ink(c) * k + 127) / 255 <= 255"
+)]
 fn cmyk_to_rgb(px: Pixels, inverted: bool) -> Pixels {
     let mut data = Vec::with_capacity(px.data.len() / 4 * 3);
     for p in px.data.chunks_exact(4) {

@@ -51,6 +51,10 @@ pub fn decode_tiff(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded>
         DecodingResult::U16(v) => v.iter().map(|s| (s >> 8) as u8).collect(),
         _ => return Err(decode_error("unsupported TIFF sample format")),
     };
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "CMYK: both factors <= 255, so (c * k + 127) / 255 <= 255"
+    )]
     let (channels, data) = match colour {
         ColorType::Gray(8 | 16) => (1, samples),
         ColorType::GrayA(8 | 16) => (2, samples),
@@ -107,9 +111,10 @@ pub fn decode_bmp(input: &[u8], hint: &Hint) -> Result<Decoded> {
     if data.len() != w * h * channels as usize {
         return Err(decode_error("BMP pixel data does not match its header"));
     }
+    let dim = |n: usize| u32::try_from(n).map_err(|_| decode_error("BMP size out of range"));
     let px = Pixels {
-        width: w as u32,
-        height: h as u32,
+        width: dim(w)?,
+        height: dim(h)?,
         channels,
         data,
     };

@@ -35,7 +35,8 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
     let channels: u8 = if info.has_alpha { 4 } else { 3 };
     let (w, h) = (info.width, info.height);
     let mut data = zeroed(byte_len(w, h, channels)?)?;
-    let stride = byte_len(w, 1, channels)? as i32;
+    let stride =
+        i32::try_from(byte_len(w, 1, channels)?).map_err(|_| decode_error("WebP row too long"))?;
     // SAFETY: `data` holds exactly h rows of `stride` bytes; libwebp writes within it or fails.
     let ok = unsafe {
         if channels == 4 {

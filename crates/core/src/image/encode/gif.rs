@@ -21,13 +21,12 @@ pub fn encode(
         ..
     } = target;
     let first = frames.first().ok_or_else(|| encode_error("no frame"))?;
-    let (w, h) = (first.width, first.height);
-    if w > 65535 || h > 65535 {
+    let (Ok(w), Ok(h)) = (u16::try_from(first.width), u16::try_from(first.height)) else {
         return Err(encode_error("GIF dimensions are limited to 65535"));
-    }
+    };
     let mut out = Vec::new();
     {
-        let mut enc = Encoder::new(&mut out, w as u16, h as u16, &[]).map_err(encode_error)?;
+        let mut enc = Encoder::new(&mut out, w, h, &[]).map_err(encode_error)?;
         if frames.len() > 1 {
             // sharp's `loop` counts plays (0 = forever); the NETSCAPE field counts repeats.
             let repeat = match *looping {
@@ -50,28 +49,27 @@ pub fn encode(
             let slots = if transparent { colours - 1 } else { colours };
             let nq = color_quant::NeuQuant::new(sample, slots.max(2), &rgba.data);
             let mut pal = nq.color_map_rgb();
-            let key = (pal.len() / 3) as u8;
+            // Transparent pixels take the entry after the palette (which then has <= 255 colours).
+            let key = transparent
+                .then(|| u8::try_from(pal.len() / 3))
+                .transpose()
+                .map_err(|_| encode_error("GIF palette has no free entry"))?;
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "NeuQuant indexes a palette of at most 256 colours"
+            )]
             let indices: Vec<u8> = rgba
                 .data
                 .chunks_exact(4)
-                .map(|p| {
-                    if transparent && p[3] < 128 {
-                        key
-                    } else {
-                        nq.index_of(p) as u8
-                    }
+                .map(|p| match key {
+                    Some(key) if p[3] < 128 => key,
+                    _ => nq.index_of(p) as u8,
                 })
                 .collect();
             if transparent {
                 pal.extend_from_slice(&[0, 0, 0]);
             }
-            let mut frame = Frame::from_palette_pixels(
-                w as u16,
-                h as u16,
-                indices,
-                pal,
-                transparent.then_some(key),
-            );
+            let mut frame = Frame::from_palette_pixels(w, h, indices, pal, key);
             let delay = delay_ms
                 .get(i)
                 .or(delay_ms.last())

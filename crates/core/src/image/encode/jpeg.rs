@@ -69,10 +69,12 @@ fn encode_inner(px: &Pixels, target: &JpegOptions, meta: &Meta, cancel: Cancel) 
     }
     if let Some(icc) = &meta.icc {
         let chunks: Vec<&[u8]> = icc.chunks(65519).collect();
-        for (i, chunk) in chunks.iter().enumerate().take(255) {
+        // APP2 sequence numbers run 1..=255: a longer profile is cut at 255 chunks.
+        let count = u8::try_from(chunks.len()).unwrap_or(u8::MAX);
+        for (seq, chunk) in (1..=u8::MAX).zip(&chunks) {
             let mut block = b"ICC_PROFILE\0".to_vec();
-            block.push(i as u8 + 1);
-            block.push(chunks.len().min(255) as u8);
+            block.push(seq);
+            block.push(count);
             block.extend_from_slice(chunk);
             started.write_marker(Marker::APP(2), &block);
         }

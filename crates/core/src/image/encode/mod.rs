@@ -11,7 +11,8 @@ use super::{Cancel, Encoded, Output, Pixels};
 use crate::error::Result;
 
 pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> Result<Encoded> {
-    let pages = image.frames.len() as u32;
+    let pages = u32::try_from(image.frames.len())
+        .map_err(|_| super::encode_error("more than 2^32 frames"))?;
     let first = image
         .frames
         .first()

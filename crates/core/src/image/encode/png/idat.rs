@@ -82,7 +82,8 @@ pub(super) fn deflate(
         let status = z
             .compress(chunk, &mut out[written..], flush)
             .map_err(|e| encode_error(format!("deflate failed: {}", e.as_str())))?;
-        written = z.total_out() as usize;
+        written = usize::try_from(z.total_out())
+            .map_err(|_| encode_error("deflate output over the address space"))?;
         // The output holds the bound, so each call takes its whole input.
         if z.total_in() - before != chunk.len() as u64 {
             return Err(encode_error("deflate stopped short"));

@@ -88,6 +88,10 @@ fn quantise(px: &Pixels, p: Palette) -> (Vec<u8>, Vec<u8>, Option<Vec<u8>>) {
     let sample = (31 - i32::from(p.effort) * 3).clamp(1, 30);
     let nq = color_quant::NeuQuant::new(sample, usize::from(p.colours.clamp(2, 256)), &rgba.data);
     let map = nq.color_map_rgba();
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "NeuQuant indexes a palette of at most 256 colours"
+    )]
     let indices: Vec<u8> = rgba
         .data
         .chunks_exact(4)
@@ -102,6 +106,8 @@ fn quantise(px: &Pixels, p: Palette) -> (Vec<u8>, Vec<u8>, Option<Vec<u8>>) {
     (indices, rgb, translucent.then_some(alpha))
 }
 
+// Test images are built by truncating counters to bytes on purpose.
+#[allow(clippy::cast_possible_truncation)]
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;

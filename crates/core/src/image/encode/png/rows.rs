@@ -58,6 +58,10 @@ pub(super) fn filter_rows(data: &[u8], row: usize, bpp: usize, how: RowFilter) -
 }
 
 /// PNG filter `f` (0 none, 1 sub, 2 up, 3 average, 4 Paeth) of `line` over `prev` into `out`.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "average: (a + up) >> 1 of two bytes is <= 255"
+)]
 fn apply(f: u8, line: &[u8], prev: &[u8], bpp: usize, out: &mut [u8]) {
     let n = line.len();
     let b = bpp.min(n);
@@ -140,8 +144,13 @@ mod tests {
                     } else {
                         c
                     };
-                    let pred =
-                        [0, a, b, ((u16::from(a) + u16::from(b)) / 2) as u8, paeth][usize::from(f)];
+                    let pred = [
+                        0,
+                        a,
+                        b,
+                        u8::try_from((u16::from(a) + u16::from(b)) / 2).unwrap(),
+                        paeth,
+                    ][usize::from(f)];
                     assert_eq!(
                         out[i],
                         line[i].wrapping_sub(pred),
