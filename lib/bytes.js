@@ -196,7 +196,10 @@ class CodecStream extends Transform {
     for (const k of ['format', 'level', 'maxOutputLength', 'signal', 'executor']) delete streamOptions[k]
     super(streamOptions)
     this._handle = callNative(native.streamNew, compressing, format, level, max)
-    this._task = { signal, executor }
+    // Every chunk's task carries the stream's own signal, so destroy() cancels the one in flight
+    // (queued: never runs; running: stops at its next checkpoint).
+    this._cancel = new AbortController()
+    this._task = { signal: this._cancel.signal, executor }
     if (signal !== undefined) {
       const onAbort = () => this.destroy(require('./errors').abortError(signal))
       if (signal.aborted) process.nextTick(onAbort)
@@ -207,7 +210,16 @@ class CodecStream extends Transform {
 
   /** Runs one native stream step on the pool and pushes what it produced. */
   _step (submit, callback) {
-    scheduler.run(submit, this._task).then((out) => { if (out.length > 0) this.push(out); callback() }, callback)
+    scheduler.run(submit, this._task).then((out) => {
+      if (this.destroyed) return
+      if (out.length > 0) this.push(out)
+      callback()
+    }, (err) => { if (!this.destroyed) callback(err) })
+  }
+
+  _destroy (err, callback) {
+    this._cancel.abort()
+    callback(err)
   }
 
   _transform (chunk, encoding, callback) {

@@ -66,10 +66,13 @@ pub fn submit_reading(env: &Env, ticket: Ticket, refs: Vec<usize>, job: Job) -> 
             Ok(admission.code())
         };
         if !on_pool {
-            if pool::is_closed() {
-                return refused(Admission::PoolClosed);
-            }
-            return queue_libuv(env, id, state, job).map(|()| Admission::Accepted.code());
+            return match pool::admit_elsewhere() {
+                Ok(()) => queue_libuv(env, id, state, job)
+                    .inspect_err(|_| pool::left_queue_elsewhere())
+                    .map(|()| Admission::Accepted.code()),
+                Err(e) if e.kind() == ErrorKind::QueueFull => refused(Admission::QueueFull),
+                Err(_) => refused(Admission::PoolClosed),
+            };
         }
         let sender = ch.sender();
         ch.begin();
@@ -133,6 +136,7 @@ struct UvTask {
 }
 
 unsafe extern "C" fn uv_execute(_env: sys::napi_env, data: *mut c_void) {
+    pool::left_queue_elsewhere();
     let task = &mut *data.cast::<UvTask>();
     if let Some(job) = task.job.take() {
         task.result = Some(pool::run_here(&task.state, job));

@@ -289,8 +289,56 @@ impl Write for Limited {
     }
 }
 
+/// gzip members one after another, read as node:zlib reads them: after a complete member, a zero
+/// byte ends the stream and whatever follows is ignored (padding, e.g. of tape blocks); any other
+/// byte starts another member.
+struct GzMembers {
+    member: flate2::write::GzDecoder<Limited>,
+    /// Set once padding was seen: the rest of the input is ignored.
+    padded: bool,
+}
+
+impl GzMembers {
+    fn new(sink: Limited) -> GzMembers {
+        GzMembers {
+            member: flate2::write::GzDecoder::new(sink),
+            padded: false,
+        }
+    }
+}
+
+impl Write for GzMembers {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.padded || buf.is_empty() {
+            return Ok(buf.len());
+        }
+        match self.member.write(buf)? {
+            // The member (trailer included) is complete and consumed nothing more.
+            0 if buf[0] == 0 => {
+                self.padded = true;
+                Ok(buf.len())
+            }
+            0 => {
+                let placeholder = flate2::write::GzDecoder::new(Limited {
+                    buf: Vec::new(),
+                    total: 0,
+                    max: 0,
+                });
+                let sink = std::mem::replace(&mut self.member, placeholder).finish()?;
+                self.member = flate2::write::GzDecoder::new(sink);
+                self.member.write(buf)
+            }
+            n => Ok(n),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.member.flush()
+    }
+}
+
 enum Dec {
-    Gzip(flate2::write::MultiGzDecoder<Limited>),
+    Gzip(GzMembers),
     Deflate(flate2::write::ZlibDecoder<Limited>),
     DeflateRaw(flate2::write::DeflateDecoder<Limited>),
     Brotli(Box<brotli::DecompressorWriter<Limited>>),
@@ -337,7 +385,7 @@ impl Decoder {
             max: max_output,
         };
         let dec = match format {
-            Format::Gzip => Dec::Gzip(flate2::write::MultiGzDecoder::new(sink())),
+            Format::Gzip => Dec::Gzip(GzMembers::new(sink())),
             Format::Deflate => Dec::Deflate(flate2::write::ZlibDecoder::new(sink())),
             Format::DeflateRaw => Dec::DeflateRaw(flate2::write::DeflateDecoder::new(sink())),
             Format::Brotli => {
@@ -358,7 +406,7 @@ impl Decoder {
 
     fn sink(&mut self) -> &mut Limited {
         match &mut self.dec {
-            Dec::Gzip(d) => d.get_mut(),
+            Dec::Gzip(d) => d.member.get_mut(),
             Dec::Deflate(d) => d.get_mut(),
             Dec::DeflateRaw(d) => d.get_mut(),
             Dec::Brotli(d) => d.get_mut(),
@@ -400,7 +448,7 @@ impl Decoder {
         let max = self.max;
         let err = |e| decode_error(e, max);
         let sink = match self.dec {
-            Dec::Gzip(d) => d.finish().map_err(err)?,
+            Dec::Gzip(d) => d.member.finish().map_err(err)?,
             Dec::Deflate(d) => d.finish().map_err(err)?,
             Dec::DeflateRaw(d) => d.finish().map_err(err)?,
             Dec::Brotli(mut d) => {

@@ -237,3 +237,35 @@ fn outputs_of_whole_multiples_of_128_kib_round_trip() {
         }
     }
 }
+
+#[test]
+fn gzip_reads_members_and_ignores_zero_padding_as_node_zlib_does() {
+    let t = TaskState::new();
+    let gz = |s: &[u8]| compress(Format::Gzip, Some(6), &[s], &t).expect("gzip");
+    let (a, b) = (gz(b"hello "), gz(b"world"));
+    let gunzip = |parts: &[&[u8]]| decompress(Format::Gzip, 1 << 20, parts, &t);
+    // Padding after a member: zeros, or a zero then anything (node:zlib stops at a zero byte).
+    let padded = [a.as_slice(), &[0u8; 512]].concat();
+    assert_eq!(gunzip(&[&padded]).expect("padded"), b"hello ");
+    let zero_then_junk = [a.as_slice(), &[0, 0, 1, 0x1f, 0x8b]].concat();
+    assert_eq!(
+        gunzip(&[&zero_then_junk]).expect("zero, then junk"),
+        b"hello "
+    );
+    // Two members, then padding, split at every byte: the same answer however the input arrives.
+    let two = [a.as_slice(), &b, &[0u8; 7]].concat();
+    for cut in 0..=two.len() {
+        let (x, y) = two.split_at(cut);
+        assert_eq!(
+            gunzip(&[x, y]).expect("split"),
+            b"hello world",
+            "cut at {cut}"
+        );
+    }
+    // Anything but a zero after a member starts another one: garbage is an error, as in node:zlib.
+    let junk = [a.as_slice(), b"garbage"].concat();
+    let e = gunzip(&[&junk]).expect_err("garbage after a member");
+    assert_eq!(e.code(), "ERR_DECOMPRESS");
+    // Padding never stands in for a member: zeros alone are not gzip.
+    assert!(gunzip(&[&[0u8; 16]]).is_err());
+}

@@ -17,7 +17,7 @@ pub use task::{CancelOutcome, TaskState};
 use crate::{Error, ErrorKind, Result};
 use stats::Stats;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The most threads `configure` accepts.
@@ -165,6 +165,38 @@ pub fn close() {
 /// True after [`close`].
 pub fn is_closed() -> bool {
     POOL.get().is_some_and(|p| p.closed.load(Ordering::SeqCst))
+}
+
+/// Tasks admitted to another executor (libuv's threadpool) that have not started running.
+static WAITING_ELSEWHERE: AtomicUsize = AtomicUsize::new(0);
+
+/// Admission for a task queued on another executor (libuv's threadpool), by the pool's rules:
+/// `ERR_POOL_CLOSED` after `close()`, and `ERR_QUEUE_FULL` when `maxQueue` tasks already wait there.
+/// Does not start the pool. Each admitted task must call [`left_queue_elsewhere`] once.
+pub fn admit_elsewhere() -> Result<()> {
+    if is_closed() {
+        return Err(Error::new(ErrorKind::PoolClosed, "The pool is closed"));
+    }
+    let waiting = WAITING_ELSEWHERE.fetch_add(1, Ordering::AcqRel);
+    // The default bound is at least QUEUE_PER_THREAD: resolve the settings only past it.
+    let configured = CONFIG.lock().unwrap_or_else(|e| e.into_inner()).max_queue;
+    let full = match configured {
+        Some(max) => waiting >= max,
+        None => waiting >= QUEUE_PER_THREAD && waiting >= settings().max_queue,
+    };
+    if full {
+        WAITING_ELSEWHERE.fetch_sub(1, Ordering::AcqRel);
+        if let Some(p) = POOL.get() {
+            p.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        }
+        return Err(Error::new(ErrorKind::QueueFull, "The queue is full"));
+    }
+    Ok(())
+}
+
+/// A task admitted by [`admit_elsewhere`] started running (or was dropped): it no longer waits.
+pub fn left_queue_elsewhere() {
+    WAITING_ELSEWHERE.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// The pool's settings: the live ones once started, otherwise those it would start with.
