@@ -80,7 +80,10 @@ impl Params {
     pub const STORED_MAX_PARALLELISM: u32 = 0x00FF_FFFF;
     /// Longest salt a stored hash may carry: whatever fits in the longest PHC string we read
     /// (the reference allows up to 2^32 - 1 bytes).
-    #[allow(clippy::cast_possible_truncation, reason = "1024 fits in u32")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "phc::MAX_LEN is 1024, which fits in u32"
+    )]
     pub const STORED_MAX_SALT_LENGTH: u32 = phc::MAX_LEN as u32;
 
     /// Checks the parameters `hash` makes with; the message names the option. Stored hashes

@@ -56,7 +56,10 @@ impl Params {
     /// Shortest salt of a stored hash: RFC 7914 allows an empty salt (its test vector 1).
     pub const STORED_MIN_SALT_LENGTH: u32 = 0;
     /// Longest salt of a stored hash: whatever fits in the longest PHC string we read.
-    #[allow(clippy::cast_possible_truncation, reason = "1024 fits in u32")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "phc::MAX_LEN is 1024, which fits in u32"
+    )]
     pub const STORED_MAX_SALT_LENGTH: u32 = phc::MAX_LEN as u32;
 
     /// Bytes of memory one hash uses: 128 · r · N (saturating at `u64::MAX`).
