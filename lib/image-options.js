@@ -60,15 +60,6 @@ function numberIn (name, value, range) {
   return value
 }
 
-function optNumberIn (name, value, range) {
-  return value === undefined ? undefined : numberIn(name, value, range)
-}
-
-/** An optional integer in `range` ({ min, max }). */
-function optInt (name, value, range) {
-  return v.optInt(name, value, range.min, range.max)
-}
-
 function byte (x) {
   return Math.max(BYTE.min, Math.min(BYTE.max, Math.round(x)))
 }
@@ -113,7 +104,41 @@ function position (value) {
   throw invalidValue('position', expected, value)
 }
 
-const RESIZE_KEYS = new Set(['width', 'height', 'fit', 'position', 'kernel', 'withoutEnlargement', 'withoutReduction', 'background', 'fastShrinkOnLoad'])
+// Option tables: each entry is one option, by its name in sharp and in core's contract type (they are the
+// same), with its check, which returns the value to send. `fields` sends only the options given; the others
+// take core's defaults. Adding an option to a method is one entry here (with core's field and index.d.ts).
+
+const check = {
+  bool: (x, name) => v.bool(name, x),
+  int: (range) => (x, name) => v.int(name, x, range.min, range.max),
+  number: (range) => (x, name) => numberIn(name, x, range),
+  oneOf: (allowed) => (x, name) => v.oneOf(name, x, allowed),
+  colour: (x, name) => colour(name, x)
+}
+
+/**
+ * The checked values of the options in `table` that `o` gives. `spellings` lists, for an option, the names it
+ * may be given as (the first one given wins, and is the one an error names); `extra` are keys read elsewhere.
+ */
+function fields (what, options, table, { spellings = {}, extra = [] } = {}) {
+  const names = Object.keys(table).flatMap((key) => spellings[key] || [key])
+  const o = v.knownKeys(what, v.options(options), new Set([...names, ...extra]))
+  const out = {}
+  for (const [key, fn] of Object.entries(table)) {
+    const name = (spellings[key] || [key]).find((n) => o[n] !== undefined)
+    if (name !== undefined) out[key] = fn(o[name], name)
+  }
+  return { o, out }
+}
+
+const RESIZE = {
+  fit: check.oneOf(P.fits),
+  position: (x) => position(x),
+  kernel: check.oneOf(P.kernels),
+  withoutEnlargement: check.bool,
+  withoutReduction: check.bool,
+  background: check.colour
+}
 
 /** resize(width?, height?, options?) or resize(options). */
 function resize (width, height, options) {
@@ -122,23 +147,17 @@ function resize (width, height, options) {
     width = options.width
     height = options.height
   }
-  const o = v.knownKeys('resize options', v.options(options), RESIZE_KEYS)
+  const o = v.knownKeys('resize options', v.options(options), new Set([...Object.keys(RESIZE), 'width', 'height', 'fastShrinkOnLoad']))
   // Checked even when the positional argument wins, as sharp does.
   if (o.width !== undefined && o.width !== null) positiveInt('width', o.width)
   if (o.height !== undefined && o.height !== null) positiveInt('height', o.height)
   if (width === undefined || width === null) width = o.width
   if (height === undefined || height === null) height = o.height
   if (o.fastShrinkOnLoad !== undefined) v.bool('fastShrinkOnLoad', o.fastShrinkOnLoad)
-  return compact({
-    width: width === undefined || width === null ? undefined : positiveInt('width', width),
-    height: height === undefined || height === null ? undefined : positiveInt('height', height),
-    fit: v.oneOf('fit', o.fit, P.fits),
-    position: position(o.position),
-    kernel: v.oneOf('kernel', o.kernel, P.kernels),
-    withoutEnlargement: v.bool('withoutEnlargement', o.withoutEnlargement),
-    withoutReduction: v.bool('withoutReduction', o.withoutReduction),
-    background: o.background === undefined ? undefined : colour('background', o.background)
-  })
+  const { out } = fields('resize options', o, RESIZE, { extra: ['width', 'height', 'fastShrinkOnLoad'] })
+  if (width !== undefined && width !== null) out.width = positiveInt('width', width)
+  if (height !== undefined && height !== null) out.height = positiveInt('height', height)
+  return out
 }
 
 const REGION_KEYS = new Set(['left', 'top', 'width', 'height'])
@@ -149,38 +168,19 @@ function region (r) {
   return { left: offset('left', r.left), top: offset('top', r.top), width: positiveInt('width', r.width), height: positiveInt('height', r.height) }
 }
 
-const JPEG_KEYS = new Set(['quality', 'progressive', 'chromaSubsampling', 'optimiseCoding', 'optimizeCoding', 'mozjpeg', 'force'])
-const PNG_KEYS = new Set(['compressionLevel', 'adaptiveFiltering', 'progressive', 'palette', 'quality', 'colours', 'colors', 'effort', 'dither', 'force'])
-const WEBP_KEYS = new Set(['quality', 'alphaQuality', 'lossless', 'nearLossless', 'smartSubsample', 'effort', 'force'])
-const GIF_KEYS = new Set(['colours', 'colors', 'effort', 'dither', 'loop', 'delay', 'force'])
-const RAW_KEYS = new Set(['depth'])
+// Each encoder returns core's output value ({ jpeg: {...} }, …, 'raw').
 
-// Each encoder returns core's output value ({ jpeg: {...} }, …, 'raw'), holding only the options given:
-// the others take core's defaults (P.jpeg.defaults, …).
-
-function jpeg (options) {
-  const o = v.knownKeys('jpeg options', v.options(options), JPEG_KEYS)
-  const optimise = o.optimiseCoding !== undefined
-    ? v.bool('optimiseCoding', o.optimiseCoding)
-    : v.bool('optimizeCoding', o.optimizeCoding)
-  return {
-    jpeg: compact({
-      quality: optInt('quality', o.quality, P.jpeg.quality),
-      progressive: v.bool('progressive', o.progressive),
-      chromaSubsampling: v.oneOf('chromaSubsampling', o.chromaSubsampling, P.chromaSubsampling),
-      optimizeCoding: optimise,
-      mozjpeg: v.bool('mozjpeg', o.mozjpeg)
-    })
-  }
+const JPEG = {
+  quality: check.int(P.jpeg.quality),
+  progressive: check.bool,
+  chromaSubsampling: check.oneOf(P.chromaSubsampling),
+  optimizeCoding: check.bool,
+  mozjpeg: check.bool
 }
 
-/** The palette options of png() and gif(), checked against the encoder's ranges `R`. */
-function paletteOptions (o, R) {
-  return {
-    colours: optInt('colours', o.colours !== undefined ? o.colours : o.colors, R.colours),
-    effort: optInt('effort', o.effort, R.effort),
-    dither: optNumberIn('dither', o.dither, R.dither)
-  }
+function jpeg (options) {
+  const spellings = { optimizeCoding: ['optimiseCoding', 'optimizeCoding'] }
+  return { jpeg: fields('jpeg options', options, JPEG, { spellings, extra: ['force'] }).out }
 }
 
 /** Interlaced (Adam7) PNG output is not implemented: refuse it rather than ignore it. */
@@ -188,52 +188,64 @@ function pngProgressive (value) {
   if (v.bool('progressive', value)) {
     throw invalidValue('progressive', 'false (interlaced PNG output is not supported)', value)
   }
+  return false
 }
 
+const PNG = {
+  compressionLevel: check.int(P.png.compressionLevel),
+  adaptiveFiltering: check.bool,
+  progressive: pngProgressive,
+  palette: check.bool,
+  quality: check.int(P.png.quality),
+  colours: check.int(P.png.colours),
+  effort: check.int(P.png.effort),
+  dither: check.number(P.png.dither)
+}
+/** Palette options: giving any of them implies `palette: true` (as sharp). */
+const PALETTE = ['quality', 'colours', 'effort', 'dither']
+
 function png (options) {
-  const o = v.knownKeys('png options', v.options(options), PNG_KEYS)
-  pngProgressive(o.progressive)
-  const quality = optInt('quality', o.quality, P.png.quality)
-  const implied = quality !== undefined || o.colours !== undefined || o.colors !== undefined || o.effort !== undefined || o.dither !== undefined
-  return {
-    png: compact({
-      compressionLevel: optInt('compressionLevel', o.compressionLevel, P.png.compressionLevel),
-      adaptiveFiltering: v.bool('adaptiveFiltering', o.adaptiveFiltering),
-      palette: v.bool('palette', o.palette) ?? implied,
-      quality,
-      ...paletteOptions(o, P.png)
-    })
-  }
+  const { out } = fields('png options', options, PNG, { spellings: { colours: ['colours', 'colors'] }, extra: ['force'] })
+  if (out.palette === undefined && PALETTE.some((k) => out[k] !== undefined)) out.palette = true
+  return { png: out }
+}
+
+const WEBP = {
+  quality: check.int(P.webp.quality),
+  alphaQuality: check.int(P.webp.alphaQuality),
+  lossless: check.bool,
+  nearLossless: check.bool,
+  smartSubsample: check.bool,
+  effort: check.int(P.webp.effort)
 }
 
 function webp (options) {
-  const o = v.knownKeys('webp options', v.options(options), WEBP_KEYS)
-  return {
-    webp: compact({
-      quality: optInt('quality', o.quality, P.webp.quality),
-      alphaQuality: optInt('alphaQuality', o.alphaQuality, P.webp.alphaQuality),
-      lossless: v.bool('lossless', o.lossless),
-      nearLossless: v.bool('nearLossless', o.nearLossless),
-      smartSubsample: v.bool('smartSubsample', o.smartSubsample),
-      effort: optInt('effort', o.effort, P.webp.effort)
-    })
-  }
+  return { webp: fields('webp options', options, WEBP, { extra: ['force'] }).out }
+}
+
+/** GIF frame delays: one for every frame, or one per frame. */
+function delays (x, name) {
+  const ms = check.int(P.gif.delay)
+  if (typeof x === 'number') return [ms(x, name)]
+  if (Array.isArray(x)) return x.map((d, i) => ms(d, `${name}[${i}]`))
+  throw invalidType(name, 'integer or array of integers', x)
+}
+
+const GIF = {
+  colours: check.int(P.gif.colours),
+  effort: check.int(P.gif.effort),
+  dither: check.number(P.gif.dither),
+  loop: check.int(P.gif.loop),
+  delay: delays
 }
 
 function gif (options) {
-  const o = v.knownKeys('gif options', v.options(options), GIF_KEYS)
-  const { min, max } = P.gif.delay
-  let delay
-  if (typeof o.delay === 'number') delay = [v.int('delay', o.delay, min, max)]
-  else if (Array.isArray(o.delay)) delay = o.delay.map((d, i) => v.int(`delay[${i}]`, d, min, max))
-  else if (o.delay !== undefined) throw invalidType('delay', 'integer or array of integers', o.delay)
-  return { gif: compact({ ...paletteOptions(o, P.gif), loop: optInt('loop', o.loop, P.gif.loop), delay }) }
+  return { gif: fields('gif options', options, GIF, { spellings: { colours: ['colours', 'colors'] }, extra: ['force'] }).out }
 }
 
 /** sharp's raw({ depth }): 8-bit samples ('uchar') only; another depth is refused rather than ignored. */
 function raw (options) {
-  const o = v.knownKeys('raw options', v.options(options), RAW_KEYS)
-  v.oneOf('depth', o.depth, P.rawDepths)
+  fields('raw options', options, { depth: check.oneOf(P.rawDepths) })
   return 'raw'
 }
 
@@ -254,4 +266,4 @@ function output (format, options) {
   return enc(options)
 }
 
-module.exports = { P, compact, forced, resize, region, colour, numberIn, optNumberIn, positiveInt, output, EXTENSIONS }
+module.exports = { P, compact, check, fields, forced, resize, region, colour, numberIn, positiveInt, output, EXTENSIONS }

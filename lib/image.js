@@ -13,9 +13,11 @@ const { invalidType, invalidValue, codedError } = require('./errors')
 const v = require('./validate')
 const opt = require('./image-options')
 
-const { P, compact } = opt
+const { P, compact, check } = opt
 const IMAGE_KEYS = new Set(['limitInputPixels', 'autoOrient', 'failOn', 'animated', 'pages', 'signal', 'executor'])
 const RUN_KEYS = new Set(['signal', 'resolveWithObject'])
+const BACKGROUND = { background: check.colour }
+const SHARPEN = { sigma: check.number(P.sharpen.sigma), m1: check.number(P.sharpen.m1), m2: check.number(P.sharpen.m2) }
 
 /** `limitInputPixels`: undefined (core's default) or a number of pixels, 0 = no limit. */
 function limitPixels (value) {
@@ -68,16 +70,13 @@ class Image {
 
   rotate (angle, options) {
     if (angle === undefined) {
-      v.knownKeys('rotate options', v.options(options), new Set(['background']))
-      if (options !== undefined && options.background !== undefined) opt.colour('background', options.background)
+      opt.fields('rotate options', options, BACKGROUND)
       this._spec.autoOrient = true
       return this
     }
     if (typeof angle !== 'number') throw invalidType('angle', 'number', angle)
     if (!Number.isFinite(angle)) throw codedError('ERR_OUT_OF_RANGE', `Expected finite number for angle but received ${angle} of type number`)
-    const o = v.knownKeys('rotate options', v.options(options), new Set(['background']))
-    const background = o.background === undefined ? undefined : opt.colour('background', o.background)
-    this._spec.ops.rotate = compact({ angle, background })
+    this._spec.ops.rotate = { angle, ...opt.fields('rotate options', options, BACKGROUND).out }
     return this
   }
 
@@ -120,13 +119,7 @@ class Image {
       return this
     }
     const o = typeof options === 'number' ? { sigma: options } : v.options(options, 'sharpen options')
-    v.knownKeys('sharpen options', o, new Set(['sigma', 'm1', 'm2']))
-    const R = P.sharpen
-    this._spec.ops.sharpen = compact({
-      sigma: opt.optNumberIn('sigma', o.sigma, R.sigma),
-      m1: opt.optNumberIn('m1', o.m1, R.m1),
-      m2: opt.optNumberIn('m2', o.m2, R.m2)
-    })
+    this._spec.ops.sharpen = opt.fields('sharpen options', o, SHARPEN).out
     return this
   }
 
@@ -136,8 +129,7 @@ class Image {
       return this
     }
     const o = options === undefined || options === true ? {} : v.options(options, 'flatten options')
-    v.knownKeys('flatten options', o, new Set(['background']))
-    this._spec.ops.flatten = compact({ background: o.background === undefined ? undefined : opt.colour('background', o.background) })
+    this._spec.ops.flatten = opt.fields('flatten options', o, BACKGROUND).out
     return this
   }
 
