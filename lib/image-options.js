@@ -26,12 +26,6 @@ const NAMED = {
 const BYTE = { min: 0, max: 255 }
 const ALPHA = { min: 0, max: 1 }
 
-/** The object without its undefined properties: what is not sent takes core's default. */
-function compact (o) {
-  for (const key of Object.keys(o)) if (o[key] === undefined) delete o[key]
-  return o
-}
-
 /** A positive integer (a pixel dimension). */
 function positiveInt (name, value) {
   if (typeof value !== 'number') throw invalidType(name, 'positive integer', value)
@@ -119,6 +113,7 @@ const check = {
 /**
  * The checked values of the options in `table` that `o` gives. `spellings` lists, for an option, the names it
  * may be given as (the first one given wins, and is the one an error names); `extra` are keys read elsewhere.
+ * A check returning undefined sends nothing (core's default).
  */
 function fields (what, options, table, { spellings = {}, extra = [] } = {}) {
   const names = Object.keys(table).flatMap((key) => spellings[key] || [key])
@@ -126,7 +121,8 @@ function fields (what, options, table, { spellings = {}, extra = [] } = {}) {
   const out = {}
   for (const [key, fn] of Object.entries(table)) {
     const name = (spellings[key] || [key]).find((n) => o[n] !== undefined)
-    if (name !== undefined) out[key] = fn(o[name], name)
+    const value = name === undefined ? undefined : fn(o[name], name)
+    if (value !== undefined) out[key] = value
   }
   return { o, out }
 }
@@ -266,4 +262,4 @@ function output (format, options) {
   return enc(options)
 }
 
-module.exports = { P, compact, check, fields, forced, resize, region, colour, numberIn, positiveInt, output, EXTENSIONS }
+module.exports = { P, check, fields, forced, resize, region, colour, numberIn, positiveInt, output, EXTENSIONS }

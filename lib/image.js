@@ -13,9 +13,14 @@ const { invalidType, invalidValue, codedError } = require('./errors')
 const v = require('./validate')
 const opt = require('./image-options')
 
-const { P, compact, check } = opt
-const IMAGE_KEYS = new Set(['limitInputPixels', 'autoOrient', 'failOn', 'animated', 'pages', 'signal', 'executor'])
+const { P, check } = opt
 const RUN_KEYS = new Set(['signal', 'resolveWithObject'])
+const IMAGE = {
+  limitInputPixels: (x) => limitPixels(x),
+  autoOrient: check.bool,
+  failOn: check.oneOf(P.failOn),
+  animated: check.bool
+}
 const BACKGROUND = { background: check.colour }
 const SHARPEN = { sigma: check.number(P.sharpen.sigma), m1: check.number(P.sharpen.m1), m2: check.number(P.sharpen.m2) }
 
@@ -43,17 +48,11 @@ class Image {
     } else {
       throw invalidType('input', 'Buffer, Uint8Array or file path', input)
     }
-    const o = v.knownKeys('options', v.options(options), IMAGE_KEYS)
+    const { o, out } = opt.fields('options', options, IMAGE, { extra: ['pages', 'signal', 'executor'] })
     const pages = o.pages === undefined ? undefined : v.int('pages', o.pages, P.pages.min, P.pages.max)
-    const animated = v.bool('animated', o.animated)
+    if (pages === -1) out.animated = true // sharp's pages: -1, every frame
     this._task = scheduler.taskOptions(o)
-    this._spec = compact({
-      limitInputPixels: limitPixels(o.limitInputPixels),
-      autoOrient: v.bool('autoOrient', o.autoOrient),
-      failOn: v.oneOf('failOn', o.failOn, P.failOn),
-      animated: pages === -1 ? true : animated,
-      ops: {}
-    })
+    this._spec = { ...out, ops: {} }
   }
 
   resize (width, height, options) {

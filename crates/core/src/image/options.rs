@@ -3,9 +3,9 @@
 //! These types are what the binding deserializes from the JS object lib/image.js builds (field
 //! names in camelCase, every field optional: a missing one takes the `Default` below, an unknown
 //! one is refused), and the ranges and defaults here are the ones lib/ validates against (read
-//! through the binding's policy table). Adding an option: one field here (with its default and,
-//! for a number, its range in [`Spec::validate`]), one check in lib/image-options.js, one line
-//! in index.d.ts.
+//! through the binding's policy table). Adding an option: its field here (and its value in the
+//! `Default` impl; for a number, a [`RANGES`] row and a check in [`Spec::validate`]), one table
+//! entry in lib/image-options.js or lib/image.js, one line in index.d.ts. The binding is unchanged.
 
 use super::geometry::{Fit, Gravity};
 use crate::error::{Error, ErrorKind, Result};
