@@ -90,3 +90,14 @@ test.serial('gzip: zero padding after a member is ignored and anything else is a
     }
   }
 })
+
+test.serial('LZ4 streams emit as they decode and stop at maxOutputLength, holding a block, not the input', async (t) => {
+  const r = await runChild('lz4-stream.js', ['256'])
+  t.is(r.code, 0, r.stderr)
+  const s = JSON.parse(r.stdout.trim().split('\n').pop())
+  t.is(s.code, 'ERR_BUFFER_TOO_LARGE')
+  t.true(s.chunks >= 1, 'output left before the error')
+  t.true(s.out <= 1 << 20)
+  t.true(s.written <= 16 << 20, `stopped after ${s.written} bytes of a ${s.inputMiB} MiB input`)
+  t.true(s.growthMiB < 64, `RSS grew ${s.growthMiB} MiB past the input's own`)
+})

@@ -269,3 +269,96 @@ fn gzip_reads_members_and_ignores_zero_padding_as_node_zlib_does() {
     // Padding never stands in for a member: zeros alone are not gzip.
     assert!(gunzip(&[&[0u8; 16]]).is_err());
 }
+
+/// LZ4 frames as lz4_flex writes them with `info`, of `data`.
+fn lz4_frame(data: &[u8], info: lz4_flex::frame::FrameInfo) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+    e.write_all(data).expect("lz4 write");
+    e.finish().expect("lz4 finish")
+}
+
+#[test]
+fn lz4_frames_of_every_shape_decode_in_any_pieces() {
+    use lz4_flex::frame::{BlockMode, BlockSize, FrameInfo};
+    let t = TaskState::new();
+    // Compressible but not trivial, and longer than several 64 KiB blocks and windows.
+    let data: Vec<u8> = (0..700_000u32)
+        .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+        .collect();
+    let infos = [
+        FrameInfo::new(),
+        FrameInfo::new().block_mode(BlockMode::Linked),
+        FrameInfo::new()
+            .block_mode(BlockMode::Linked)
+            .block_checksums(true)
+            .content_checksum(true),
+        FrameInfo::new()
+            .block_size(BlockSize::Max4MB)
+            .content_size(Some(data.len() as u64)),
+        FrameInfo::new()
+            .block_size(BlockSize::Max64KB)
+            .block_checksums(true),
+    ];
+    for (i, info) in infos.into_iter().enumerate() {
+        let frame = lz4_frame(&data, info);
+        assert_eq!(
+            decompress(Format::Lz4, 1 << 30, &[&frame], &t).expect("whole"),
+            data,
+            "frame {i}"
+        );
+        for cut in [1, 7, 4096, frame.len() / 2, frame.len() - 1] {
+            let (a, b) = frame.split_at(cut);
+            assert_eq!(
+                decompress(Format::Lz4, 1 << 30, &[a, b], &t).expect("split"),
+                data,
+                "frame {i}, cut {cut}"
+            );
+        }
+        // Every proper prefix is truncated; a flipped byte in a checksummed frame is corrupt.
+        for cut in [0, 3, 6, frame.len() / 3, frame.len() - 1] {
+            let e = decompress(Format::Lz4, 1 << 30, &[&frame[..cut]], &t).expect_err("prefix");
+            assert_eq!(e.code(), "ERR_DECOMPRESS", "frame {i}, prefix {cut}");
+        }
+    }
+    let mut flipped = lz4_frame(&data, FrameInfo::new().content_checksum(true));
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x55;
+    let e = decompress(Format::Lz4, 1 << 30, &[&flipped], &t).expect_err("flipped");
+    assert_eq!(e.code(), "ERR_DECOMPRESS");
+    // A skippable frame between two frames is skipped.
+    let mut skippable = lz4_frame(b"ab", FrameInfo::new());
+    skippable.extend_from_slice(&[0x5A, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 9, 9, 9]);
+    skippable.extend(lz4_frame(b"cd", FrameInfo::new()));
+    assert_eq!(
+        decompress(Format::Lz4, 100, &[&skippable], &t).expect("skippable"),
+        b"abcd"
+    );
+}
+
+#[test]
+fn lz4_streams_emit_as_they_decode_and_stop_at_the_cap() {
+    use offthread_core::compress::Decoder;
+    let t = TaskState::new();
+    // 64 MiB of zeros: one frame of 64 KiB blocks, about 260 bytes each once compressed.
+    let info = lz4_flex::frame::FrameInfo::new().block_size(lz4_flex::frame::BlockSize::Max64KB);
+    let frame = lz4_frame(&vec![0u8; 64 << 20], info);
+    let mut dec = Decoder::new(Format::Lz4, 1 << 20).expect("decoder");
+    let mut out = 0usize;
+    let mut refused = None;
+    for (i, piece) in frame.chunks(256).enumerate() {
+        match dec.push(piece, &t) {
+            Ok(bytes) => out += bytes.len(),
+            Err(e) => {
+                refused = Some((i, e));
+                break;
+            }
+        }
+    }
+    let (at, e) = refused.expect("the cap stops the stream");
+    assert_eq!(e.code(), "ERR_BUFFER_TOO_LARGE");
+    assert!(out > 0, "output left before the end");
+    assert!(out <= 1 << 20);
+    // The cap (16 blocks) is crossed within the first ~4 KiB of a ~270 KiB input.
+    assert!(at < 64, "refused at piece {at} of {}", frame.len() / 256);
+}

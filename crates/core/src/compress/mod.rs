@@ -7,6 +7,8 @@
 
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
+mod lz4;
+
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::marker::PhantomData;
@@ -343,8 +345,8 @@ enum Dec {
     DeflateRaw(flate2::write::DeflateDecoder<Limited>),
     Brotli(Box<brotli::DecompressorWriter<Limited>>),
     Zstd(Box<zstd::stream::raw::Decoder<'static>>, Limited, ZstdFrame),
-    /// LZ4 frames decode from a reader: input is gathered and decoded at `finish`.
-    Lz4(Vec<u8>, Limited),
+    /// LZ4 frames, decoded block by block as they arrive.
+    Lz4(Box<lz4::Lz4Decoder>, Limited),
 }
 
 /// A streaming decompressor with an output cap. `push` returns what was decoded so far.
@@ -396,7 +398,7 @@ impl Decoder {
                 sink(),
                 ZstdFrame::default(),
             ),
-            Format::Lz4 => Dec::Lz4(Vec::new(), sink()),
+            Format::Lz4 => Dec::Lz4(Box::default(), sink()),
         };
         Ok(Decoder {
             dec,
@@ -432,10 +434,13 @@ impl Decoder {
                 Dec::DeflateRaw(d) => d.write_all(chunk),
                 Dec::Brotli(d) => d.write_all(chunk),
                 Dec::Zstd(d, sink, frame) => zstd_run(d, sink, frame, chunk),
-                Dec::Lz4(input, _) => {
-                    input.extend_from_slice(chunk);
-                    Ok(())
-                }
+                Dec::Lz4(d, sink) => d.push(chunk, sink, &mut || {
+                    if task.is_cancelled() {
+                        Err(io::Error::other(ABORTED))
+                    } else {
+                        Ok(())
+                    }
+                }),
             };
             r.map_err(|e| decode_error(e, max))?;
         }
@@ -463,82 +468,13 @@ impl Decoder {
                 }
                 sink
             }
-            Dec::Lz4(input, mut sink) => {
-                // An empty input holds no frame: it is truncated too.
-                if input.is_empty() || !lz4_frames_complete(&input) {
-                    return Err(Error::new(
-                        ErrorKind::Decompress,
-                        "Truncated or malformed LZ4 frame",
-                    ));
-                }
-                let mut reader = lz4_flex::frame::FrameDecoder::new(io::Cursor::new(input));
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    task.checkpoint()?;
-                    let n = io::Read::read(&mut reader, &mut buf).map_err(err)?;
-                    if n == 0 {
-                        // The decoder stops at the end of each frame: go on to the next one.
-                        let input = reader.get_ref();
-                        if input.position() < input.get_ref().len() as u64 {
-                            continue;
-                        }
-                        break;
-                    }
-                    sink.write_all(&buf[..n]).map_err(err)?;
-                }
+            Dec::Lz4(d, sink) => {
+                d.finish().map_err(err)?;
                 sink
             }
         };
         Ok(sink.buf)
     }
-}
-
-/// Walks the LZ4 frame structure (headers and block sizes only) and says whether `input` is a
-/// sequence of complete frames. The frame decoder takes a stream that stops at a block boundary
-/// for a clean end, so truncation is caught here.
-fn lz4_frames_complete(input: &[u8]) -> bool {
-    let u32_at = |at: usize| {
-        input
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let mut at = 0;
-    while at < input.len() {
-        let Some(magic) = u32_at(at) else {
-            return false;
-        };
-        if magic & 0xffff_fff0 == 0x184d_2a50 {
-            // Skippable frame: magic, 4-byte size, payload.
-            let Some(size) = u32_at(at + 4) else {
-                return false;
-            };
-            at += 8 + size as usize;
-            continue;
-        }
-        if magic != 0x184d_2204 {
-            return false;
-        }
-        let Some(&flg) = input.get(at + 4) else {
-            return false;
-        };
-        let block_checksum = flg & 0x10 != 0;
-        let content_size = flg & 0x08 != 0;
-        let content_checksum = flg & 0x04 != 0;
-        let dict_id = flg & 0x01 != 0;
-        at += 4 + 2 + if content_size { 8 } else { 0 } + if dict_id { 4 } else { 0 } + 1;
-        loop {
-            let Some(word) = u32_at(at) else { return false };
-            at += 4;
-            if word == 0 {
-                break;
-            }
-            at += (word & 0x7fff_ffff) as usize + if block_checksum { 4 } else { 0 };
-        }
-        if content_checksum {
-            at += 4;
-        }
-    }
-    at == input.len()
 }
 
 /// Where a zstd stream stands: zstd's last hint (0 once a frame is complete) and the current
