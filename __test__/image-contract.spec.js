@@ -53,7 +53,7 @@ test('a spec that does not fit core\'s types throws ERR_INVALID_ARG_VALUE at onc
     throws(t, () => native.imageProcess(TICKET, spec, null, null, JPG), ERR.value, { message, label: `imageProcess ${label}` })
     throws(t, () => native.imageThumbhash(TICKET, spec, null, JPG), ERR.value, { message, label: `imageThumbhash ${label}` })
   }
-  for (const spec of ['{}', 42, null, undefined]) {
+  for (const spec of ['{}', 42, null, undefined, [], [1e9]]) {
     throws(t, () => native.imageProcess(TICKET, spec, null, null, JPG), ERR.value, { message: /^invalid image spec: expected an object/, label: String(spec) })
   }
   t.deepEqual(counters(), before, 'no task was queued, run or refused')

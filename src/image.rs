@@ -27,10 +27,12 @@ fn invalid(what: impl std::fmt::Display) -> Error {
 /// The JS object `value` as a core `Spec`, checked against core's ranges. Costs one walk of the
 /// object (a few dozen properties); on the JS thread of `env`.
 fn spec(env: &Env, value: Unknown<'_>) -> napi::Result<Spec> {
-    if value.get_type()? != ValueType::Object {
+    let object =
+        (value.get_type()? == ValueType::Object).then(|| Object::from_raw(env.raw(), value.raw()));
+    // An array would deserialize as the struct's fields in order: not a spec either.
+    let Some(object) = object.filter(|o| !o.is_array().unwrap_or(true)) else {
         return Err(to_napi(env, &invalid(": expected an object")));
-    }
-    let object = Object::from_raw(env.raw(), value.raw());
+    };
     let mut de = napi::De::new(&object);
     let spec: Spec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
