@@ -101,3 +101,12 @@ test.serial('LZ4 streams emit as they decode and stop at maxOutputLength, holdin
   t.true(s.written <= 16 << 20, `stopped after ${s.written} bytes of a ${s.inputMiB} MiB input`)
   t.true(s.growthMiB < 64, `RSS grew ${s.growthMiB} MiB past the input's own`)
 })
+
+test.serial('compression() at zstd 22: whole bodies go one-shot, streams get a capped window (memory stays low)', async (t) => {
+  const r = await runChild('middleware-zstd22.js', [])
+  t.is(r.code, 0, r.stderr)
+  const s = JSON.parse(r.stdout.trim().split('\n').pop())
+  t.true(s.ok, 'every response is zstd and decodes to the body')
+  // Before: three 2 KB responses grew RSS by ~1.4 GB (a 128 MiB window and ~1 GB of tables per stream).
+  t.true(s.growthMiB < 256, `RSS grew ${s.growthMiB} MiB`)
+})

@@ -195,6 +195,7 @@ function compression (options) {
     let ended = false // res.end was called on a compressed response
     let length // the body's size when res.end(body) is called before the headers
 
+    /** Decides whether to compress (and sets Vary); returns the content-coding to use, or undefined. */
     function decide (status) {
       decided = true
       if (!config.filter(req, res)) return
@@ -208,9 +209,20 @@ function compression (options) {
       const contentLength = res.getHeader('Content-Length')
       const size = contentLength !== undefined ? Number(contentLength) : length
       if (size < config.threshold) return
-      const coding = negotiate(req.headers['accept-encoding'], config.encodings)
-      if (coding === undefined) return
-      start(coding)
+      return negotiate(req.headers['accept-encoding'], config.encodings)
+    }
+
+    /** The whole body is known (res.end(body) before any write): one pool task, one-shot. */
+    function oneShot (coding, body, callback) {
+      ended = true
+      res.setHeader('Content-Encoding', coding)
+      res.removeHeader('Content-Length')
+      bytes.compress(body, { format: CODINGS[coding], level: config.levels[coding] }).then((out) => {
+        if (res.destroyed) return
+        // Sent chunked, as the compression package sends every compressed body.
+        _write.call(res, out)
+        _end.call(res, callback)
+      }, () => { res.destroy() })
     }
 
     function start (coding) {
@@ -242,7 +254,8 @@ function compression (options) {
       if (!decided && valid) { // else node:http throws
         applyHeaders(this, given)
         this.statusCode = code // for the filter
-        decide(code)
+        const coding = decide(code)
+        if (coding !== undefined) start(coding)
         return hasReason ? _writeHead.call(this, statusCode, reason) : _writeHead.call(this, statusCode)
       }
       return _writeHead.apply(this, arguments)
@@ -251,7 +264,8 @@ function compression (options) {
     res.write = function write (chunk, encoding, callback) {
       if (!decided && !this.headersSent) {
         checkChunk(chunk) // before deciding: a throw must leave the headers as they were
-        decide(this.statusCode)
+        const coding = decide(this.statusCode)
+        if (coding !== undefined) start(coding)
       }
       if (stream === undefined) return _write.apply(this, arguments)
       if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
@@ -273,7 +287,13 @@ function compression (options) {
         const body = typeof chunk === 'function' ? undefined : chunk
         if (body) checkChunk(body) // node:http ignores a falsy chunk
         if (!this.hasHeader('Content-Length')) length = byteLength(body, typeof encoding === 'string' ? encoding : undefined)
-        decide(this.statusCode)
+        const coding = decide(this.statusCode)
+        if (coding !== undefined && body) {
+          if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+          oneShot(coding, toBuffer(body, encoding), callback)
+          return this
+        }
+        if (coding !== undefined) start(coding)
       }
       if (stream === undefined) return _end.apply(this, arguments)
       if (typeof chunk === 'function') { callback = chunk; chunk = undefined } else if (typeof encoding === 'function') { callback = encoding; encoding = undefined }

@@ -106,6 +106,16 @@ enum Enc {
 /// `finish` for the rest.
 pub struct Encoder(Enc, Vec<u8>);
 
+/// The largest zstd window and match tables (log2) a stream of unknown size gets: level 19's
+/// (an 8 MiB window, ~90 MB of encoder state). Levels 20–22 would take 32–128 MiB windows and
+/// up to ~1 GB of tables for every stream, however short; with a known size (one-shot calls)
+/// zstd sizes them to the input itself.
+pub const ZSTD_STREAM_WINDOW_LOG: u32 = 23;
+const ZSTD_STREAM_CHAIN_LOG: u32 = 24;
+const ZSTD_STREAM_HASH_LOG: u32 = 22;
+/// The first zstd level whose tables are larger than level 19's.
+const ZSTD_LARGE_WINDOW_LEVEL: i32 = 20;
+
 /// Stream chunks smaller than this are gathered before they reach the encoder, so that many
 /// small writes compress as well (and as fast) as a few large ones.
 const GATHER: usize = 64 * 1024;
@@ -161,6 +171,16 @@ impl Encoder {
                         .map_err(encode_error)?;
                     e.include_checksum(true).map_err(encode_error)?;
                     e.set_pledged_src_size(size).map_err(encode_error)?;
+                    if size.is_none() && level >= ZSTD_LARGE_WINDOW_LEVEL {
+                        use zstd::stream::raw::CParameter;
+                        for p in [
+                            CParameter::WindowLog(ZSTD_STREAM_WINDOW_LOG),
+                            CParameter::ChainLog(ZSTD_STREAM_CHAIN_LOG),
+                            CParameter::HashLog(ZSTD_STREAM_HASH_LOG),
+                        ] {
+                            e.set_parameter(p).map_err(encode_error)?;
+                        }
+                    }
                     Enc::Zstd(e)
                 }
                 // With a content checksum, so that corruption is detected on decode.
