@@ -22,8 +22,8 @@ export declare function cancel(id: number): number
 /** Stops admission process-wide: later submissions report `ERR_POOL_CLOSED`. */
 export declare function close(): void
 
-/** Queues the compression of `data` for task `id`. Returns 0, or why it was refused. */
-export declare function compress(id: number, executor: number, cancellable: boolean, format: string, level: number | undefined | null, data: unknown): number
+/** Queues the compression of `data`. Returns an admission code. */
+export declare function compress(ticket: Ticket, format: string, level: number | undefined | null, data: unknown): number
 
 /** Compression on the calling thread, for small inputs. */
 export declare function compressSync(format: string, level: number | undefined | null, data: unknown): Buffer
@@ -31,23 +31,23 @@ export declare function compressSync(format: string, level: number | undefined |
 /** Sets the pool's options; throws `ERR_POOL_STARTED` once the pool has started. */
 export declare function configure(options: PoolOptions): void
 
-/** Queues the decompression of `data` for task `id`, producing at most `max_output` bytes. */
-export declare function decompress(id: number, executor: number, cancellable: boolean, format: string, maxOutput: number, data: unknown): number
+/** Queues the decompression of `data`, producing at most `max_output` bytes. */
+export declare function decompress(ticket: Ticket, format: string, maxOutput: number, data: unknown): number
 
 /** Decompression on the calling thread, for small inputs. */
 export declare function decompressSync(format: string, maxOutput: number, data: unknown): Buffer
 
 /**
- * Queues a digest of `data` (string, binary view or array of them) for task `id`.
- * `key` is BLAKE3's keyed mode. Returns 0, or why it was refused.
+ * Queues a digest of `data` (string, binary view or array of them). `key` is BLAKE3's keyed
+ * mode. Returns an admission code.
  */
-export declare function digest(id: number, executor: number, cancellable: boolean, algorithm: string, data: unknown, key?: Uint8Array | undefined | null): number
+export declare function digest(ticket: Ticket, algorithm: string, data: unknown, key?: Uint8Array | undefined | null): number
 
 /** Digest on the calling thread, for small inputs. */
 export declare function digestSync(algorithm: string, data: unknown, key?: Uint8Array | undefined | null): Buffer
 
 /** Queues the digest (or HMAC, with `hmacKey`) of the file at `path`, read on the pool thread. */
-export declare function hashFile(id: number, executor: number, cancellable: boolean, path: string, algorithm: string, key?: Uint8Array | undefined | null, hmacKey?: Uint8Array | undefined | null): number
+export declare function hashFile(ticket: Ticket, path: string, algorithm: string, key?: Uint8Array | undefined | null, hmacKey?: Uint8Array | undefined | null): number
 
 /** Hash options, already validated by `lib/password.js`. */
 export interface HashOptions {
@@ -68,29 +68,30 @@ export interface HashOptions {
   maxPasswordLength?: number
 }
 
-/** Queues a password hash for task `id`. Returns 0, or why it was refused (see schedule). */
-export declare function hashPassword(id: number, executor: number, cancellable: boolean, password: string | Uint8Array, options: HashOptions): number
+/** Queues a password hash. Returns an admission code. */
+export declare function hashPassword(ticket: Ticket, password: string | Uint8Array, options: HashOptions): number
 
 /** Hashes on the calling thread (blocks the event loop: for scripts and tests). */
 export declare function hashPasswordSync(password: string | Uint8Array, options: HashOptions): string
 
-/** Queues an HMAC of `data` with `key` for task `id`. */
-export declare function hmac(id: number, executor: number, cancellable: boolean, algorithm: string, key: Uint8Array, data: unknown): number
+/** Queues an HMAC of `data` with `key`. Returns an admission code. */
+export declare function hmac(ticket: Ticket, algorithm: string, key: Uint8Array, data: unknown): number
 
 /** HMAC on the calling thread, for small inputs. */
 export declare function hmacSync(algorithm: string, key: Uint8Array, data: unknown): Buffer
 
-/** Queues a header read of the image at `path` or in `data`; resolves a JSON string. */
-export declare function imageMetadata(id: number, executor: number, cancellable: boolean, path: string | undefined | null, data: unknown): number
+/** Queues a header read of the image at `path` or in `data`; resolves the metadata object. */
+export declare function imageMetadata(ticket: Ticket, path: string | undefined | null, data: unknown): number
 
 /**
- * Queues the pipeline `spec` on the image at `path` or in `data`; with `out_path`, the worker
- * thread writes the file (libuv's threadpool stays free). Returns 0, or why it was refused.
+ * Queues the pipeline `spec` on the image at `path` or in `data`; resolves `[Buffer, info]`.
+ * With `out_path`, the worker thread writes the file (libuv's threadpool stays free) and the
+ * Buffer is empty. Returns the admission code; a spec that does not fit core's types throws.
  */
-export declare function imageProcess(id: number, executor: number, cancellable: boolean, specJson: string, path: string | undefined | null, outPath: string | undefined | null, data: unknown): number
+export declare function imageProcess(ticket: Ticket, specValue: object, path: string | undefined | null, outPath: string | undefined | null, data: unknown): number
 
-/** Queues the ThumbHash of the processed image; resolves its bytes. */
-export declare function imageThumbhash(id: number, executor: number, cancellable: boolean, specJson: string, path: string | undefined | null, data: unknown): number
+/** Queues the ThumbHash of the processed image (the spec's output is ignored); resolves its bytes. */
+export declare function imageThumbhash(ticket: Ticket, specValue: object, path: string | undefined | null, data: unknown): number
 
 /** Connects this environment (main thread or worker) to the pool. Called once by `lib/`. */
 export declare function init(settle: unknown): void
@@ -102,7 +103,10 @@ export declare function isStarted(): boolean
 export declare function needsRehash(hash: string, options: HashOptions): boolean
 
 /** A task that does nothing: measures the round trip. */
-export declare function noop(id: number, executor: number, cancellable: boolean): number
+export declare function noop(ticket: Ticket): number
+
+/** Every policy table lib/ reads, as plain values: `{ password, bytes, pool, image, errorClasses }`. */
+export declare function policy(): Record<string, any>
 
 /** Pool options, validated in `lib/` before they get here. */
 export interface PoolOptions {
@@ -133,26 +137,33 @@ export interface PoolStats {
 /** The nice value of a pool thread, measured on one (Linux; 0 elsewhere). For tests. */
 export declare function poolThreadNice(): number
 
-/** A task that sleeps `ms` in 1 ms steps, checking for cancellation: for abort tests. */
-export declare function sleep(id: number, executor: number, cancellable: boolean, ms: number): number
-
 /** Reads the pool's counters. Does not start the pool, so `configure()` still works after it. */
 export declare function stats(): PoolStats
 
 /** Queues the end of a stream: resolves the last bytes. */
-export declare function streamFinish(id: number, executor: number, cancellable: boolean, stream: ExternalObject<Shared>): number
+export declare function streamFinish(ticket: Ticket, stream: ExternalObject<Shared>): number
 
 /** A new stream: `compress` (with `level`) or `decompress` (with `max_output`). */
 export declare function streamNew(compress: boolean, format: string, level: number | undefined | null, maxOutput: number): ExternalObject<Shared>
 
 /** Queues one chunk of a stream (chunks of one stream must be pushed one after another). */
-export declare function streamPush(id: number, executor: number, cancellable: boolean, stream: ExternalObject<Shared>, data: unknown): number
+export declare function streamPush(ticket: Ticket, stream: ExternalObject<Shared>, data: unknown): number
 
 /** Test hook: a task that panics (only with OFFTHREAD_TEST_HOOKS=1). */
-export declare function testPanic(id: number, executor: number): number
+export declare function testPanic(ticket: Ticket): number
 
 /** Test hook: a synchronous call that panics (only with OFFTHREAD_TEST_HOOKS=1). */
 export declare function testPanicSync(): void
+
+/**
+ * Who a submission is for: lib/scheduler.js's task id, the executor's code (see
+ * `offthread_core::pool::Executor`) and whether an AbortSignal may cancel it.
+ */
+export interface Ticket {
+  id: number
+  executor: number
+  cancellable: boolean
+}
 
 /** Verify options, already validated by `lib/password.js`. */
 export interface VerifyOptions {
@@ -165,8 +176,8 @@ export interface VerifyOptions {
   maxPasswordLength?: number
 }
 
-/** Queues a verification for task `id`. Returns 0, or why it was refused (see schedule). */
-export declare function verifyPassword(id: number, executor: number, cancellable: boolean, hash: string, password: string | Uint8Array, options: VerifyOptions): number
+/** Queues a verification. Returns an admission code. */
+export declare function verifyPassword(ticket: Ticket, hash: string, password: string | Uint8Array, options: VerifyOptions): number
 
 /** Verifies on the calling thread (blocks the event loop: for scripts and tests). */
 export declare function verifyPasswordSync(hash: string, password: string | Uint8Array, options: VerifyOptions): boolean

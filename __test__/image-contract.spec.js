@@ -11,7 +11,7 @@ const { ot, fix, tmp, pngHeader } = require('./helpers/image')
 const { ERR, throws, rejects } = require('./helpers/errors')
 const native = require('../lib/native')
 
-const P = native.policy.image || native.imagePolicy()
+const P = native.policy.image
 const JPG = fs.readFileSync(fix('jpeg/ljt-testorig.jpg')) // 227 × 149 baseline
 const PNG = fs.readFileSync(fix('png/pngsuite/basn2c08.png')) // 32 × 32 RGB
 const GIF = fs.readFileSync(fix('gif/sample_1.gif')) // still

@@ -8,7 +8,7 @@ const { invalidType, invalidValue, outOfRange, codedError, describe } = require(
 const v = require('./validate')
 
 /** Core's image defaults, ranges and names (src/image.rs `policy()`): no policy number is written here. */
-const P = native.policy.image || native.imagePolicy()
+const P = native.policy.image
 
 /** sharp's position names and aliases → core's gravity names (which sharp also numbers 0–8, in P.positions' order). */
 const POSITIONS = {

@@ -198,9 +198,3 @@ pub fn policy() -> Value {
     }
     p
 }
-
-/// Temporary: the image policy until src/policy.rs serves it as `policy().image`.
-#[napi(catch_unwind, ts_return_type = "Record<string, any>")]
-pub fn image_policy() -> Value {
-    policy()
-}

@@ -141,6 +141,7 @@ pub fn policy() -> Value {
         "password": password_policy(),
         "bytes": bytes_policy(),
         "pool": pool_policy(),
+        "image": crate::image::policy(),
         "errorClasses": error_classes(),
     })
 }
