@@ -34,14 +34,15 @@ test.serial('inputs read in place survive resize, grow, transfer and postMessage
 
 test.serial('executor "libuv" honours maxQueue like the pool: the overflow is refused at once with ERR_QUEUE_FULL', async (t) => {
   const calls = []
-  for (let i = 0; i < 200; i++) calls.push(ot.hashPassword('pw', { algorithm: 'bcrypt', cost: 8, executor: 'libuv' }))
+  // Cost 12 (~250 ms each): none of the first eight can finish while the loop submits.
+  for (let i = 0; i < 200; i++) calls.push(ot.hashPassword('pw', { algorithm: 'bcrypt', cost: 12, executor: 'libuv' }))
   const settled = await Promise.allSettled(calls)
   const ok = settled.filter((s) => s.status === 'fulfilled')
   const refused = settled.filter((s) => s.status === 'rejected')
   // At most maxQueue (4) wait while libuv's 4 threads run 4: never more than 8 accepted.
   t.true(ok.length >= 4 && ok.length <= 8, `${ok.length} accepted`)
   for (const s of refused) t.is(s.reason.code, 'ERR_QUEUE_FULL')
-  for (const s of ok) t.regex(s.value, /^\$2b\$08\$/)
+  for (const s of ok) t.regex(s.value, /^\$2b\$12\$/)
   // Once they have run, the queue admits again.
   t.regex(await ot.hashPassword('pw', { algorithm: 'bcrypt', cost: 4, executor: 'libuv' }), /^\$2b\$04\$/)
 })
