@@ -18,7 +18,7 @@ enum Part {
 pub struct Input {
     parts: Vec<Part>,
     /// References keeping borrowed views alive; handed to the channel, released on the JS thread.
-    pub refs: Vec<usize>,
+    refs: Vec<usize>,
 }
 
 // SAFETY: borrowed parts point into JS-owned memory that `refs` keep alive until the task has
@@ -103,7 +103,7 @@ unsafe fn view(
 
 /// How `read` may take binary views.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+enum Mode {
     /// For a task: borrow large views with a reference, copy small ones.
     Task,
     /// For a synchronous call: borrow every view without a reference (valid until JS runs again).
@@ -114,7 +114,7 @@ pub enum Mode {
 ///
 /// # Safety
 /// On the JS thread of `env`. With `Mode::Sync`, the input must be used before returning to JS.
-pub unsafe fn read(env: sys::napi_env, value: sys::napi_value, mode: Mode) -> napi::Result<Input> {
+unsafe fn read(env: sys::napi_env, value: sys::napi_value, mode: Mode) -> napi::Result<Input> {
     let mut items = Vec::new();
     let mut is_array = false;
     sys::napi_is_array(env, value, &mut is_array);
