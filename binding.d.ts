@@ -80,8 +80,12 @@ export declare function hmac(ticket: Ticket, algorithm: string, key: Uint8Array,
 /** HMAC on the calling thread, for small inputs. */
 export declare function hmacSync(algorithm: string, key: Uint8Array, data: unknown): Buffer
 
-/** Queues a header read of the image at `path` or in `data`; resolves the metadata object. */
-export declare function imageMetadata(ticket: Ticket, path: string | undefined | null, data: unknown): number
+/**
+ * Queues a header read of the image at `path` or in `data`; resolves the metadata object. A
+ * path is read only as far as its headers go (`spec.max_input_bytes` at most); of the spec,
+ * only that field is used.
+ */
+export declare function imageMetadata(ticket: Ticket, specValue: object, path: string | undefined | null, data: unknown): number
 
 /**
  * Queues the pipeline `spec` on the image at `path` or in `data`; resolves `[Buffer, info]`.

@@ -192,7 +192,8 @@ export interface HashFileOptions<E extends DigestEncoding = DigestEncoding> exte
 }
 /**
  * Digest of a file, read on a pool thread with a 1 MiB buffer: no libuv thread, bounded memory.
- * Rejects with `ENOENT`, `EACCES`, `EISDIR` or `EIO`.
+ * Rejects with `ENOENT`, `EACCES`, `EISDIR` or `EIO`; a FIFO, device or socket with `ERR_NOT_REGULAR_FILE`
+ * before anything is read (such a read could block a pool thread forever).
  * @param algorithm @default 'sha256'
  */
 export function hashFile<E extends DigestEncoding = 'hex'>(path: string | URL, algorithm?: DigestAlgorithm, options?: HashFileOptions<E>): Promise<Digested<E>>
@@ -289,6 +290,15 @@ export interface ImageOptions extends TaskOptions {
   animated?: boolean
   /** sharp's `pages`: -1 is the same as `animated: true`. */
   pages?: number
+  /**
+   * Path inputs: the largest file read, in bytes. A larger file rejects with ERR_FS_FILE_TOO_LARGE (a RangeError)
+   * before anything is read; metadata() reads only the bytes its headers need (64 KiB for most JPEG/PNG/WebP;
+   * GIF and TIFF whole) and fails only if those run past it. A path that is not a regular file (a FIFO, device
+   * or socket) rejects with ERR_NOT_REGULAR_FILE before any read. Reads stop at the signal (checked every
+   * 1 MiB). Buffer inputs are not limited (they are in memory already). Integer from 1 to 2^53 - 1.
+   * @default 536870912 (512 MiB)
+   */
+  maxInputBytes?: number
 }
 
 export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside'
@@ -462,9 +472,9 @@ export interface Image {
   toFormat(format: OutputFormat, options?: JpegOptions | PngOptions | WebpOptions | GifOptions | RawOptions): this
   toBuffer(options?: TaskSignalOptions & { resolveWithObject?: false }): Promise<Buffer>
   toBuffer(options: TaskSignalOptions & { resolveWithObject: true }): Promise<{ data: Buffer; info: OutputInfo }>
-  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. An empty path or one with a NUL byte rejects ERR_INVALID_ARG_VALUE. */
+  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. An empty path or one with a NUL byte rejects ERR_INVALID_ARG_VALUE. The pool thread writes a temporary file in the same directory (`.name.pid-n.tmp`) and renames it over `path`: readers and concurrent toFile() calls to one path see one whole output, never a mix (not fsynced). */
   toFile(path: string, options?: TaskSignalOptions): Promise<OutputInfo>
-  /** Reads headers only; never decodes pixels. */
+  /** Reads headers only; never decodes pixels. Of a path, reads only the bytes the headers need (see `maxInputBytes`). */
   metadata(options?: TaskSignalOptions): Promise<Metadata>
   /** The ThumbHash (base64) of the processed image. */
   thumbhash(options?: TaskSignalOptions): Promise<string>
@@ -511,4 +521,6 @@ export type ErrorCode =
   | 'ENOENT'
   | 'EACCES'
   | 'EISDIR'
+  | 'ERR_NOT_REGULAR_FILE'
+  | 'ERR_FS_FILE_TOO_LARGE'
   | 'EIO'

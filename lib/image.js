@@ -19,7 +19,8 @@ const IMAGE = {
   limitInputPixels: (x) => limitPixels(x),
   autoOrient: check.bool,
   failOn: check.oneOf(P.failOn),
-  animated: check.bool
+  animated: check.bool,
+  maxInputBytes: check.int(P.maxInputBytes)
 }
 const BACKGROUND = { background: check.colour }
 const SHARPEN = { sigma: check.number(P.sharpen.sigma), m1: check.number(P.sharpen.m1), m2: check.number(P.sharpen.m2) }
@@ -200,7 +201,7 @@ class Image {
   metadata (options) {
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
-      return scheduler.run((t) => native.imageMetadata(t, this._path, this._data), task)
+      return scheduler.run((t) => native.imageMetadata(t, this._spec, this._path, this._data), task)
     })
   }
 

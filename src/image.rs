@@ -77,9 +77,16 @@ impl Source {
         }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+    /// Runs `f` on the input's bytes: a path is read whole (a regular file of at most
+    /// `spec.max_input_bytes`, checking `cancel` between pieces).
+    fn with<T>(
+        &self,
+        spec: &Spec,
+        cancel: core::Cancel,
+        f: impl FnOnce(&[u8]) -> Result<T>,
+    ) -> Result<T> {
         match self {
-            Source::Path(p) => f(&std::fs::read(p)?),
+            Source::Path(p) => f(&core::read_path(p.as_ref(), spec, cancel)?),
             Source::Bytes(input) => {
                 let slices = input.slices();
                 f(slices.first().copied().unwrap_or(&[]))
@@ -109,11 +116,12 @@ pub fn image_process(
     let (source, refs) = Source::read(&env, path, data)?;
     let job: Job = Box::new(move |task| {
         let cancel = || task.is_cancelled();
-        let encoded = source.with(|bytes| core::process(bytes, &spec, &cancel))?;
+        let encoded = source.with(&spec, &cancel, |bytes| core::process(bytes, &spec, &cancel))?;
         let info = plain(encoded.info())?;
         match out_path {
             Some(p) => {
-                std::fs::write(p, &encoded.data)?;
+                // A temporary file renamed over the target: concurrent writers never mix.
+                offthread_core::file::write_atomic(p.as_ref(), &encoded.data)?;
                 Ok(Output::BytesWith(Vec::new(), info))
             }
             None => Ok(Output::BytesWith(encoded.data, info)),
@@ -122,17 +130,25 @@ pub fn image_process(
     schedule::submit_reading(&env, ticket, refs, job)
 }
 
-/// Queues a header read of the image at `path` or in `data`; resolves the metadata object.
+/// Queues a header read of the image at `path` or in `data`; resolves the metadata object. A
+/// path is read only as far as its headers go (`spec.max_input_bytes` at most); of the spec,
+/// only that field is used.
 #[napi(catch_unwind)]
 pub fn image_metadata(
     env: Env,
     ticket: Ticket,
+    #[napi(ts_arg_type = "object")] spec_value: Unknown<'_>,
     path: Option<String>,
     data: Unknown<'_>,
 ) -> napi::Result<u32> {
+    let spec = spec(&env, spec_value)?;
     let (source, refs) = Source::read(&env, path, data)?;
-    let job: Job = Box::new(move |_task| {
-        let m = source.with(core::metadata)?;
+    let job: Job = Box::new(move |task| {
+        let cancel = || task.is_cancelled();
+        let m = match &source {
+            Source::Path(p) => core::metadata_path(p.as_ref(), spec.max_input_bytes, &cancel)?,
+            Source::Bytes(_) => source.with(&spec, &cancel, core::metadata)?,
+        };
         Ok(Output::Value(plain(m)?))
     });
     schedule::submit_reading(&env, ticket, refs, job)
@@ -152,7 +168,9 @@ pub fn image_thumbhash(
     let job: Job = Box::new(move |task| {
         let cancel = || task.is_cancelled();
         source
-            .with(|bytes| core::thumbhash(bytes, &spec, &cancel))
+            .with(&spec, &cancel, |bytes| {
+                core::thumbhash(bytes, &spec, &cancel)
+            })
             .map(Output::Bytes)
     });
     schedule::submit_reading(&env, ticket, refs, job)

@@ -279,7 +279,8 @@ pub fn digest(
 }
 
 /// Digest (or HMAC, with `hmac_key`) of a file, read in 1 MiB pieces on the calling thread:
-/// memory stays bounded whatever the file's size. Checks `task` between pieces.
+/// memory stays bounded whatever the file's size. Checks `task` between pieces. Only a regular
+/// file is read: a FIFO, device or socket is `ERR_NOT_REGULAR_FILE` before any blocking read.
 pub fn hash_file(
     path: &std::path::Path,
     algorithm: Algorithm,
@@ -292,7 +293,7 @@ pub fn hash_file(
         Some(k) => Hasher::hmac(algorithm, k)?,
         None => Hasher::new(algorithm, key)?,
     };
-    let mut file = std::fs::File::open(path)?;
+    let (mut file, _) = crate::file::open_regular(path)?;
     let mut buf = vec![0u8; CHUNK];
     loop {
         task.checkpoint()?;

@@ -33,6 +33,10 @@ pub enum ErrorKind {
     PermissionDenied,
     /// A directory where a file was expected.
     IsDirectory,
+    /// A path that is not a regular file (a FIFO, device or socket): refused before any read.
+    NotRegularFile,
+    /// A file over its byte limit (`maxInputBytes`), refused before it is read.
+    FileTooLarge,
     /// Any other I/O failure.
     Io,
     /// An image that is corrupt or truncated, or whose pixels cannot be decoded.
@@ -65,6 +69,8 @@ impl ErrorKind {
             ErrorKind::FileNotFound => "ENOENT",
             ErrorKind::PermissionDenied => "EACCES",
             ErrorKind::IsDirectory => "EISDIR",
+            ErrorKind::NotRegularFile => "ERR_NOT_REGULAR_FILE",
+            ErrorKind::FileTooLarge => "ERR_FS_FILE_TOO_LARGE",
             ErrorKind::Io => "EIO",
             ErrorKind::ImageDecode => "ERR_IMAGE_DECODE",
             ErrorKind::ImageFormat => "ERR_IMAGE_FORMAT",
@@ -77,7 +83,7 @@ impl ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for tables exported to JavaScript.
-    pub const ALL: [ErrorKind; 20] = [
+    pub const ALL: [ErrorKind; 22] = [
         ErrorKind::InvalidArgType,
         ErrorKind::InvalidArgValue,
         ErrorKind::OutOfRange,
@@ -92,6 +98,8 @@ impl ErrorKind {
         ErrorKind::FileNotFound,
         ErrorKind::PermissionDenied,
         ErrorKind::IsDirectory,
+        ErrorKind::NotRegularFile,
+        ErrorKind::FileTooLarge,
         ErrorKind::Io,
         ErrorKind::ImageDecode,
         ErrorKind::ImageFormat,
@@ -105,7 +113,10 @@ impl ErrorKind {
     pub const fn class(self) -> ErrorClass {
         match self {
             ErrorKind::InvalidArgType | ErrorKind::InvalidArgValue => ErrorClass::TypeError,
-            ErrorKind::OutOfRange | ErrorKind::BufferTooLarge => ErrorClass::RangeError,
+            // RangeError as Node's own ERR_FS_FILE_TOO_LARGE.
+            ErrorKind::OutOfRange | ErrorKind::BufferTooLarge | ErrorKind::FileTooLarge => {
+                ErrorClass::RangeError
+            }
             _ => ErrorClass::Error,
         }
     }
@@ -225,6 +236,8 @@ mod tests {
             | ErrorKind::FileNotFound
             | ErrorKind::PermissionDenied
             | ErrorKind::IsDirectory
+            | ErrorKind::NotRegularFile
+            | ErrorKind::FileTooLarge
             | ErrorKind::Io
             | ErrorKind::ImageDecode
             | ErrorKind::ImageFormat
@@ -242,5 +255,7 @@ mod tests {
         assert_eq!(ErrorKind::OutOfRange.class().name(), "RangeError");
         assert_eq!(ErrorKind::InvalidArgType.class().name(), "TypeError");
         assert_eq!(ErrorKind::QueueFull.class().name(), "Error");
+        assert_eq!(ErrorKind::FileTooLarge.class().name(), "RangeError");
+        assert_eq!(ErrorKind::NotRegularFile.class().name(), "Error");
     }
 }

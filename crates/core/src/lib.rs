@@ -5,6 +5,7 @@
 pub mod compress;
 pub mod digest;
 pub mod error;
+pub mod file;
 pub mod hugepages;
 pub mod image;
 pub mod password;

@@ -4,6 +4,7 @@
 //! [`Spec`] describes the whole pipeline; [`process`] runs it on one thread, checking its cancel
 //! flag between stages and between row bands, and [`metadata`] reads headers only.
 
+mod budget;
 mod color;
 mod decode;
 mod encode;
@@ -14,6 +15,7 @@ mod options;
 mod pixels;
 mod probe;
 mod resize;
+mod source;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -21,6 +23,7 @@ pub use geometry::{Fit, Gravity};
 pub use options::*;
 pub use pixels::Pixels;
 pub use probe::{Format, Metadata};
+pub use source::{metadata_path, read_path};
 
 /// Palette quantisation settings (PNG palette, GIF), taken from their encoder options.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,6 +86,7 @@ pub(crate) fn encode_error(why: impl std::fmt::Display) -> Error {
 pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
     let info = probe::probe(input)?;
     check_limit(&info, spec.limit_pixels)?;
+    budget::plausible(input, &info, spec.limit_pixels)?;
     let target = spec
         .output
         .clone()
@@ -93,6 +97,7 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
         shrink,
         animated: spec.animated && matches!(target, Output::Gif(_)),
     };
+    budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
     let mut image = decode::decode(input, &info, &hint, cancel)?;
     check(cancel)?;
     if !spec.keep_metadata {
@@ -122,6 +127,20 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
         }
     }
     encode::encode(image, &target, &meta, cancel)
+}
+
+/// The width and height `process` would give `input` (before encoding), from its headers alone:
+/// the same size checks, no decoding. What the fuzz target compares against the pipeline.
+pub fn plan(input: &[u8], spec: &Spec) -> Result<(u32, u32)> {
+    let info = probe::probe(input)?;
+    check_limit(&info, spec.limit_pixels)?;
+    budget::plausible(input, &info, spec.limit_pixels)?;
+    let gif = match &spec.output {
+        Some(o) => matches!(o, Output::Gif(_)),
+        None => info.format == Format::Gif,
+    };
+    let frames = if spec.animated && gif { info.pages } else { 1 };
+    budget::plan(&info, spec, frames)
 }
 
 /// Decodes, applies the pipeline, and returns the ThumbHash of the result (at most 100×100 px).

@@ -15,6 +15,12 @@ use std::ops::RangeInclusive;
 
 /// sharp's default `limitInputPixels`: 0x3FFF × 0x3FFF.
 pub const DEFAULT_LIMIT_PIXELS: u64 = 0x3FFF * 0x3FFF;
+/// Default `maxInputBytes`: the largest file a path input may be (512 MiB; an uncompressed BMP or TIFF
+/// near the default pixel limit is larger: raise it for those). Buffers are already in memory and
+/// are not limited by it.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 << 20;
+/// `maxInputBytes`: from 1 byte to JS's largest safe integer.
+pub const MAX_INPUT_BYTES: RangeInclusive<u64> = 1..=(1 << 53) - 1;
 /// A width or height in pixels (resize, extract); offsets run from 0 to the same maximum.
 pub const DIMENSION: RangeInclusive<u32> = 1..=0x3FFF_FFFF;
 /// sharp's `pages` option of `image()`: -1 is every frame (the same as `animated: true`).
@@ -48,7 +54,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 20] = {
+pub const RANGES: [(&str, &str, f64, f64); 21] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -57,6 +63,7 @@ pub const RANGES: [(&str, &str, f64, f64); 20] = {
     [
         row!("", "dimension", DIMENSION),
         row!("", "pages", PAGES),
+        row!("", "maxInputBytes", MAX_INPUT_BYTES),
         row!("blur", "sigma", BLUR_SIGMA),
         row!("sharpen", "sigma", SHARPEN_SIGMA),
         row!("sharpen", "m1", SHARPEN_GAIN),
@@ -393,6 +400,9 @@ pub struct Spec {
     pub fail_on: FailOn,
     /// Decode every frame (kept by GIF output).
     pub animated: bool,
+    /// The largest file a path input may be, [`MAX_INPUT_BYTES`]; `metadata()` reads only the
+    /// headers' bytes of any file, up to this.
+    pub max_input_bytes: u64,
     pub ops: Ops,
     /// `None`: the input's format (TIFF and BMP fall back to PNG).
     pub output: Option<Output>,
@@ -407,6 +417,7 @@ impl Default for Spec {
             auto_orient: true,
             fail_on: FailOn::Warning,
             animated: false,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             ops: Ops::default(),
             output: None,
             keep_metadata: false,
@@ -468,6 +479,7 @@ impl Spec {
     /// cannot say from the types alone. Cheap: no allocation unless a check fails.
     pub fn validate(&self) -> Result<()> {
         let ops = &self.ops;
+        int("maxInputBytes", self.max_input_bytes, &MAX_INPUT_BYTES)?;
         if let Some(r) = &ops.rotate {
             if !r.angle.is_finite() {
                 return Err(out_of_range("ops.rotate.angle", "finite number", r.angle));

@@ -1,5 +1,6 @@
 //! Resampling with fast_image_resize (SIMD chosen at run time: SSE4.1/AVX2/NEON), alpha handled
-//! premultiplied. The resizer and its scratch buffers live per thread and are reused by tasks.
+//! premultiplied. The resizer and its scratch buffers live per thread and are reused by tasks, up
+//! to [`KEEP_SCRATCH_BYTES`]: a larger scratch is freed when its task's resize ends.
 
 use super::geometry::{embed, plan};
 use super::pixels::{byte_len, Pixels};
@@ -11,6 +12,25 @@ use std::cell::RefCell;
 
 thread_local! {
     static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
+
+/// The most scratch memory (premultiplied copy, intermediate pass) a pool thread keeps between
+/// resizes: 16 MiB, enough for the usual thumbnail of a 12-megapixel photo to reuse its buffers.
+/// A larger scratch (one 8000×8000 RGBA resize needs 244 MiB) is freed at the end of its resize,
+/// and glibc is asked to return freed heap pages (`malloc_trim`), so RSS returns to its baseline.
+pub const KEEP_SCRATCH_BYTES: usize = 16 << 20;
+
+/// Frees `resizer`'s scratch if it is over [`KEEP_SCRATCH_BYTES`].
+fn trim(resizer: &mut Resizer) {
+    if resizer.size_of_internal_buffers() <= KEEP_SCRATCH_BYTES {
+        return;
+    }
+    resizer.reset_internal_buffers();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of glibc's heaps (glibc 2.0+).
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn pixel_type(channels: u8) -> PixelType {
@@ -52,7 +72,12 @@ pub fn resample(
         .crop(crop.0, crop.1, crop.2, crop.3)
         .use_alpha(px.has_alpha());
     RESIZER
-        .with(|r| r.borrow_mut().resize(&src, &mut dst, &options))
+        .with(|r| {
+            let mut r = r.borrow_mut();
+            let done = r.resize(&src, &mut dst, &options);
+            trim(&mut r);
+            done
+        })
         .map_err(|e| internal(&e))?;
     drop(dst);
     Ok(Pixels {

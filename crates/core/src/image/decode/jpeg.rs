@@ -2,7 +2,7 @@
 //! restart markers. libjpeg reports fatal errors by unwinding (no panic hook runs) and warnings
 //! through `emit_message`, which this module counts per thread to implement `failOn`.
 
-use super::{Decoded, Hint, Meta, BAND};
+use super::{CancelRead, Decoded, Hint, Meta, BAND};
 use crate::error::Result;
 use crate::image::pixels::{byte_len, zeroed, Pixels};
 use crate::image::{check, decode_error, Cancel, FailOn};
@@ -89,7 +89,7 @@ fn decode_inner(input: &[u8], hint: &Hint, cancel: Cancel) -> Result<Decoded> {
     let mut d = DecompressBuilder::new()
         .with_err(error_mgr())
         .with_markers(MARKERS)
-        .from_mem(input)
+        .from_reader(CancelRead::new(input, cancel))
         .map_err(decode_error)?;
     let mut meta = Meta::default();
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();

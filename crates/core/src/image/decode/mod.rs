@@ -14,6 +14,68 @@ use crate::error::Result;
 /// Rows decoded between two looks at the cancel flag.
 pub(crate) const BAND: usize = 64;
 
+/// Encoded bytes a decoder reads between two looks at the cancel flag (through [`CancelRead`]).
+pub(crate) const PIECE: usize = 64 << 10;
+
+/// The encoded input as a reader that hands out at most [`PIECE`] bytes at a time and fails once
+/// the task is cancelled. Decoders that consume input as they go stop within one piece of a
+/// cancel, including where no row loop runs: libjpeg's whole-image first pass over a progressive
+/// file, PNG's interlaced passes. The decoder reports the failure as its own error; callers map
+/// it to `ABORT_ERR` by asking `cancel` again.
+pub(crate) struct CancelRead<'a> {
+    input: &'a [u8],
+    at: usize,
+    cancel: Cancel<'a>,
+}
+
+impl<'a> CancelRead<'a> {
+    pub(crate) fn new(input: &'a [u8], cancel: Cancel<'a>) -> Self {
+        CancelRead {
+            input,
+            at: 0,
+            cancel,
+        }
+    }
+}
+
+impl std::io::Read for CancelRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let piece = std::io::BufRead::fill_buf(self)?;
+        let n = piece.len().min(buf.len());
+        buf[..n].copy_from_slice(&piece[..n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for CancelRead<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if (self.cancel)() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        let rest = self.input.get(self.at..).unwrap_or(&[]);
+        Ok(&rest[..rest.len().min(PIECE)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.at = self.at.saturating_add(n).min(self.input.len());
+    }
+}
+
+impl std::io::Seek for CancelRead<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let len = self.input.len() as u64;
+        let target = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => (self.at as u64).checked_add_signed(d),
+        };
+        let target = target.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+        self.at = usize::try_from(target.min(len)).unwrap_or(self.input.len());
+        Ok(target)
+    }
+}
+
 /// What the pipeline asks of a decoder.
 #[derive(Clone, Copy, Debug)]
 pub struct Hint {
@@ -64,7 +126,16 @@ impl Decoded {
 }
 
 /// Decodes `input`, whose headers `info` describes.
+/// A decoder's failure after a cancel (its reader refused to read on) is `ABORT_ERR`.
 pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+    let decoded = decode_format(input, info, hint, cancel);
+    match decoded {
+        Err(_) if cancel() => Err(crate::error::Error::aborted()),
+        other => other,
+    }
+}
+
+fn decode_format(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
     match info.format {
         Format::Jpeg => jpeg::decode(input, hint, cancel),
         Format::Png => png::decode(input, info, hint, cancel),

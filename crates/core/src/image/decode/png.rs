@@ -1,13 +1,12 @@
 //! PNG and the first frame of APNG (image-rs's png): every bit depth and colour type, expanded to
 //! 8 bits; 16-bit samples keep their high byte.
 
-use super::{Decoded, Hint, Meta, BAND};
+use super::{CancelRead, Decoded, Hint, Meta, BAND};
 use crate::error::Result;
 use crate::image::pixels::{byte_len, zeroed, Pixels};
 use crate::image::probe::Metadata;
 use crate::image::{check, decode_error, Cancel, FailOn};
 use png::{ColorType, Decoder, Limits, Transformations};
-use std::io::Cursor;
 
 /// Checks the CRC of every critical chunk (IHDR, PLTE, IDAT, IEND): a damaged one is corrupt
 /// data. Ancillary chunks with bad CRCs are left to the decoder, which skips them.
@@ -38,7 +37,9 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         check_critical_crcs(input)?;
     }
     // Limits were checked from the header; the buffers below are allocated fallibly.
-    let mut decoder = Decoder::new_with_limits(Cursor::new(input), Limits { bytes: usize::MAX });
+    // Read in pieces with the cancel flag checked between them: interlaced passes have no row loop.
+    let source = CancelRead::new(input, cancel);
+    let mut decoder = Decoder::new_with_limits(source, Limits { bytes: usize::MAX });
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
     decoder.ignore_checksums(hint.fail_on == FailOn::None);
     decoder.set_ignore_text_chunk(true);
