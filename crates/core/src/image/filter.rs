@@ -105,6 +105,28 @@ pub fn sharpen(px: Pixels, sigma: f32, m1: f32, m2: f32, cancel: Cancel) -> Resu
     Ok(Pixels { data, ..px })
 }
 
+/// The size of a `width` × `height` image rotated by `angle` degrees: swapped for an odd number
+/// of quarter turns, else the bounding box of the turned rectangle (what [`rotate`] allocates).
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "float-to-int `as` saturates: a box past u32::MAX gives u32::MAX, never a wrap"
+)]
+pub fn rotated_size(width: u32, height: u32, angle: f64) -> (u32, u32) {
+    let a = angle.rem_euclid(360.0);
+    if a % 90.0 == 0.0 {
+        return if a % 180.0 == 0.0 {
+            (width, height)
+        } else {
+            (height, width)
+        };
+    }
+    let (sin, cos) = a.to_radians().sin_cos();
+    let (w, h) = (f64::from(width), f64::from(height));
+    let ow = (w * cos.abs() + h * sin.abs()).round().max(1.0) as u32;
+    let oh = (w * sin.abs() + h * cos.abs()).round().max(1.0) as u32;
+    (ow, oh)
+}
+
 /// Rotates clockwise by `angle` degrees. Multiples of 90 are exact; other angles resample
 /// bilinearly into the bounding box, filling the corners with `background`.
 #[expect(
@@ -126,8 +148,7 @@ pub fn rotate(px: Pixels, angle: f64, background: Rgba, cancel: Cancel) -> Resul
     let n = px.channels as usize;
     let (sin, cos) = a.to_radians().sin_cos();
     let (w, h) = (f64::from(px.width), f64::from(px.height));
-    let ow = (w * cos.abs() + h * sin.abs()).round().max(1.0) as u32;
-    let oh = (w * sin.abs() + h * cos.abs()).round().max(1.0) as u32;
+    let (ow, oh) = rotated_size(px.width, px.height, angle);
     let mut data = zeroed(byte_len(ow, oh, px.channels)?)?;
     let bg = Pixels::filled(1, 1, px.channels, background)?.data;
     let (cx, cy) = (w / 2.0, h / 2.0);

@@ -13,17 +13,28 @@ pub struct Pixels {
 }
 
 /// A zeroed buffer of `len` bytes, or `ERR_IMAGE_TOO_LARGE` when memory cannot be had: never an
-/// abort. Large zeroed allocations come from fresh pages, so nothing is touched until written.
+/// abort. It comes from the allocator's zeroed path (calloc: fresh pages for large sizes), so
+/// nothing is committed until a decoder writes it: a header whose data runs out early costs only
+/// the rows it had.
 pub fn zeroed(len: usize) -> Result<Vec<u8>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
+    let too_large = || {
         Error::new(
             ErrorKind::ImageTooLarge,
             format!("Cannot allocate {len} bytes for the pixels"),
         )
-    })?;
-    v.resize(len, 0);
-    Ok(v)
+    };
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).map_err(|_| too_large())?;
+    // SAFETY: the layout's size is non-zero.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(too_large());
+    }
+    // SAFETY: `ptr` comes from the global allocator with the layout of `len` u8s (so capacity
+    // `len`, alignment 1), and all `len` bytes are initialised (zero).
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 /// Bytes of a `width` × `height` × `channels` image, refusing sizes that overflow.

@@ -39,6 +39,9 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
     let mut delays = Vec::new();
     loop {
         check(cancel)?;
+        if frames.len() >= info.pages as usize {
+            break; // the frames planned for (budget::plan): never more
+        }
         let frame = match decoder.read_next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => break,

@@ -104,7 +104,9 @@ fn animated(input: &[u8], hint: &Hint, info: &Metadata, cancel: Cancel) -> Resul
         let mut frames = Vec::new();
         let mut delays = Vec::new();
         let mut last_ts = 0;
-        while webp::WebPAnimDecoderHasMoreFrames(guard.0) != 0 {
+        // Never more frames than the headers counted (and budget::plan allowed for).
+        while webp::WebPAnimDecoderHasMoreFrames(guard.0) != 0 && frames.len() < info.pages as usize
+        {
             check(cancel)?;
             let mut buf: *mut u8 = std::ptr::null_mut();
             let mut ts: i32 = 0;

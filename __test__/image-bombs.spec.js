@@ -1,0 +1,253 @@
+'use strict'
+// Issue 17, items 2, 3 and 5: inputs of a few KB whose pipeline would take gigabytes. Each case runs in a
+// child process watched by a sampler of its RSS (killed past CAP_MIB), and asserts the exit status, the
+// error code and class, and the peak RSS. The fixtures are hand-built here: PNGs of real (zero) rows, a GIF
+// and an animated WebP of one-pixel frames on a large canvas, and a header-only PNG.
+//
+// `node __test__/image-bombs.spec.js [root] [capMiB]` prints the same cases as a table (root: the package
+// directory to require, for before/after figures).
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const zlib = require('node:zlib')
+const { spawn } = require('node:child_process')
+
+const ROOT = path.join(__dirname, '..')
+const CAP_MIB = 512
+
+// ---------------------------------------------------------------------------------------------
+// Fixture builders
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c
+  }
+  return table
+})()
+
+function crc32 (buf) {
+  let c = -1
+  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8)
+  return (c ^ -1) >>> 0
+}
+
+function pngChunk (type, data = Buffer.alloc(0)) {
+  const head = Buffer.alloc(8)
+  head.writeUInt32BE(data.length, 0)
+  head.write(type, 4, 'latin1')
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0)
+  return Buffer.concat([head, data, crc])
+}
+
+/** An 8-bit PNG of `width`×`height` (colour type `colorType`) whose IDAT holds `rows` zero rows (all of them by default). */
+function png (width, height, { colorType = 2, rows = height, level = 9 } = {}) {
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = 8
+  ihdr[9] = colorType
+  const bpp = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType]
+  const idat = rows > 0 ? zlib.deflateSync(Buffer.alloc((width * bpp + 1) * rows), { level }) : Buffer.alloc(0)
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND')])
+}
+
+/** A GIF89a with a `width`×`height` screen and `frames` one-pixel frames (2-colour global table, looping). */
+function gifFrames (width, height, frames) {
+  const parts = [Buffer.from('GIF89a', 'latin1')]
+  const screen = Buffer.alloc(7)
+  screen.writeUInt16LE(width, 0)
+  screen.writeUInt16LE(height, 2)
+  screen[4] = 0x80 // global colour table of 2 entries
+  parts.push(screen, Buffer.from([0, 0, 0, 255, 255, 255]))
+  parts.push(Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0', 'latin1'), 3, 1, 0, 0, 0]))
+  for (let i = 0; i < frames; i++) {
+    const x = i % width
+    const y = Math.floor(i / width) % height
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0x04, 2, 0, 0, 0])) // GCE: dispose none, 20 ms
+    const desc = Buffer.alloc(10)
+    desc[0] = 0x2c
+    desc.writeUInt16LE(x, 1)
+    desc.writeUInt16LE(y, 3)
+    desc.writeUInt16LE(1, 5)
+    desc.writeUInt16LE(1, 7)
+    // LZW, minimum code size 2: clear (4), index 1, end (5) as 3-bit codes.
+    parts.push(desc, Buffer.from([2, 2, 0x4c, 0x01, 0]))
+  }
+  parts.push(Buffer.from([0x3b]))
+  return Buffer.concat(parts)
+}
+
+function riffChunk (tag, body) {
+  const head = Buffer.alloc(8)
+  head.write(tag, 0, 'latin1')
+  head.writeUInt32LE(body.length, 4)
+  return Buffer.concat([head, body, body.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0)])
+}
+
+/** The VP8L chunk (header included) of a lossless 1×1 WebP made by sharp. */
+async function vp8l1x1 () {
+  const sharp = require('sharp')
+  const webp = await sharp({ create: { width: 1, height: 1, channels: 4, background: '#f00f' } }).webp({ lossless: true }).toBuffer()
+  if (webp.toString('latin1', 12, 16) !== 'VP8L') throw new Error('expected a simple VP8L WebP')
+  return webp.subarray(12)
+}
+
+/** An animated WebP with a `width`×`height` canvas and `frames` ANMF frames of the 1×1 chunk `frame`. */
+function webpFrames (width, height, frames, frame) {
+  const vp8x = Buffer.alloc(10)
+  vp8x[0] = 0x02 | 0x10 // animation, alpha
+  vp8x.writeUIntLE(width - 1, 4, 3)
+  vp8x.writeUIntLE(height - 1, 7, 3)
+  const chunks = [riffChunk('VP8X', vp8x), riffChunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0]))]
+  for (let i = 0; i < frames; i++) {
+    const head = Buffer.alloc(16)
+    head.writeUIntLE(i % (width >> 1), 0, 3) // x / 2
+    head.writeUIntLE(0, 3, 3)
+    head.writeUIntLE(0, 6, 3) // width - 1
+    head.writeUIntLE(0, 9, 3) // height - 1
+    head.writeUIntLE(20, 12, 3) // duration
+    head[15] = 0x02 // no blending, no disposal
+    chunks.push(riffChunk('ANMF', Buffer.concat([head, frame])))
+  }
+  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), ...chunks])
+  const riff = Buffer.alloc(8)
+  riff.write('RIFF', 0, 'latin1')
+  riff.writeUInt32LE(body.length, 4)
+  return Buffer.concat([riff, body])
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases: input, image() options, and the chain (source text, run in the child as `chain(img)`).
+
+async function cases () {
+  const vp8l = await vp8l1x1()
+  return [
+    { name: 'rotate(45) of a 60000×1 PNG', input: png(60000, 1), chain: 'i => i.rotate(45)', code: 'ERR_IMAGE_TOO_LARGE' },
+    { name: 'rotate(45).jpeg() of a 32768×32 PNG', input: png(32768, 32), chain: 'i => i.rotate(45).jpeg()', code: 'ERR_IMAGE_TOO_LARGE' },
+    { name: 'resize(300) of a 16×65535 PNG', input: png(16, 65535), chain: 'i => i.resize(300)', code: 'ERR_IMAGE_TOO_LARGE' },
+    { name: 'animated GIF, 2048² canvas × 200 frames, resize(64).gif()', input: gifFrames(2048, 2048, 200), options: { animated: true }, chain: 'i => i.resize(64).gif()', code: 'ERR_IMAGE_TOO_LARGE' },
+    { name: 'animated WebP, 2048² canvas × 200 frames, resize(64).gif()', input: webpFrames(2048, 2048, 200, vp8l), options: { animated: true }, chain: 'i => i.resize(64).gif()', code: 'ERR_IMAGE_TOO_LARGE' },
+    { name: 'header-only 65535² PNG, limitInputPixels: false', input: png(65535, 65535, { rows: 0 }), options: { limitInputPixels: false }, chain: 'i => i', code: 'ERR_IMAGE_DECODE' },
+    { name: 'header-only 65535² PNG, limitInputPixels: false, failOn none', input: png(65535, 65535, { rows: 0 }), options: { limitInputPixels: false, failOn: 'none' }, chain: 'i => i.resize(64)', code: 'ERR_IMAGE_DECODE' }
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The capped child
+
+const CHILD = `
+'use strict'
+const fs = require('node:fs')
+const ot = require(process.argv[1])
+const input = fs.readFileSync(process.argv[2])
+const options = JSON.parse(process.argv[3])
+const chain = eval(process.argv[4])
+const hwm = () => Number(/VmHWM:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) / 1024
+const start = process.hrtime.bigint()
+chain(ot.image(input, options)).toBuffer({ resolveWithObject: true }).then(
+  ({ info }) => ({ ok: true, width: info.width, height: info.height, pages: info.pages }),
+  (err) => ({ ok: false, code: err.code, name: err.name, message: err.message })
+).then((r) => {
+  r.ms = Number(process.hrtime.bigint() - start) / 1e6
+  r.hwmMiB = hwm()
+  process.stdout.write(JSON.stringify(r) + '\\n')
+  process.exit(0)
+})
+`
+
+function rssMiB (pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * Runs one case in a child Node, sampling its RSS every 5 ms and killing it (SIGKILL) past `capMiB` or after
+ * `timeoutMs`. Resolves { status, signal, killedFor, peakMiB, ms, result } (result: the child's JSON line).
+ */
+function runCapped (c, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 30000 } = {}) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ot-bomb-')), 'input')
+  fs.writeFileSync(file, c.input)
+  const entry = path.join(root, 'index.js')
+  const start = Date.now()
+  const child = spawn(process.execPath, ['-e', CHILD, entry, file, JSON.stringify(c.options ?? {}), c.chain], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += d })
+  child.stderr.on('data', (d) => { stderr += d })
+  let peak = 0
+  let killedFor = null
+  const sampler = setInterval(() => {
+    const rss = rssMiB(child.pid)
+    if (rss > peak) peak = rss
+    if (rss > capMiB && killedFor === null) {
+      killedFor = `RSS ${Math.round(rss)} MiB > ${capMiB} MiB`
+      child.kill('SIGKILL')
+    } else if (Date.now() - start > timeoutMs && killedFor === null) {
+      killedFor = `timeout ${timeoutMs} ms`
+      child.kill('SIGKILL')
+    }
+  }, 5)
+  return new Promise((resolve) => {
+    child.on('close', (status, signal) => {
+      clearInterval(sampler)
+      fs.rmSync(path.dirname(file), { recursive: true, force: true })
+      const line = stdout.split('\n').find((l) => l.startsWith('{'))
+      const result = line ? JSON.parse(line) : null
+      if (result) peak = Math.max(peak, result.hwmMiB)
+      resolve({ status, signal, killedFor, peakMiB: Math.round(peak), ms: Date.now() - start, result, stderr })
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+if (require.main === module) {
+  // Table mode: before/after figures.
+  const root = path.resolve(process.argv[2] ?? ROOT)
+  const cap = Number(process.argv[3] ?? 2048)
+  ;(async () => {
+    for (const c of await cases()) {
+      const r = await runCapped(c, { root, capMiB: cap })
+      const what = r.killedFor ? `killed (${r.killedFor})` : r.result.ok ? `ok ${r.result.width}×${r.result.height}` : `${r.result.code}: ${r.result.message}`
+      console.log(`| ${c.name} | ${c.input.length} B | ${what} | ${r.peakMiB} MiB | ${r.ms} ms |`)
+    }
+  })()
+} else {
+  const test = require('ava')
+  const { errorClasses } = require('../lib/native').policy
+
+  test.serial('the fixtures are as small as the issue says', async (t) => {
+    const all = await cases()
+    const size = Object.fromEntries(all.map((c) => [c.name, c.input.length]))
+    t.true(size['rotate(45) of a 60000×1 PNG'] < 400)
+    t.true(size['resize(300) of a 16×65535 PNG'] < 16 << 10)
+    t.true(size['animated GIF, 2048² canvas × 200 frames, resize(64).gif()'] < 5000)
+    t.is(size['header-only 65535² PNG, limitInputPixels: false'], 57)
+  })
+
+  for (const name of [0, 1, 2, 3, 4, 5, 6]) {
+    test.serial(`bomb ${name}: refused with a code, peak RSS <= ${CAP_MIB} MiB`, async (t) => {
+      const c = (await cases())[name]
+      t.log(c.name)
+      const r = await runCapped(c)
+      t.log(`peak ${r.peakMiB} MiB, ${r.ms} ms`, r.result)
+      t.is(r.killedFor, null)
+      t.is(r.status, 0, r.stderr)
+      t.false(r.result.ok)
+      t.is(r.result.code, c.code)
+      t.is(r.result.name, errorClasses[c.code] ?? 'Error')
+      t.true(r.peakMiB <= CAP_MIB, `peak ${r.peakMiB} MiB`)
+    })
+  }
+
+  module.exports = { png, gifFrames, webpFrames, vp8l1x1, runCapped }
+}
