@@ -101,6 +101,7 @@ test.serial('LZ4 streams emit as they decode and stop at maxOutputLength, holdin
   t.true(s.out <= 1 << 20)
   t.true(s.written <= 16 << 20, `stopped after ${s.written} bytes of a ${s.inputMiB} MiB input`)
   t.true(s.growthMiB < 64, `RSS grew ${s.growthMiB} MiB past the input's own`)
+  t.true(s.peakRssMiB <= 512, `peak RSS ${s.peakRssMiB} MiB, the 256 MiB input included`)
 })
 
 test.serial('compression() at zstd 22: whole bodies go one-shot, streams get a capped window (memory stays low)', async (t) => {
