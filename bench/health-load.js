@@ -19,6 +19,12 @@
 // at the OWASP parameters on the pool; above capacity the demo answers 503 ERR_QUEUE_FULL);
 // `control`, POST /signup of a taken username, the same JSON body through the same middleware to a
 // 409 without any hashing: Express's own per-request cost at the same rate.
+// Flags: --seconds a step (20), --rates (300; comma-separated), --loads (none,login,control), --repeat (1),
+// --connections (200), --loader-nice (10), --users (8), --out, --server (another server script, e.g. an
+// older server.js for a before/after), --pool-policy idle (an experiment: moves the server's offthread-N
+// threads to SCHED_IDLE with chrt once they exist). The table also gives the JS thread's time runnable but
+// waiting for a CPU (/proc/<pid>/task/<pid>/schedstat), and the JSON where in autocannon's second the
+// /health answers over 8 ms fell (slowProbePhase: counts per 100 ms).
 // Prints a Markdown table; writes bench/results/<out>.json (default health-load). Linux only (/proc).
 
 const { spawn } = require('node:child_process')
