@@ -17,7 +17,7 @@ root="$PWD"
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(hash_parse image_metadata image_pipeline image_encode decompress)
+[ ${#targets[@]} -gt 0 ] || targets=(hash_parse image_metadata image_pipeline image_encode image_geometry decompress)
 max_runs="${FUZZ_RUNS:-0}"
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || ! [[ "$max_runs" =~ ^[0-9]+$ ]]; then
   echo "usage: scripts/fuzz.sh [seconds] [target...]" >&2
@@ -61,6 +61,7 @@ for t in "${targets[@]}"; do
     decompress) seeds=(fuzz/seeds/decompress) extra=(-max_len=8192) ;;
     image_metadata | image_pipeline) seeds=("$tmp/images") extra=(-max_len=65536) ;;
     image_encode) seeds=("$tmp/images-encode") extra=(-max_len=65537) ;;
+    image_geometry) seeds=(crates/core/tests/fuzz-regressions/image_geometry) extra=(-max_len=32) ;;
     *)
       echo "fuzz.sh: unknown target '$t'" >&2
       exit 2

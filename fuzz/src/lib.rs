@@ -7,8 +7,8 @@
 
 use offthread_core::compress::{self, Format as Compression};
 use offthread_core::image::{
-    self, Chroma, FailOn, Fit, GifOptions, JpegOptions, Ops, Output, PngOptions, Resize, Spec,
-    WebpOptions,
+    self, Chroma, FailOn, Fit, GifOptions, Gravity, JpegOptions, Kernel, Ops, Output, PngOptions,
+    Region, Resize, Rotate, Spec, WebpOptions,
 };
 use offthread_core::password::{self, bcrypt, phc::Phc, Limits, Params, VerifyOptions};
 use offthread_core::pool::TaskState;
@@ -196,6 +196,190 @@ pub fn image_encode(data: &[u8]) {
             assert_eq!((back.width, back.height, back.pages), (w, h, out.pages));
         }
         Err(e) => expect_kind("process", &e, IMAGE_ERRORS),
+    }
+}
+
+/// Pixel ceiling of the animated inputs of `image_geometry` (GIF output quantises every frame).
+pub const LIMIT_ANIMATED: u64 = 1 << 16;
+
+/// CRC-32 (PNG's) and Adler-32 (zlib's), for the inputs `image_geometry` builds.
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    b << 16 | a
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], body: &[u8]) {
+    out.extend_from_slice(
+        &u32::try_from(body.len())
+            .expect("small chunk")
+            .to_be_bytes(),
+    );
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(body);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A complete 8-bit RGB PNG of `w` × `h` (stored deflate blocks: no compressor needed), its
+/// pixels a pattern of `seed`.
+pub fn tiny_png(w: u32, h: u32, seed: u8) -> Vec<u8> {
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0);
+        for x in 0..w * 3 {
+            raw.push((x ^ y).to_le_bytes()[0].wrapping_mul(seed | 1));
+        }
+    }
+    let mut z = vec![0x78, 0x01];
+    let mut blocks = raw.chunks(65535).peekable();
+    while let Some(block) = blocks.next() {
+        z.push(u8::from(blocks.peek().is_none()));
+        let len = u16::try_from(block.len()).expect("65535 at most");
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(!len).to_le_bytes());
+        z.extend_from_slice(block);
+    }
+    z.extend_from_slice(&adler32(&raw).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10];
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(&mut out, b"IDAT", &z);
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A GIF with a `w` × `h` screen and `frames` one-pixel frames (as the 4.6 KB bomb).
+pub fn one_pixel_frames_gif(w: u16, h: u16, frames: u16) -> Vec<u8> {
+    let mut out = b"GIF89a".to_vec();
+    out.extend_from_slice(&w.to_le_bytes());
+    out.extend_from_slice(&h.to_le_bytes());
+    out.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
+    out.extend_from_slice(b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00");
+    for i in 0..frames {
+        out.extend_from_slice(&[0x21, 0xF9, 4, 0x04, 2, 0, 0, 0, 0x2C]);
+        out.extend_from_slice(&(i % w).to_le_bytes());
+        out.extend_from_slice(&(i / w % h).to_le_bytes());
+        // 1×1, no local table; LZW code size 2: clear, index 1, end.
+        out.extend_from_slice(&[1, 0, 1, 0, 0, 2, 2, 0x4C, 0x01, 0]);
+    }
+    out.push(0x3B);
+    out
+}
+
+/// rotate / extract / resize / extract output sizes, and animated inputs: the bytes pick a
+/// small real PNG (or, bit 0 of byte 0, a GIF of up to 64 one-pixel frames on a screen of up to 96²,
+/// decoded as an animation) and the operations' parameters, which may ask for anything up to
+/// sharp's largest dimensions. `image::plan` (headers only) and `image::process` must agree:
+/// the same size when both succeed, `ERR_IMAGE_TOO_LARGE` from both when a stage or the frames
+/// exceed the limit, and no output over the limit. Past-the-edge extracts are
+/// `ERR_OUT_OF_RANGE` from the pipeline only.
+pub fn image_geometry(data: &[u8]) {
+    let mut b = [0u8; 32];
+    for (d, s) in b.iter_mut().zip(data) {
+        *d = *s;
+    }
+    let u24 = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], 0]);
+    let gif = b[0] & 1 != 0;
+    let (input, limit, output) = if gif {
+        let (w, h) = (1 + u16::from(b[1] % 96), 1 + u16::from(b[2] % 96));
+        let frames = 1 + u16::from(b[3] % 64);
+        (
+            one_pixel_frames_gif(w, h, frames),
+            LIMIT_ANIMATED,
+            Output::Gif(GifOptions {
+                effort: 1,
+                ..GifOptions::default()
+            }),
+        )
+    } else {
+        let (w, h) = (1 + u32::from(b[1] % 48), 1 + u32::from(b[2] % 48));
+        (tiny_png(w, h, b[3]), LIMIT_PIXELS, Output::Raw)
+    };
+    let flags = b[4];
+    let region = |i: usize| Region {
+        left: u24(i) % 64,
+        top: u24(i + 3) % 64,
+        width: 1 + u24(i + 6) % (1 << (b[i] % 24)).max(1),
+        height: 1 + u24(i + 9) % (1 << (b[i + 1] % 24)).max(1),
+    };
+    let dim = |i: usize| 1 + u24(i) % (1 << (b[i + 2] % 25)).max(1);
+    let ops = Ops {
+        rotate: (flags & 1 != 0).then(|| Rotate {
+            angle: f64::from(i16::from_le_bytes([b[5], b[6]])) + f64::from(b[7]) / 256.0,
+            ..Rotate::default()
+        }),
+        extract_before: (flags & 2 != 0).then(|| region(8)),
+        resize: (flags & 4 != 0).then(|| Resize {
+            width: (flags & 16 != 0).then(|| dim(20)),
+            height: (flags & 32 != 0).then(|| dim(23)),
+            fit: Fit::ALL[usize::from(b[26] % 5)],
+            position: Gravity::ALL[usize::from(b[27] % 9)],
+            kernel: Kernel::Nearest,
+            without_enlargement: flags & 64 != 0,
+            without_reduction: flags & 128 != 0,
+            background: image::Rgba([b[28], b[29], b[30], b[31]]),
+        }),
+        extract_after: (flags & 8 != 0).then(|| region(14)),
+        ..Ops::default()
+    };
+    let spec = Spec {
+        limit_pixels: limit,
+        animated: gif,
+        ops,
+        output: Some(output),
+        ..Spec::default()
+    };
+    let planned = image::plan(&input, &spec);
+    match image::process(&input, &spec, &|| false) {
+        Ok(out) => {
+            assert_eq!(
+                planned.as_ref().ok(),
+                Some(&(out.width, out.height)),
+                "plan and pipeline disagree"
+            );
+            let total = u64::from(out.width) * u64::from(out.height) * u64::from(out.pages);
+            assert!(
+                total <= limit,
+                "{total} output pixels over the limit {limit}"
+            );
+        }
+        Err(e) if e.kind() == ErrorKind::ImageTooLarge => {
+            let p = planned.expect_err("the pipeline refused a size the plan accepted");
+            assert_eq!(p.kind(), ErrorKind::ImageTooLarge, "{}", p.message());
+        }
+        Err(e) => {
+            // A past-the-edge extract (the pipeline's to report), or a GIF side over 65535.
+            let allowed: &[ErrorKind] = if gif {
+                &[ErrorKind::OutOfRange, ErrorKind::ImageEncode]
+            } else {
+                &[ErrorKind::OutOfRange]
+            };
+            expect_kind("process", &e, allowed);
+            assert!(planned.is_ok(), "plan refused {:?}", planned.err());
+        }
     }
 }
 

@@ -28,6 +28,7 @@ fn harness_of(target: &str) -> fn(&[u8]) {
         "image_pipeline" => harness::image_pipeline,
         "image_encode" => harness::image_encode,
         "decompress" => harness::decompress,
+        "image_geometry" => harness::image_geometry,
         other => panic!("tests/fuzz-regressions/{other}: no fuzz target of that name"),
     }
 }
@@ -147,4 +148,31 @@ fn tiff_entry_claiming_more_than_the_file_is_refused_before_the_tiff_crate() {
     let (code, message) = pipeline_error(&input);
     assert_eq!(code, "ERR_IMAGE_DECODE");
     assert!(message.contains("TIFF tag 274 claims"), "{message}");
+}
+
+/// `image_geometry` on pseudo-random inputs (a fixed xorshift seed): rotate / extract / resize
+/// output sizes and animated inputs, without cargo-fuzz. The plan and the pipeline must agree.
+#[test]
+fn image_geometry_on_random_inputs() {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..400 {
+        let mut data = [0u8; 32];
+        for chunk in data.chunks_mut(8) {
+            chunk.copy_from_slice(&next().to_le_bytes());
+        }
+        // Mostly moderate sizes: the shift bytes pick 2^0..2^24 ranges for dimensions.
+        if next() % 2 == 0 {
+            for i in [8, 9, 14, 15, 22, 25] {
+                data[i] %= 14;
+            }
+        }
+        let run = std::panic::catch_unwind(|| harness::image_geometry(&data));
+        assert!(run.is_ok(), "image_geometry failed on {data:?}");
+    }
 }
