@@ -71,7 +71,11 @@ function settleNow (batch) {
 function nativeError (code, message, task) {
   if (code === 'ABORT_ERR') return abortError(task.signal)
   const err = codedError(code, message)
-  if (task.stack !== undefined) err.stack = `${err.name} [${code}]: ${message}\n${task.stack}`
+  if (task.stack !== undefined) {
+    // Formatted only now, when an error needs it (capturing is cheap; formatting is not).
+    const caller = task.stack.stack
+    err.stack = `${err.name} [${code}]: ${message}\n${caller.slice(caller.indexOf('\n') + 1)}`
+  }
   return err
 }
 
@@ -110,7 +114,7 @@ function run (submit, opts, captureStack = true) {
     if (captureStack) {
       const holder = {}
       Error.captureStackTrace(holder, run)
-      task.stack = holder.stack.slice(holder.stack.indexOf('\n') + 1)
+      task.stack = holder
     }
     pending.set(id, task)
     if (signal !== undefined) {
