@@ -2,11 +2,12 @@
 //! engine) before anything else, as sharp does, so wide-gamut photos keep their colours once
 //! the profile is stripped.
 
-use super::decode::Decoded;
+use super::decode::Meta;
+use super::Pixels;
 
-/// Converts every frame to sRGB when the input carries a usable RGB profile that is not sRGB.
-pub fn to_srgb(image: &mut Decoded) {
-    let Some(icc) = image.metadata.icc.as_deref() else {
+/// Converts a frame to sRGB when the input carries a usable RGB profile that is not sRGB.
+pub fn to_srgb(meta: &Meta, frame: &mut Pixels) {
+    let Some(icc) = meta.icc.as_deref() else {
         return;
     };
     let Some(profile) = qcms::Profile::new_from_slice(icc, false) else {
@@ -16,17 +17,15 @@ pub fn to_srgb(image: &mut Decoded) {
         return;
     }
     let srgb = qcms::Profile::new_sRGB();
-    for frame in &mut image.frames {
-        let ty = match frame.channels {
-            3 => qcms::DataType::RGB8,
-            4 => qcms::DataType::RGBA8,
-            _ => return, // grey profiles: the grey values stand
-        };
-        // A profile of another colour space (e.g. grey, CMYK) gives no transform: leave the pixels.
-        let Some(transform) = qcms::Transform::new(&profile, &srgb, ty, qcms::Intent::Perceptual)
-        else {
-            return;
-        };
-        transform.apply(&mut frame.data);
-    }
+    let ty = match frame.channels {
+        3 => qcms::DataType::RGB8,
+        4 => qcms::DataType::RGBA8,
+        _ => return, // grey profiles: the grey values stand
+    };
+    // A profile of another colour space (e.g. grey, CMYK) gives no transform: leave the pixels.
+    let Some(transform) = qcms::Transform::new(&profile, &srgb, ty, qcms::Intent::Perceptual)
+    else {
+        return;
+    };
+    transform.apply(&mut frame.data);
 }

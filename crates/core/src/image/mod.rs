@@ -98,24 +98,25 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
         animated: spec.animated && matches!(target, Output::Gif(_)),
     };
     budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
-    let mut image = decode::decode(input, &info, &hint, cancel)?;
+    // Each frame is converted, oriented and processed as soon as it is decoded: an animation
+    // holds its processed frames (planned above) and one decoded frame, never all of them.
+    let mut each = |meta: &decode::Meta, orientation: u8, mut frame: Pixels| -> Result<Pixels> {
+        if !spec.keep_metadata {
+            color::to_srgb(meta, &mut frame);
+        }
+        let orientation = if spec.auto_orient { orientation } else { 1 };
+        let frame = geometry::orient(frame, orientation)?;
+        let out = apply(frame, &spec.ops, logical, cancel)?;
+        check(cancel)?;
+        Ok(out)
+    };
+    let mut image = decode::decode(input, &info, &hint, cancel, &mut each)?;
     check(cancel)?;
-    if !spec.keep_metadata {
-        color::to_srgb(&mut image);
-    }
     let orientation = if spec.auto_orient {
         image.orientation
     } else {
         1
     };
-    let frames = std::mem::take(&mut image.frames);
-    let mut out = Vec::with_capacity(frames.len());
-    for frame in frames {
-        let frame = geometry::orient(frame, orientation)?;
-        out.push(apply(frame, &spec.ops, logical, cancel)?);
-        check(cancel)?;
-    }
-    image.frames = out;
     let mut meta = if spec.keep_metadata {
         std::mem::take(&mut image.metadata)
     } else {

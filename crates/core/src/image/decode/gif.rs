@@ -1,7 +1,7 @@
 //! GIF (image-rs's gif): the first frame, or every frame composited onto the logical screen
 //! with its disposal method, as browsers show them.
 
-use super::{Decoded, Hint, Meta};
+use super::{Decoded, Each, Hint, Meta};
 use crate::error::Result;
 use crate::image::pixels::{byte_len, zeroed, Pixels};
 use crate::image::probe::Metadata;
@@ -9,7 +9,15 @@ use crate::image::{check, decode_error, Cancel, FailOn};
 use gif::{ColorOutput, DecodeOptions, DisposalMethod, MemoryLimit, Repeat};
 use std::num::NonZeroU64;
 
-pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+/// Decodes the first frame, or every frame when `hint.animated`, each handed to `each` as soon as
+/// it is composited: the decoder holds the canvas and one shown frame, never the animation.
+pub fn decode(
+    input: &[u8],
+    info: &Metadata,
+    hint: &Hint,
+    cancel: Cancel,
+    each: Each,
+) -> Result<Decoded> {
     let mut options = DecodeOptions::new();
     options.set_color_output(ColorOutput::RGBA);
     // Frames reaching outside the screen are clipped, as browsers (and sharp) do. The decoder
@@ -78,12 +86,18 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         }
         let mut shown = zeroed(len)?;
         shown.copy_from_slice(&canvas);
-        frames.push(Pixels {
+        let mut shown = Pixels {
             width: w,
             height: h,
             channels: 4,
             data: shown,
-        });
+        };
+        if info.channels == 3 && shown.data.chunks_exact(4).all(|p| p[3] == 255) {
+            // No transparency declared and none shown: RGB, as the metadata says. (A frame that
+            // leaves part of the screen uncovered keeps its alpha.)
+            shown = shown.into_channels(3);
+        }
+        frames.push(each(&meta, 1, shown)?);
         delays.push(u32::from(frame.delay) * 10);
         match (frame.dispose, previous) {
             (DisposalMethod::Background, _) => {
@@ -103,14 +117,6 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
     }
     if frames.is_empty() {
         return Err(decode_error("the GIF has no image"));
-    }
-    let opaque = frames
-        .iter()
-        .all(|f| f.data.chunks_exact(4).all(|p| p[3] == 255));
-    if info.channels == 3 && opaque {
-        // No transparency anywhere: RGB, as the metadata says. (A first frame that leaves part
-        // of the screen uncovered keeps its alpha.)
-        frames = frames.into_iter().map(|f| f.into_channels(3)).collect();
     }
     Ok(Decoded {
         frames,

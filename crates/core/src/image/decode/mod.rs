@@ -125,23 +125,46 @@ impl Decoded {
     }
 }
 
-/// Decodes `input`, whose headers `info` describes.
+/// What the pipeline does to each frame as soon as it is decoded, given the input's metadata and
+/// EXIF orientation: it returns the frame to keep (processed, usually smaller). GIF and WebP
+/// animations call it frame by frame, so no more than one decoded frame is held at a time.
+pub type Each<'a> = &'a mut dyn FnMut(&Meta, u8, Pixels) -> Result<Pixels>;
+
+/// Decodes `input`, whose headers `info` describes, passing each frame through `each`.
 /// A decoder's failure after a cancel (its reader refused to read on) is `ABORT_ERR`.
-pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
-    let decoded = decode_format(input, info, hint, cancel);
+pub fn decode(
+    input: &[u8],
+    info: &Metadata,
+    hint: &Hint,
+    cancel: Cancel,
+    each: Each,
+) -> Result<Decoded> {
+    let decoded = decode_format(input, info, hint, cancel, each);
     match decoded {
         Err(_) if cancel() => Err(crate::error::Error::aborted()),
         other => other,
     }
 }
 
-fn decode_format(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
-    match info.format {
-        Format::Jpeg => jpeg::decode(input, hint, cancel),
-        Format::Png => png::decode(input, info, hint, cancel),
-        Format::Webp => webp::decode(input, info, hint, cancel),
-        Format::Gif => gif::decode(input, info, hint, cancel),
-        Format::Tiff => other::decode_tiff(input, hint, cancel),
-        Format::Bmp => other::decode_bmp(input, hint),
-    }
+fn decode_format(
+    input: &[u8],
+    info: &Metadata,
+    hint: &Hint,
+    cancel: Cancel,
+    each: Each,
+) -> Result<Decoded> {
+    let mut d = match info.format {
+        Format::Webp => return webp::decode(input, info, hint, cancel, each),
+        Format::Gif => return gif::decode(input, info, hint, cancel, each),
+        Format::Jpeg => jpeg::decode(input, hint, cancel)?,
+        Format::Png => png::decode(input, info, hint, cancel)?,
+        Format::Tiff => other::decode_tiff(input, hint, cancel)?,
+        Format::Bmp => other::decode_bmp(input, hint)?,
+    };
+    let frames = std::mem::take(&mut d.frames);
+    d.frames = frames
+        .into_iter()
+        .map(|f| each(&d.metadata, d.orientation, f))
+        .collect::<Result<_>>()?;
+    Ok(d)
 }

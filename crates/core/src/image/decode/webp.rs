@@ -1,14 +1,22 @@
 //! WebP through Google's libwebp: lossy, lossless, alpha; animations through its compositing
 //! animation decoder (first frame, or every frame when asked).
 
-use super::{Decoded, Hint, Meta};
+use super::{Decoded, Each, Hint, Meta};
 use crate::error::Result;
 use crate::image::pixels::{byte_len, zeroed, Pixels};
 use crate::image::probe::{riff_chunks, Metadata};
 use crate::image::{check, decode_error, Cancel};
 use libwebp_sys as webp;
 
-pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Result<Decoded> {
+/// Decodes a still image, or an animation's first frame or (`hint.animated`) every frame, each
+/// frame of an animation handed to `each` as soon as libwebp has composited it.
+pub fn decode(
+    input: &[u8],
+    info: &Metadata,
+    hint: &Hint,
+    cancel: Cancel,
+    each: Each,
+) -> Result<Decoded> {
     let mut meta = Meta::default();
     for (tag, body) in riff_chunks(input) {
         match &tag {
@@ -24,10 +32,7 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         .and_then(crate::image::exif::orientation)
         .unwrap_or(1);
     if info.pages > 1 {
-        let mut d = animated(input, hint, info, cancel)?;
-        if !info.has_alpha {
-            d.frames = d.frames.into_iter().map(|f| f.into_channels(3)).collect();
-        }
+        let mut d = animated(input, hint, info, cancel, &meta, orientation, each)?;
         d.orientation = orientation;
         d.metadata = meta;
         return Ok(d);
@@ -66,6 +71,7 @@ pub fn decode(input: &[u8], info: &Metadata, hint: &Hint, cancel: Cancel) -> Res
         channels,
         data,
     };
+    let px = each(&meta, orientation, px)?;
     Ok(Decoded::single(px, meta))
 }
 
@@ -74,7 +80,15 @@ fn strip_exif_header(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"Exif\0\0").unwrap_or(body)
 }
 
-fn animated(input: &[u8], hint: &Hint, info: &Metadata, cancel: Cancel) -> Result<Decoded> {
+fn animated(
+    input: &[u8],
+    hint: &Hint,
+    info: &Metadata,
+    cancel: Cancel,
+    meta: &Meta,
+    orientation: u8,
+    each: Each,
+) -> Result<Decoded> {
     let data = webp::WebPData {
         bytes: input.as_ptr(),
         size: input.len(),
@@ -118,12 +132,16 @@ fn animated(input: &[u8], hint: &Hint, info: &Metadata, cancel: Cancel) -> Resul
             }
             let mut frame = zeroed(len)?;
             frame.copy_from_slice(std::slice::from_raw_parts(buf, len));
-            frames.push(Pixels {
+            let mut frame = Pixels {
                 width: w,
                 height: h,
                 channels: 4,
                 data: frame,
-            });
+            };
+            if !info.has_alpha {
+                frame = frame.into_channels(3);
+            }
+            frames.push(each(meta, orientation, frame)?);
             delays.push((ts - last_ts).max(0) as u32);
             last_ts = ts;
             if !hint.animated {
