@@ -492,7 +492,7 @@ export interface Image {
 export function image(input: string | Uint8Array | ArrayBuffer, options?: ImageOptions): Image
 
 /** Default limits and settings of image() (from the native core). */
-export const imageDefaults: Readonly<{ limitInputPixels: number }>
+export const imageDefaults: Readonly<{ limitInputPixels: number; maxInputBytes: number }>
 
 /** Node's AbortError shape: `name: 'AbortError'`, `code: 'ABORT_ERR'`, `cause`: the signal's reason. */
 export class AbortError extends Error {

@@ -82,7 +82,7 @@ test('a number outside core\'s range is ERR_OUT_OF_RANGE from core\'s Spec::vali
 test('a NUL byte in the input path is refused at once by image() and by the binding', (t) => {
   throws(t, () => ot.image(`${fix('jpeg/ljt-testorig.jpg')}\0.jpg`), ERR.value, { message: /NUL/ })
   const before = counters()
-  throws(t, () => native.imageMetadata(TICKET, '/x\0.jpg', null), ERR.value, { message: /NUL/ })
+  throws(t, () => native.imageMetadata(TICKET, {}, '/x\0.jpg', null), ERR.value, { message: /NUL/ })
   throws(t, () => native.imageProcess(TICKET, {}, '/x\0.jpg', null, null), ERR.value, { message: /NUL/ })
   t.deepEqual(counters(), before)
 })
@@ -112,8 +112,11 @@ test('through lib, a contract error is impossible: every builder call yields a s
 test('the policy\'s values are the documented ones (a change to core\'s defaults must be deliberate)', (t) => {
   t.deepEqual(P.limitInputPixels, { default: 0x3FFF * 0x3FFF, min: 0 })
   t.is(ot.imageDefaults.limitInputPixels, P.limitInputPixels.default)
+  t.is(ot.imageDefaults.maxInputBytes, P.defaults.maxInputBytes)
+  t.deepEqual(P.maxInputBytes, { min: 1, max: Number.MAX_SAFE_INTEGER })
   t.deepEqual(P.defaults, {
     limitInputPixels: 0x3FFF * 0x3FFF,
+    maxInputBytes: 512 * 2 ** 20,
     autoOrient: true,
     failOn: 'warning',
     animated: false,

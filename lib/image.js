@@ -223,6 +223,6 @@ function image (input, options) {
   return new Image(input, options)
 }
 
-const imageDefaults = Object.freeze({ limitInputPixels: P.limitInputPixels.default })
+const imageDefaults = Object.freeze({ limitInputPixels: P.limitInputPixels.default, maxInputBytes: P.defaults.maxInputBytes })
 
 module.exports = { image, imageDefaults, Image }
