@@ -124,15 +124,30 @@ fn temporary(path: &Path) -> PathBuf {
 
 /// Writes `data` to `path` through a temporary file in the same directory renamed over it, so a
 /// reader (or a concurrent writer of the same path) sees the old file or one whole new one, never
-/// a mix. The temporary file is removed on failure. Not fsynced: atomic, not durable.
+/// a mix. As a plain write would: a symlink at `path` is written through (its target replaced) and
+/// an existing file's permissions are kept. The temporary file is removed on failure. Not fsynced:
+/// atomic, not durable.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = temporary(path);
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    // A dangling link cannot be resolved: the link itself is replaced.
+    let path = if is_link {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    let existing = std::fs::metadata(&path).ok().map(|m| m.permissions());
+    let tmp = temporary(&path);
     let result = File::options()
         .write(true)
         .create_new(true)
         .open(&tmp)
-        .and_then(|mut f| f.write_all(data))
-        .and_then(|()| std::fs::rename(&tmp, path));
+        .and_then(|mut f| {
+            if let Some(p) = existing {
+                f.set_permissions(p)?;
+            }
+            f.write_all(data)
+        })
+        .and_then(|()| std::fs::rename(&tmp, &path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(e.into());
@@ -191,6 +206,20 @@ mod tests {
         write_atomic(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // Written through a symlink, keeping the target's permissions.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("link.bin");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        write_atomic(&link, b"third").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&path).unwrap(), b"third");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
         let missing = write_atomic(&dir.join("no/such/dir"), b"x").unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::FileNotFound);
         std::fs::remove_dir_all(&dir).unwrap();
