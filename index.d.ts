@@ -472,7 +472,7 @@ export interface Image {
   toFormat(format: OutputFormat, options?: JpegOptions | PngOptions | WebpOptions | GifOptions | RawOptions): this
   toBuffer(options?: TaskSignalOptions & { resolveWithObject?: false }): Promise<Buffer>
   toBuffer(options: TaskSignalOptions & { resolveWithObject: true }): Promise<{ data: Buffer; info: OutputInfo }>
-  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. An empty path or one with a NUL byte rejects ERR_INVALID_ARG_VALUE. The pool thread writes a temporary file in the same directory (`.name.pid-n.tmp`) and renames it over `path`: readers and concurrent toFile() calls to one path see one whole output, never a mix (not fsynced). */
+  /** Writes the output; the format follows the extension (.jpg .jpeg .png .webp .gif) unless one was chosen. An empty path or one with a NUL byte rejects ERR_INVALID_ARG_VALUE. The pool thread writes a temporary file in the same directory (`.name.pid-n.tmp`) and renames it over `path` (a symlink is written through; an existing file keeps its permissions): readers and concurrent toFile() calls to one path see one whole output, never a mix (not fsynced). */
   toFile(path: string, options?: TaskSignalOptions): Promise<OutputInfo>
   /** Reads headers only; never decodes pixels. Of a path, reads only the bytes the headers need (see `maxInputBytes`). */
   metadata(options?: TaskSignalOptions): Promise<Metadata>
