@@ -178,12 +178,12 @@ function rssMiB (pid) {
  * Runs one case in a child Node, sampling its RSS every 5 ms and killing it (SIGKILL) past `capMiB` or after
  * `timeoutMs`. Resolves { status, signal, killedFor, peakMiB, ms, result } (result: the child's JSON line).
  */
-function runCapped (c, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 30000 } = {}) {
+function runCapped (c, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 30000, script = CHILD } = {}) {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ot-bomb-')), 'input')
   fs.writeFileSync(file, c.input)
   const entry = path.join(root, 'index.js')
   const start = Date.now()
-  const child = spawn(process.execPath, ['-e', CHILD, entry, file, JSON.stringify(c.options ?? {}), c.chain], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['-e', script, entry, file, JSON.stringify(c.options ?? {}), c.chain], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += d })
@@ -207,15 +207,110 @@ function runCapped (c, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 30000 } = {}
       fs.rmSync(path.dirname(file), { recursive: true, force: true })
       const line = stdout.split('\n').find((l) => l.startsWith('{'))
       const result = line ? JSON.parse(line) : null
-      if (result) peak = Math.max(peak, result.hwmMiB)
-      resolve({ status, signal, killedFor, peakMiB: Math.round(peak), ms: Date.now() - start, result, stderr })
+      if (result) peak = Math.max(peak, result.hwmMiB ?? 0)
+      resolve({ status, signal, killedFor, peakMiB: Math.round(peak), ms: Date.now() - start, result, stdout, stderr })
     })
   })
 }
 
 // ---------------------------------------------------------------------------------------------
+// Mutations
 
-if (require.main === module) {
+/** A small deterministic PRNG (mulberry32). */
+function prng (seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** `count` random cases from `seed`: { input, options, chain (source) }. */
+function mutations (seed, count, vp8l) {
+  const rnd = prng(seed)
+  const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1))
+  const pick = (a) => a[int(0, a.length - 1)]
+  const logInt = (hi) => Math.max(1, Math.round(Math.exp(rnd() * Math.log(hi))))
+  const out = []
+  for (let i = 0; i < count; i++) {
+    let input
+    const kind = pick(['png', 'png', 'gif', 'webp'])
+    const animated = rnd() < 0.5
+    if (kind === 'png') {
+      const w = logInt(100000)
+      const h = logInt(100000)
+      const full = w * h <= 1 << 20
+      input = png(w, h, { colorType: pick([0, 2, 4, 6]), rows: full && rnd() < 0.7 ? h : Math.min(h, int(0, 3)) })
+    } else if (kind === 'gif') {
+      input = gifFrames(logInt(65535), logInt(65535), logInt(400))
+    } else {
+      input = webpFrames(Math.max(2, logInt(16384)), logInt(16384), logInt(200), vp8l)
+    }
+    if (rnd() < 0.25) { // flip a few header bytes
+      input = Buffer.from(input)
+      for (let k = int(1, 3); k > 0; k--) input[int(8, Math.min(input.length - 1, 48))] ^= 1 << int(0, 7)
+    }
+    const ops = []
+    if (rnd() < 0.5) ops.push(`.rotate(${pick([45, 90, 13.7, -30, 180, 270.5])})`)
+    if (rnd() < 0.3) ops.push(`.extract(${JSON.stringify({ left: logInt(5000) - 1, top: logInt(5000) - 1, width: logInt(5000), height: logInt(5000) })})`)
+    if (rnd() < 0.7) {
+      const o = { fit: pick(['cover', 'contain', 'fill', 'inside', 'outside']), withoutEnlargement: rnd() < 0.3 }
+      ops.push(`.resize(${rnd() < 0.8 ? logInt(4096) : 'null'}, ${rnd() < 0.5 ? logInt(4096) : 'null'}, ${JSON.stringify(o)})`)
+    }
+    ops.push(pick(['', '.png()', '.jpeg()', '.webp()', '.gif()', '.raw()']))
+    // Within the limit, a large canvas or output is a legitimate allocation (a GIF's or WebP's canvas needs no
+    // data; rotate(45) of a 16000×3 strip is a 128-megapixel image, and libwebp's encoder takes several bytes
+    // a pixel): limits up to 2·10^7 pixels keep every legitimate pipeline under the cap. The default limit and
+    // no limit are the named cases' (above).
+    const options = { animated, failOn: pick(['none', 'warning']), limitInputPixels: pick([1e6, 1e7, 2e7]) }
+    out.push({ name: `${kind} ${input.length} B ${JSON.stringify(options)} ${ops.join('')}`, input, options, chain: `i => i${ops.join('')}` })
+  }
+  return out
+}
+
+const MUTATION_CHILD = `
+'use strict'
+const fs = require('node:fs')
+const ot = require(process.argv[1])
+const cases = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
+;(async () => {
+  for (const c of cases) {
+    const chain = eval(c.chain)
+    const r = await chain(ot.image(Buffer.from(c.input, 'base64'), c.options)).toBuffer({ resolveWithObject: true }).then(
+      ({ info }) => ({ ok: true, width: info.width, height: info.height }),
+      (err) => ({ ok: false, code: err.code, message: err.message }))
+    r.case = c.name
+    process.stdout.write(JSON.stringify(r) + '\\n')
+  }
+  process.exit(0)
+})()
+`
+
+/** Runs `count` mutations of `seed` in one capped child; resolves like runCapped, with lines (one result per case). */
+async function runMutations (seed, count, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 240000 } = {}) {
+  const list = mutations(seed, count, await vp8l1x1()).map((c) => ({ ...c, input: c.input.toString('base64') }))
+  const c = { input: Buffer.from(JSON.stringify(list)), chain: '' }
+  const r = await runCapped(c, { root, capMiB, timeoutMs, script: MUTATION_CHILD })
+  r.lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+  return r
+}
+
+// ---------------------------------------------------------------------------------------------
+
+module.exports = { png, gifFrames, webpFrames, vp8l1x1, runCapped, runMutations, mutations }
+
+if (require.main === module && process.argv[2] === '--mutations') {
+  // Replays the mutation test: node __test__/image-bombs.spec.js --mutations <seed> [count]
+  ;(async () => {
+    const r = await runMutations(Number(process.argv[3]), Number(process.argv[4] ?? 120), { capMiB: 2048 })
+    const list = mutations(Number(process.argv[3]), Number(process.argv[4] ?? 120), await vp8l1x1())
+    for (const line of r.lines) console.log(line.ok ? 'ok' : line.code, line.case)
+    console.log(`peak ${r.peakMiB} MiB, ${r.ms} ms, killed: ${r.killedFor}; next case: ${list[r.lines.length]?.name}`)
+  })()
+} else if (require.main === module) {
   // Table mode: before/after figures.
   const root = path.resolve(process.argv[2] ?? ROOT)
   const cap = Number(process.argv[3] ?? 2048)
@@ -226,7 +321,7 @@ if (require.main === module) {
       console.log(`| ${c.name} | ${c.input.length} B | ${what} | ${r.peakMiB} MiB | ${r.ms} ms |`)
     }
   })()
-} else {
+} else if (!process.env.IMAGE_BOMBS_LIB) { // (set to require the builders without ava)
   const test = require('ava')
   const { errorClasses } = require('../lib/native').policy
 
@@ -281,6 +376,28 @@ if (require.main === module) {
     }
   })
 
+  // Mutation test: random small headers (claimed sizes up to each format's maximum, a little real data or
+  // none, byte flips) and random rotate / resize / extract chains, animated or not, in one child under the
+  // same RSS watch. Never a crash, never past 512 MiB, and every failure is one of the coded image errors.
+  test.serial('random headers and options: no crash, RSS <= 512 MiB, only coded errors', async (t) => {
+    const seed = Number(process.env.BOMB_SEED ?? Date.now() % 100000)
+    t.log(`seed ${seed} (BOMB_SEED=${seed} to replay)`)
+    const r = await runMutations(seed, 120)
+    t.log(`peak ${r.peakMiB} MiB, ${r.ms} ms`)
+    t.is(r.killedFor, null)
+    t.is(r.status, 0, r.stderr)
+    const allowed = new Set(['ERR_IMAGE_TOO_LARGE', 'ERR_IMAGE_DECODE', 'ERR_IMAGE_FORMAT', 'ERR_OUT_OF_RANGE', 'ERR_IMAGE_ENCODE'])
+    t.is(r.lines.length, 120)
+    const tally = {}
+    for (const line of r.lines) {
+      const key = line.ok ? 'ok' : line.code
+      tally[key] = (tally[key] ?? 0) + 1
+      if (!line.ok) t.true(allowed.has(line.code), `${line.case}: ${line.code} ${line.message}`)
+    }
+    t.log(tally)
+    t.true(r.peakMiB <= CAP_MIB, `peak ${r.peakMiB} MiB`)
+  })
+
   // sharp's answer to the animation bomb: it counts frames × canvas too.
   test('sharp refuses the animated GIF as we do', async (t) => {
     const sharp = require('sharp')
@@ -288,5 +405,4 @@ if (require.main === module) {
     t.regex(err.message, /exceeds pixel limit/)
   })
 
-  module.exports = { png, gifFrames, webpFrames, vp8l1x1, runCapped }
 }

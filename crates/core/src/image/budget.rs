@@ -17,7 +17,7 @@
 use super::filter::rotated_size;
 use super::geometry;
 use super::probe::{Format, Metadata};
-use super::{decode_error, Spec, DEFAULT_LIMIT_PIXELS};
+use super::{decode_error, Output, Spec, DEFAULT_LIMIT_PIXELS};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The pixels any stage may hold when `limitInputPixels` is off, unless the input has more.
@@ -50,7 +50,8 @@ fn over(spec: &Spec, ceiling: u64) -> String {
 
 /// What `process` will allocate for `spec` on an input described by `info`, decoded as `frames`
 /// frames: refuses a stage over the ceiling with `ERR_IMAGE_TOO_LARGE`, else returns the output's
-/// width and height (before encoding). Costs a few float operations; allocates nothing unless
+/// width and height (before encoding), or (0, 0) when an extract falls outside the image (which
+/// the pipeline reports as `ERR_OUT_OF_RANGE`). Costs a few float operations; allocates nothing unless
 /// it refuses.
 pub fn plan(info: &Metadata, spec: &Spec, frames: u32) -> Result<(u32, u32)> {
     let (mut w, mut h) = (info.width, info.height);
@@ -94,7 +95,7 @@ pub fn plan(info: &Metadata, spec: &Spec, frames: u32) -> Result<(u32, u32)> {
     }
     if let Some(r) = ops.extract_before {
         if !inside(r, w, h) {
-            return Ok((r.width, r.height)); // extract() reports it as ERR_OUT_OF_RANGE
+            return Ok((0, 0)); // extract() reports it as ERR_OUT_OF_RANGE
         }
         (w, h) = (r.width, r.height);
     }
@@ -114,11 +115,28 @@ pub fn plan(info: &Metadata, spec: &Spec, frames: u32) -> Result<(u32, u32)> {
     }
     if let Some(r) = ops.extract_after {
         if !inside(r, w, h) {
-            return Ok((r.width, r.height));
+            return Ok((0, 0));
         }
         (w, h) = (r.width, r.height);
     }
     Ok((w, h))
+}
+
+/// Refuses, before decoding, an output larger than its encoder can write (libjpeg 65500, WebP
+/// 16383, GIF 65535 per side): `ERR_IMAGE_ENCODE`, as the encoder would say after all the work.
+pub fn fits_encoder(target: &Output, (w, h): (u32, u32)) -> Result<()> {
+    let (name, max) = match target {
+        Output::Jpeg(_) => ("JPEG", 65500),
+        Output::Webp(_) => ("WebP", 16383),
+        Output::Gif(_) => ("GIF", 65535),
+        Output::Png(_) | Output::Raw => return Ok(()),
+    };
+    if w <= max && h <= max {
+        return Ok(());
+    }
+    Err(super::encode_error(format!(
+        "a {w}×{h} image is too large for the {name} format (at most {max} pixels a side)"
+    )))
 }
 
 fn inside(r: super::Region, w: u32, h: u32) -> bool {

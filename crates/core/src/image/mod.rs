@@ -97,7 +97,8 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
         shrink,
         animated: spec.animated && matches!(target, Output::Gif(_)),
     };
-    budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
+    let size = budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
+    budget::fits_encoder(&target, size)?;
     // Each frame is converted, oriented and processed as soon as it is decoded: an animation
     // holds its processed frames (planned above) and one decoded frame, never all of them.
     let mut each = |meta: &decode::Meta, orientation: u8, mut frame: Pixels| -> Result<Pixels> {

@@ -57,7 +57,8 @@ pub fn decode(
             Err(_) if !frames.is_empty() && hint.fail_on == FailOn::None => break,
             Err(e) => return Err(gif_error(e)),
         };
-        let previous = (frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
+        let previous =
+            (hint.animated && frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
         let (fl, ft, fw, fh) = (
             u32::from(frame.left),
             u32::from(frame.top),
@@ -84,8 +85,15 @@ pub fn decode(
                 }
             }
         }
-        let mut shown = zeroed(len)?;
-        shown.copy_from_slice(&canvas);
+        // A still image takes the canvas itself: its pages untouched by the frame stay
+        // uncommitted (a 100-byte GIF may declare a 16000² screen).
+        let shown = if hint.animated {
+            let mut shown = zeroed(len)?;
+            shown.copy_from_slice(&canvas);
+            shown
+        } else {
+            std::mem::take(&mut canvas)
+        };
         let mut shown = Pixels {
             width: w,
             height: h,
@@ -99,6 +107,9 @@ pub fn decode(
         }
         frames.push(each(&meta, 1, shown)?);
         delays.push(u32::from(frame.delay) * 10);
+        if !hint.animated {
+            break;
+        }
         match (frame.dispose, previous) {
             (DisposalMethod::Background, _) => {
                 for y in ft..(ft + fh).min(h) {
@@ -110,9 +121,6 @@ pub fn decode(
             }
             (DisposalMethod::Previous, Some(prev)) => canvas = prev,
             _ => {}
-        }
-        if !hint.animated {
-            break;
         }
     }
     if frames.is_empty() {
