@@ -168,3 +168,85 @@ fn decode_format(
         .collect::<Result<_>>()?;
     Ok(d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::image::probe::probe;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn fixture(path: &str) -> Vec<u8> {
+        let root = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../__test__/fixtures/images/"
+        );
+        std::fs::read(format!("{root}{path}")).expect("fixture")
+    }
+
+    /// Decodes `input` with a cancel flag that turns true at its `at`-th look (never if `None`);
+    /// returns the result and how many looks were taken.
+    fn decode_cancelled_at(input: &[u8], at: Option<usize>) -> (Result<Decoded>, usize) {
+        let info = probe(input).expect("probe");
+        let hint = Hint {
+            fail_on: FailOn::Warning,
+            shrink: 1,
+            animated: false,
+        };
+        let looks = AtomicUsize::new(0);
+        let cancel = || at.is_some_and(|at| looks.fetch_add(1, Ordering::Relaxed) + 1 >= at);
+        let counting = || {
+            looks.fetch_add(1, Ordering::Relaxed);
+            false
+        };
+        let result = match at {
+            Some(_) => decode(input, &info, &hint, &cancel, &mut |_, _, px| Ok(px)),
+            None => decode(input, &info, &hint, &counting, &mut |_, _, px| Ok(px)),
+        };
+        (result, looks.load(Ordering::Relaxed))
+    }
+
+    /// Every look at the cancel flag of a full decode (the reader's and the row bands') stops it with
+    /// ABORT_ERR, never a decode error: libjpeg's read failure and png's are mapped.
+    #[test]
+    fn a_cancel_at_any_look_is_an_abort() {
+        for path in [
+            "jpeg/progressive-cat.jpg",
+            "jpeg/ljt-testorig.jpg",
+            "png/pngsuite/basi6a08.png",
+        ] {
+            let input = fixture(path);
+            let (full, looks) = decode_cancelled_at(&input, None);
+            assert!(full.is_ok(), "{path}: {:?}", full.err());
+            assert!(looks >= 2, "{path}: {looks} looks");
+            for at in 1..=looks {
+                let (r, _) = decode_cancelled_at(&input, Some(at));
+                let kind = r.as_ref().err().map(|e| e.kind());
+                assert_eq!(
+                    kind,
+                    Some(ErrorKind::Aborted),
+                    "{path}: cancel at look {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cancel_read_hands_out_pieces_and_seeks() {
+        use std::io::{BufRead, Read, Seek, SeekFrom};
+        let input = vec![5u8; PIECE * 2 + 3];
+        let never = || false;
+        let mut r = CancelRead::new(&input, &never);
+        assert_eq!(r.fill_buf().unwrap().len(), PIECE);
+        r.consume(PIECE);
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).unwrap();
+        assert_eq!(all.len(), PIECE + 3);
+        assert_eq!(r.seek(SeekFrom::End(-3)).unwrap(), input.len() as u64 - 3);
+        assert_eq!(r.fill_buf().unwrap().len(), 3);
+        assert!(r.seek(SeekFrom::Current(-(input.len() as i64))).is_err());
+        let always = || true;
+        let mut cancelled = CancelRead::new(&input, &always);
+        assert!(cancelled.fill_buf().is_err());
+    }
+}
