@@ -141,7 +141,8 @@ pub fn rotate(px: Pixels, angle: f64, background: Rgba, cancel: Cancel) -> Resul
         return rotate_quarters(px, (a / 90.0) as u32);
     }
     let px = if background.0[3] < 255 && !px.has_alpha() {
-        px.clone().into_channels(px.channels + 1)
+        let channels = px.channels + 1;
+        px.into_channels(channels)
     } else {
         px
     };
