@@ -22,42 +22,54 @@ fn gaussian(sigma: f32) -> Vec<f32> {
     k.into_iter().map(|v| v / sum).collect()
 }
 
-/// Convolves every channel of `px` with `k` along rows then columns (edges clamped).
-fn separable(px: &Pixels, k: &[f32], cancel: Cancel) -> Result<Vec<f32>> {
+/// Convolves every channel of `px` with `k` along rows then columns (edges clamped), handing
+/// each output row to `row_out(y, values)`. Works in a window of rows: the horizontal pass keeps
+/// only the 2r + 1 rows (or the image's height, if less) the vertical pass needs, in f32, so the
+/// scratch is that window, never a whole image in f32 (which was 4× the image's bytes, twice).
+fn separable(
+    px: &Pixels,
+    k: &[f32],
+    cancel: Cancel,
+    mut row_out: impl FnMut(usize, &[f32]),
+) -> Result<()> {
     let (w, h, n) = (px.width as usize, px.height as usize, px.channels as usize);
     let r = (k.len() / 2) as isize;
-    let mut tmp = vec![0f32; w * h * n];
+    let stride = w * n;
+    let window = (k.len()).min(h);
+    let mut ring = vec![0f32; window * stride];
+    let mut out = vec![0f32; stride];
+    let mut next = 0; // the next row for the horizontal pass
     for y in 0..h {
         if y % BAND == 0 {
             check(cancel)?;
         }
-        let row = &px.data[y * w * n..(y + 1) * w * n];
-        for x in 0..w {
-            for c in 0..n {
-                let mut acc = 0.0;
-                for (i, kv) in k.iter().enumerate() {
-                    let sx = (x as isize + i as isize - r).clamp(0, w as isize - 1) as usize;
-                    acc += kv * f32::from(row[sx * n + c]);
+        let last = (y as isize + r).min(h as isize - 1) as usize;
+        while next <= last {
+            let row = &px.data[next * stride..(next + 1) * stride];
+            let slot = &mut ring[(next % window) * stride..(next % window + 1) * stride];
+            for x in 0..w {
+                for c in 0..n {
+                    let mut acc = 0.0;
+                    for (i, kv) in k.iter().enumerate() {
+                        let sx = (x as isize + i as isize - r).clamp(0, w as isize - 1) as usize;
+                        acc += kv * f32::from(row[sx * n + c]);
+                    }
+                    slot[x * n + c] = acc;
                 }
-                tmp[(y * w + x) * n + c] = acc;
             }
+            next += 1;
         }
-    }
-    let mut out = vec![0f32; w * h * n];
-    for y in 0..h {
-        if y % BAND == 0 {
-            check(cancel)?;
-        }
+        out.fill(0.0);
         for (i, kv) in k.iter().enumerate() {
             let sy = (y as isize + i as isize - r).clamp(0, h as isize - 1) as usize;
-            let src = &tmp[sy * w * n..(sy + 1) * w * n];
-            let dst = &mut out[y * w * n..(y + 1) * w * n];
-            for (d, s) in dst.iter_mut().zip(src) {
+            let src = &ring[(sy % window) * stride..(sy % window + 1) * stride];
+            for (d, s) in out.iter_mut().zip(src) {
                 *d += kv * s;
             }
         }
+        row_out(y, &out);
     }
-    Ok(out)
+    Ok(())
 }
 
 #[expect(
@@ -75,11 +87,14 @@ pub fn blur(px: Pixels, sigma: f32, cancel: Cancel) -> Result<Pixels> {
     } else {
         gaussian(sigma)
     };
-    let out = separable(&px, &k, cancel)?;
-    Ok(Pixels {
-        data: out.into_iter().map(to_u8).collect(),
-        ..px
-    })
+    let mut data = zeroed(px.data.len())?;
+    let stride = px.row_len();
+    separable(&px, &k, cancel, |y, row| {
+        for (d, &v) in data[y * stride..(y + 1) * stride].iter_mut().zip(row) {
+            *d = to_u8(v);
+        }
+    })?;
+    Ok(Pixels { data, ..px })
 }
 
 /// Unsharp mask on the colour channels (alpha untouched): differences below 2 levels gain
@@ -90,18 +105,20 @@ pub fn sharpen(px: Pixels, sigma: f32, m1: f32, m2: f32, cancel: Cancel) -> Resu
     } else {
         (gaussian(sigma), m1, m2)
     };
-    let blurred = separable(&px, &k, cancel)?;
     let n = px.channels as usize;
     let colour = if px.has_alpha() { n - 1 } else { n };
     let mut data = px.data.clone();
-    for (i, v) in data.iter_mut().enumerate() {
-        if i % n >= colour {
-            continue;
+    let stride = px.row_len();
+    separable(&px, &k, cancel, |y, blurred| {
+        for (i, v) in data[y * stride..(y + 1) * stride].iter_mut().enumerate() {
+            if i % n >= colour {
+                continue;
+            }
+            let d = f32::from(*v) - blurred[i];
+            let gain = if d.abs() < 2.0 { m1 } else { m2 };
+            *v = to_u8(f32::from(*v) + gain * d);
         }
-        let d = f32::from(*v) - blurred[i];
-        let gain = if d.abs() < 2.0 { m1 } else { m2 };
-        *v = to_u8(f32::from(*v) + gain * d);
-    }
+    })?;
     Ok(Pixels { data, ..px })
 }
 
