@@ -280,7 +280,14 @@ export type OutputFormat = 'jpeg' | 'jpg' | 'png' | 'webp' | 'gif' | 'raw'
 export type Color = string | { r?: number; g?: number; b?: number; alpha?: number }
 
 export interface ImageOptions extends TaskOptions {
-  /** Refuse inputs with more pixels (width × height, from the header, before any pixel buffer). Default 268402689 (0x3FFF × 0x3FFF); `false` or 0 disables it; `true` is the default. */
+  /**
+   * Refuse inputs with more pixels (width × height, from the header, before any pixel buffer; frames × canvas
+   * for `animated`), and every stage's image too: rotate's canvas, extract, resize (and contain's padding) are
+   * planned from the header and refused with ERR_IMAGE_TOO_LARGE before anything is allocated. Default
+   * 268402689 (0x3FFF × 0x3FFF); `true` is the default. `false` or 0 lifts it for the input, but no stage may
+   * then exceed the larger of the input's pixels and 0x3FFF²; and a header must be backed by data (a PNG or
+   * JPEG too short for its declared size is ERR_IMAGE_DECODE at once).
+   */
   limitInputPixels?: number | boolean
   /** Apply the EXIF orientation (1–8). Default true (sharp's default is false). */
   autoOrient?: boolean
