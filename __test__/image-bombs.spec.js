@@ -56,6 +56,16 @@ function png (width, height, { colorType = 2, rows = height, level = 9 } = {}) {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND')])
 }
 
+/** A PNG header for `width`×`height` RGB followed by an IDAT chunk claiming 2^31 - 1 bytes that holds four. */
+function lyingIdat (width, height) {
+  const head = png(width, height, { rows: 0 }).subarray(0, 33)
+  const idat = Buffer.alloc(12)
+  idat.writeUInt32BE(0x7fffffff, 0)
+  idat.write('IDAT', 4, 'latin1')
+  idat.set([0x78, 0x01, 0, 0], 8)
+  return Buffer.concat([head, idat])
+}
+
 /** A GIF89a with a `width`×`height` screen and `frames` one-pixel frames (2-colour global table, looping). */
 function gifFrames (width, height, frames) {
   const parts = [Buffer.from('GIF89a', 'latin1')]
@@ -138,7 +148,8 @@ async function cases () {
     // Within the limit (60 × 2048² = 251,658,240 pixels): decoded frame by frame, never all 60 (1 GiB) at once.
     { name: 'animated GIF, 2048² canvas × 60 frames (within the limit), resize(64).gif()', input: gifFrames(2048, 2048, 60), options: { animated: true }, chain: 'i => i.resize(64).gif()', ok: { width: 64, height: 64, pages: 60 } },
     { name: 'animated WebP, 2048² canvas × 60 frames (within the limit), resize(64).gif()', input: webpFrames(2048, 2048, 60, vp8l), options: { animated: true }, chain: 'i => i.resize(64).gif()', ok: { width: 64, height: 64, pages: 60 } },
-    { name: 'header-only 16383² PNG (default limit)', input: png(16383, 16383, { rows: 0 }), chain: 'i => i.resize(64)', code: 'ERR_IMAGE_DECODE' }
+    { name: 'header-only 16383² PNG (default limit)', input: png(16383, 16383, { rows: 0 }), chain: 'i => i.resize(64)', code: 'ERR_IMAGE_DECODE' },
+    { name: '65535² PNG whose IDAT claims 2 GiB and holds 4 bytes, limitInputPixels: false, failOn none', input: lyingIdat(65535, 65535), options: { limitInputPixels: false, failOn: 'none' }, chain: 'i => i.png()', code: 'ERR_IMAGE_DECODE' }
   ]
 }
 
@@ -334,8 +345,8 @@ if (require.main === module && process.argv[2] === '--mutations') {
     t.is(size['header-only 65535² PNG, limitInputPixels: false'], 57)
   })
 
-  for (let i = 0; i < 11; i++) {
-    test.serial(`bomb ${i}: ${i < 8 || i === 10 ? 'refused with a code' : 'processed'}, peak RSS <= ${CAP_MIB} MiB`, async (t) => {
+  for (let i = 0; i < 12; i++) {
+    test.serial(`bomb ${i}: ${i < 8 || i >= 10 ? 'refused with a code' : 'processed'}, peak RSS <= ${CAP_MIB} MiB`, async (t) => {
       const c = (await cases())[i]
       t.log(c.name)
       const r = await runCapped(c)

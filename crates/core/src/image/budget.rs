@@ -190,7 +190,9 @@ fn png_needs(b: &[u8], info: &Metadata) -> Option<(u64, u64)> {
     while let (Some(len), Some(kind)) = (b.get(at..at + 4), b.get(at + 4..at + 8)) {
         let len = u64::from(u32::from_be_bytes(len.try_into().ok()?));
         if kind == b"IDAT" || kind == b"fdAT" {
-            have += len;
+            // The bytes there are, not the length the chunk claims.
+            let present = b.len().saturating_sub(at + 8) as u64;
+            have += len.min(present);
         }
         if kind == b"IEND" {
             break;
@@ -310,6 +312,13 @@ mod tests {
         let i = probe::probe(&b).unwrap();
         let e = plausible(&b, &i, 0).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ImageDecode);
+        // An IDAT that claims 2 GiB but holds nothing counts for nothing.
+        let at = b.len() - 8;
+        b[at..at + 4].copy_from_slice(&0x7FFF_FFFFu32.to_be_bytes());
+        assert_eq!(
+            plausible(&b, &i, 0).unwrap_err().kind(),
+            ErrorKind::ImageDecode
+        );
         let small = info(100, 100);
         assert!(plausible(&[0; 60], &small, 0).is_ok());
     }
