@@ -152,16 +152,19 @@ fn tiff_entry_claiming_more_than_the_file_is_refused_before_the_tiff_crate() {
 
 /// `image_geometry` on pseudo-random inputs (a fixed xorshift seed): rotate / extract / resize
 /// output sizes and animated inputs, without cargo-fuzz. The plan and the pipeline must agree.
+/// `IMAGE_GEOMETRY_RUNS=n` runs n inputs instead of 400 (and `IMAGE_GEOMETRY_SEED` another seed).
 #[test]
 fn image_geometry_on_random_inputs() {
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let runs = env("IMAGE_GEOMETRY_RUNS").unwrap_or(400);
+    let mut x = env("IMAGE_GEOMETRY_SEED").unwrap_or(0x9E37_79B9_7F4A_7C15) | 1;
     let mut next = || {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         x
     };
-    for _ in 0..400 {
+    for _ in 0..runs {
         let mut data = [0u8; 32];
         for chunk in data.chunks_mut(8) {
             chunk.copy_from_slice(&next().to_le_bytes());
