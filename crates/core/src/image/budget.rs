@@ -13,6 +13,12 @@
 //!   `ERR_IMAGE_DECODE` at once. Formats whose codes have no such bound (WebP, arithmetic JPEG,
 //!   TIFF, BMP, a GIF's screen) are held to the ceiling above when the limit is off, and decode
 //!   into zeroed memory that is not committed until written ([`super::pixels::zeroed`]).
+//! - **An output its encoder cannot write** (JPEG over 65500, WebP over 16383, GIF over 65535 a
+//!   side) is `ERR_IMAGE_ENCODE` before decoding ([`fits_encoder`]), not after all the work.
+//!
+//! Within these budgets memory stays proportional to the largest stage: there is no banded
+//! processing (what lets sharp rotate a 60000×1 strip by 45° in 60 MB). Animations stream frame
+//! by frame (see `decode::Each`), so they hold one decoded frame and the processed ones.
 
 use super::filter::rotated_size;
 use super::geometry;
