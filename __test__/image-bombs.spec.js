@@ -12,37 +12,13 @@ const os = require('node:os')
 const path = require('node:path')
 const zlib = require('node:zlib')
 const { spawn } = require('node:child_process')
+const { pngChunk, rssMiB } = require('./helpers/image')
 
 const ROOT = path.join(__dirname, '..')
 const CAP_MIB = 512
 
 // ---------------------------------------------------------------------------------------------
 // Fixture builders
-
-const CRC_TABLE = (() => {
-  const table = new Int32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c
-  }
-  return table
-})()
-
-function crc32 (buf) {
-  let c = -1
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8)
-  return (c ^ -1) >>> 0
-}
-
-function pngChunk (type, data = Buffer.alloc(0)) {
-  const head = Buffer.alloc(8)
-  head.writeUInt32BE(data.length, 0)
-  head.write(type, 4, 'latin1')
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0)
-  return Buffer.concat([head, data, crc])
-}
 
 /** An 8-bit PNG of `width`×`height` (colour type `colorType`) whose IDAT holds `rows` zero rows (all of them by default). */
 function png (width, height, { colorType = 2, rows = height, level = 9 } = {}) {
@@ -176,14 +152,6 @@ chain(ot.image(input, options)).toBuffer({ resolveWithObject: true }).then(
 })
 `
 
-function rssMiB (pid) {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) / 1024 : 0
-  } catch {
-    return 0
-  }
-}
 
 /**
  * Runs one case in a child Node, sampling its RSS every 5 ms and killing it (SIGKILL) past `capMiB` or after

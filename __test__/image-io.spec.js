@@ -13,6 +13,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawn, execFileSync } = require('node:child_process')
+const { pngChunk, rssMiB } = require('./helpers/image')
 
 const ROOT = path.join(__dirname, '..')
 const CAP_MIB = 512
@@ -63,14 +64,6 @@ Promise.resolve().then(() => run(ot, args, { kib, rchar })).then(
 })
 `
 
-function rssMiB (pid) {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) / 1024 : 0
-  } catch {
-    return 0
-  }
-}
 
 /**
  * Runs `run` (source text of `(ot, args, { kib, rchar }) => value or promise`) in a child Node, sampling its RSS
@@ -121,14 +114,7 @@ function rgbaPng (size) {
   const file = path.join(workDir(), `rgba-${size}.png`)
   if (!fs.existsSync(file)) {
     const zlib = require('node:zlib')
-    const chunk = (type, data) => {
-      const head = Buffer.alloc(8)
-      head.writeUInt32BE(data.length, 0)
-      head.write(type, 4, 'latin1')
-      const crc = Buffer.alloc(4)
-      crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0)
-      return Buffer.concat([head, data, crc])
-    }
+    const chunk = pngChunk
     const ihdr = pngHead(size, size, 0).subarray(16, 29)
     const idat = zlib.deflateSync(Buffer.alloc((size * 4 + 1) * size), { level: 1 })
     fs.writeFileSync(file, Buffer.concat([pngHead(0, 0, 0).subarray(0, 8), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]))

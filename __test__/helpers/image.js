@@ -90,6 +90,16 @@ function crc32 (buf) {
   return (c ^ -1) >>> 0
 }
 
+/** A process's resident memory in MiB, from /proc (0 once it has exited). */
+function rssMiB (pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
 /** One PNG chunk: length, type, data, CRC of type + data. */
@@ -262,6 +272,6 @@ function encodedCard (width, height, format = 'png', channels = 3, options = {})
 }
 
 module.exports = {
-  ot, sharp, fix, MANIFEST, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
+  ot, sharp, fix, MANIFEST, crc32, pngChunk, rssMiB, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
   patchJpegSize, patchGifFrame, webpCanvas, outcome, MiB, sleep, cpuMs, until, runIsolated, tmp, testCard, encodedCard
 }
