@@ -233,11 +233,13 @@ export type CompressionEncoding = 'zstd' | 'br' | 'gzip' | 'deflate'
 
 export interface CompressionOptions {
   /**
-   * The codings offered, in the server's order of preference: the first one the request's
-   * Accept-Encoding accepts (q > 0, by name or through `*`) is used.
-   * @default ['zstd', 'br', 'gzip']
+   * The codings offered. The request's Accept-Encoding decides by q-value, as in the `compression`
+   * package; this order breaks ties.
+   * @default ['zstd', 'br', 'gzip', 'deflate']
    */
   encodings?: CompressionEncoding[]
+  /** The coding for requests without Accept-Encoding (the package's 1.8 option); one not offered means identity. @default 'identity' */
+  enforceEncoding?: CompressionEncoding | 'identity'
   /** Responses whose size is known (Content-Length, or a single `res.end(body)`) and below this are sent as is. Bytes, or a string such as `'1kb'`. @default 1024 */
   threshold?: number | string
   /** Whether to compress this response; called when the headers are written. @default compression.filter (a compressible Content-Type) */
@@ -248,8 +250,8 @@ export interface CompressionOptions {
   gzip?: { level?: number }
   /** @default { level: 6 } */
   deflate?: { level?: number }
-  /** brotli quality, 0–11. @default { level: 4 } */
-  brotli?: { level?: number }
+  /** brotli quality, 0–11, or zlib's form `{ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }` (no other parameter). @default { level: 4 } */
+  brotli?: { level?: number, params?: Record<number, number> }
   /** zstd level, -7–22. @default { level: 3 } */
   zstd?: { level?: number }
 }

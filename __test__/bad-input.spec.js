@@ -162,6 +162,8 @@ const kinds = {
   data: (label) => label === 'array' ? null : E.type,
   /** options object: {} is valid. */
   options: (label) => label === 'object' ? null : E.type,
+  /** an options object where null also means none (compression(null), as in the `compression` package). */
+  optionsOrNull: (label) => label === 'object' || label === 'null' ? null : E.type,
   /** one of a set of strings: a non-string is a wrong type. */
   enum: () => E.type,
   bool: (label) => label === 'boolean' ? null : E.type,
@@ -533,7 +535,11 @@ into(bytesRows, () => {
     }), E.abort)
   }
 
-  generate({ name: 'compression', fn: ot.compression, async: false, args: [['options', 'options', {}]], optionsAt: 0, fields: [] })
+  generate({ name: 'compression', fn: ot.compression, async: false, args: [['options', 'optionsOrNull', {}]], optionsAt: 0, fields: [] })
+  row('compression: options = null is no options, as in the compression package', false, () => ot.compression(null), { check: (m) => typeof m === 'function' || 'no middleware' })
+  row('compression: enforceEncoding = 1', false, () => ot.compression({ enforceEncoding: 1 }), E.type)
+  row('compression: brotli.params with a parameter other than quality', false, () => ot.compression({ brotli: { params: { 2: 22 } } }), E.value)
+  row('compression: brotli.params quality 12', false, () => ot.compression({ brotli: { params: { 1: 12 } } }), E.range)
   for (const [label, make] of Object.entries(ALL)) {
     const value = make()
     const fnOk = typeof value === 'function'

@@ -282,13 +282,11 @@ for (const encoding of ['zstd', 'br', 'gzip']) {
   })
 }
 
-test('deflate is negotiated when offered by the server, in the server\'s order', async (t) => {
+test('deflate is negotiated by default (as in compression), and the server\'s order breaks ties', async (t) => {
   await assertCompressed(t, await request('/opts/deflate', { acceptEncoding: 'gzip, deflate' }), 'deflate', JSON_BODY)
   await assertCompressed(t, await request('/opts/deflate', { acceptEncoding: 'gzip, deflate;q=0' }), 'gzip', JSON_BODY)
-  // The default middleware does not offer deflate.
-  const r = await request('/json', { acceptEncoding: 'deflate' })
-  assertIdentity(t, r, JSON_BODY)
-  t.is(r.headers['content-length'], String(JSON_BODY.length))
+  await assertCompressed(t, await request('/json', { acceptEncoding: 'deflate' }), 'deflate', JSON_BODY)
+  await assertCompressed(t, await request('/json', { acceptEncoding: 'deflate, gzip' }), 'gzip', JSON_BODY)
 })
 
 test('Accept-Encoding negotiation: q-values, identity, * and the server\'s preference order', async (t) => {
@@ -304,7 +302,10 @@ test('Accept-Encoding negotiation: q-values, identity, * and the server\'s prefe
     ['gzip, deflate, br, zstd', 'zstd'],
     ['gzip, deflate, br', 'br'],
     ['gzip;q=0, br', 'br'],
-    ['gzip;q=1.0, br;q=0.1', 'br'], // any q > 0 accepts; the server's order then decides
+    ['gzip;q=1.0, br;q=0.1', 'gzip'], // the highest q wins; the server's order only breaks ties
+    ['gzip, br;q=0.8', 'gzip'],
+    ['gzip;q=0.5, identity', undefined], // identity preferred over every offered coding
+    ['gzip;q=0.001', 'gzip'], // as acceptable as identity (the least q named): the coding wins the tie
     ['br;q=0, gzip;q=0.000', undefined],
     ['zstd;q=0.001', 'zstd'],
     ['*', 'zstd'],

@@ -21,10 +21,13 @@ const v = require('./validate')
 
 /** HTTP content-coding → offthread format, which is also the option holding its level. */
 const CODINGS = { zstd: 'zstd', br: 'brotli', gzip: 'gzip', deflate: 'deflate' }
-const DEFAULT_ENCODINGS = ['zstd', 'br', 'gzip']
+const DEFAULT_ENCODINGS = ['zstd', 'br', 'gzip', 'deflate']
 const DEFAULT_THRESHOLD = native.policy.bytes.middlewareThreshold
-const OPTION_KEYS = new Set(['encodings', 'threshold', 'filter', 'level', 'gzip', 'deflate', 'brotli', 'zstd'])
+const OPTION_KEYS = new Set(['encodings', 'threshold', 'filter', 'level', 'gzip', 'deflate', 'brotli', 'zstd', 'enforceEncoding'])
 const LEVEL_KEYS = new Set(['level'])
+const BROTLI_KEYS = new Set(['level', 'params'])
+/** zlib's BROTLI_PARAM_QUALITY: the one brotli parameter (`brotli.params`, zlib's form) offthread's encoder takes. */
+const BROTLI_PARAM_QUALITY = require('node:zlib').constants.BROTLI_PARAM_QUALITY
 const UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
 
 /** Types worth compressing besides text/*, *+json, *+xml and *+text (the usual entries of mime-db). */
@@ -51,9 +54,21 @@ function parseThreshold (value) {
   throw invalidType('threshold', 'number or string such as \'1kb\'', value)
 }
 
-/** Reads and checks the options once, when the middleware is created. */
+/** brotli's level from zlib's `params` form ({ [BROTLI_PARAM_QUALITY]: 11 }); other parameters are refused. */
+function brotliQuality (params) {
+  const p = v.options(params, 'brotli.params')
+  for (const key of Object.keys(p)) {
+    if (Number(key) !== BROTLI_PARAM_QUALITY) {
+      throw invalidValue(`brotli.params[${key}]`, 'zlib.constants.BROTLI_PARAM_QUALITY (the only brotli parameter supported)', key)
+    }
+  }
+  const { min, max } = bytes.LEVELS.brotli
+  return v.optInt('brotli.params[BROTLI_PARAM_QUALITY]', p[BROTLI_PARAM_QUALITY], min, max)
+}
+
+/** Reads and checks the options once, when the middleware is created. `null` is no options, as in `compression`. */
 function configure (options) {
-  const o = v.knownKeys('options', v.options(options), OPTION_KEYS)
+  const o = v.knownKeys('options', v.options(options ?? undefined), OPTION_KEYS)
   let encodings = DEFAULT_ENCODINGS
   if (o.encodings !== undefined) {
     if (!Array.isArray(o.encodings)) throw invalidType('encodings', 'array of \'zstd\', \'br\', \'gzip\', \'deflate\'', o.encodings)
@@ -65,11 +80,18 @@ function configure (options) {
   const flat = o.level === -1 ? undefined : v.optInt('level', o.level, bytes.LEVELS.gzip.min, bytes.LEVELS.gzip.max)
   const levels = {}
   for (const [coding, format] of Object.entries(CODINGS)) { // all checked: a typo must not pass
-    const sub = v.knownKeys(format, v.options(o[format], format), LEVEL_KEYS)
+    const sub = v.knownKeys(format, v.options(o[format], format), format === 'brotli' ? BROTLI_KEYS : LEVEL_KEYS)
     const { min, max } = bytes.LEVELS[format]
-    levels[coding] = v.optInt(`${format}.level`, sub.level, min, max) ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
+    const level = v.optInt(`${format}.level`, sub.level, min, max) ?? (format === 'brotli' && sub.params !== undefined ? brotliQuality(sub.params) : undefined)
+    levels[coding] = level ?? (format === 'gzip' || format === 'deflate' ? flat : undefined)
   }
-  return { encodings, levels, threshold: parseThreshold(o.threshold), filter: o.filter ?? shouldCompress }
+  // For requests without Accept-Encoding (as in `compression`): 'identity' by default; a coding the
+  // server does not offer means identity too.
+  if (o.enforceEncoding !== undefined && typeof o.enforceEncoding !== 'string') {
+    throw invalidType('enforceEncoding', 'string such as \'gzip\' or \'identity\'', o.enforceEncoding)
+  }
+  const enforce = encodings.includes(o.enforceEncoding) ? o.enforceEncoding : undefined
+  return { encodings, levels, enforce, threshold: parseThreshold(o.threshold), filter: o.filter ?? shouldCompress }
 }
 
 /**
@@ -108,14 +130,23 @@ function parseAcceptEncoding (header) {
 }
 
 /**
- * The first of the server's `encodings` that the client accepts (q > 0, named or through '*'),
- * or undefined for identity. No Accept-Encoding header, or an empty one, means identity.
+ * The coding to answer with, as `compression` (negotiator) picks it: the highest q-value wins; among equal
+ * q-values, the server's order (`encodings`) decides. A coding unnamed takes the q of '*'. identity, unless
+ * named, is as acceptable as the least acceptable coding named, and wins over every coding with a lower q:
+ * then, or when nothing is acceptable, undefined (no compression). No header, or an empty one: undefined.
  */
 function negotiate (header, encodings) {
-  if (typeof header !== 'string' || header === '') return undefined
+  if (typeof header !== 'string' || header.trim() === '') return undefined
   const accepted = parseAcceptEncoding(header)
   const star = accepted.get('*')
-  return encodings.find((coding) => (accepted.get(coding) ?? star ?? 0) > 0)
+  let best
+  let bestQ = 0
+  for (const coding of encodings) {
+    const q = accepted.get(coding) ?? star ?? 0
+    if (q > bestQ) { best = coding; bestQ = q }
+  }
+  const identity = accepted.get('identity') ?? (accepted.size > 0 ? Math.min(1, ...accepted.values()) : 1)
+  return identity > bestQ ? undefined : best
 }
 
 /** Adds Accept-Encoding to the Vary header, keeping what is there. */
@@ -209,7 +240,9 @@ function compression (options) {
       const contentLength = res.getHeader('Content-Length')
       const size = contentLength !== undefined ? Number(contentLength) : length
       if (size < config.threshold) return
-      return negotiate(req.headers['accept-encoding'], config.encodings)
+      const header = req.headers['accept-encoding']
+      if (!header && config.enforce !== undefined) return config.enforce
+      return negotiate(header, config.encodings)
     }
 
     /** The whole body is known (res.end(body) before any write): one pool task, one-shot. */
@@ -262,6 +295,11 @@ function compression (options) {
     }
 
     res.write = function write (chunk, encoding, callback) {
+      if (ended) { // a compressed response has ended: false, as in `compression`
+        const cb = typeof encoding === 'function' ? encoding : callback
+        if (typeof cb === 'function') process.nextTick(cb, codedError('ERR_STREAM_WRITE_AFTER_END', 'write after end'))
+        return false
+      }
       if (!decided && !this.headersSent) {
         checkChunk(chunk) // before deciding: a throw must leave the headers as they were
         const coding = decide(this.statusCode)
@@ -270,10 +308,6 @@ function compression (options) {
       if (stream === undefined) return _write.apply(this, arguments)
       if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
       const buf = toBuffer(chunk, encoding)
-      if (ended) {
-        if (typeof callback === 'function') process.nextTick(callback, codedError('ERR_STREAM_WRITE_AFTER_END', 'write after end'))
-        return false
-      }
       if (!this.headersSent) this._implicitHeader()
       if (buf.byteLength === 0) {
         if (typeof callback === 'function') process.nextTick(callback)
@@ -283,6 +317,11 @@ function compression (options) {
     }
 
     res.end = function end (chunk, encoding, callback) {
+      if (ended) { // a compressed response has ended: false, as in `compression`
+        const cb = [chunk, encoding, callback].find((x) => typeof x === 'function')
+        if (cb !== undefined) process.nextTick(cb, codedError('ERR_STREAM_ALREADY_FINISHED', 'Cannot call end after a stream was finished'))
+        return false
+      }
       if (!decided && !this.headersSent) {
         const body = typeof chunk === 'function' ? undefined : chunk
         if (body) checkChunk(body) // node:http ignores a falsy chunk
@@ -302,7 +341,6 @@ function compression (options) {
         if (this.writableFinished) process.nextTick(callback, codedError('ERR_STREAM_ALREADY_FINISHED', 'Cannot call end after a stream was finished'))
         else this.once('finish', callback)
       }
-      if (ended) return this
       ended = true
       if (!this.headersSent) this._implicitHeader()
       if (buf !== undefined && buf.byteLength > 0) stream.write(buf)
