@@ -12,7 +12,7 @@ const os = require('node:os')
 const path = require('node:path')
 const zlib = require('node:zlib')
 const { spawn } = require('node:child_process')
-const { pngChunk, rssMiB } = require('./helpers/image')
+const { pngChunk, watchCapped } = require('./helpers/image')
 
 const ROOT = path.join(__dirname, '..')
 const CAP_MIB = 512
@@ -161,34 +161,10 @@ function runCapped (c, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 30000, scrip
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ot-bomb-')), 'input')
   fs.writeFileSync(file, c.input)
   const entry = path.join(root, 'index.js')
-  const start = Date.now()
   const child = spawn(process.execPath, ['-e', script, entry, file, JSON.stringify(c.options ?? {}), c.chain], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => { stdout += d })
-  child.stderr.on('data', (d) => { stderr += d })
-  let peak = 0
-  let killedFor = null
-  const sampler = setInterval(() => {
-    const rss = rssMiB(child.pid)
-    if (rss > peak) peak = rss
-    if (rss > capMiB && killedFor === null) {
-      killedFor = `RSS ${Math.round(rss)} MiB > ${capMiB} MiB`
-      child.kill('SIGKILL')
-    } else if (Date.now() - start > timeoutMs && killedFor === null) {
-      killedFor = `timeout ${timeoutMs} ms`
-      child.kill('SIGKILL')
-    }
-  }, 5)
-  return new Promise((resolve) => {
-    child.on('close', (status, signal) => {
-      clearInterval(sampler)
-      fs.rmSync(path.dirname(file), { recursive: true, force: true })
-      const line = stdout.split('\n').find((l) => l.startsWith('{'))
-      const result = line ? JSON.parse(line) : null
-      if (result) peak = Math.max(peak, result.hwmMiB ?? 0)
-      resolve({ status, signal, killedFor, peakMiB: Math.round(peak), ms: Date.now() - start, result, stdout, stderr })
-    })
+  return watchCapped(child, { capMiB, timeoutMs }).then((r) => {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true })
+    return r
   })
 }
 

@@ -13,7 +13,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawn, execFileSync } = require('node:child_process')
-const { pngChunk, rssMiB } = require('./helpers/image')
+const { pngChunk, watchCapped } = require('./helpers/image')
 
 const ROOT = path.join(__dirname, '..')
 const CAP_MIB = 512
@@ -70,31 +70,8 @@ Promise.resolve().then(() => run(ot, args, { kib, rchar })).then(
  * every 5 ms and killing it past `capMiB` or after `timeoutMs`. Resolves { status, killedFor, peakMiB, ms, result }.
  */
 function runCapped (run, args, { root = ROOT, capMiB = CAP_MIB, timeoutMs = 30000 } = {}) {
-  const start = Date.now()
   const child = spawn(process.execPath, ['-e', CHILD, path.join(root, 'index.js'), JSON.stringify(args), run], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => { stdout += d })
-  child.stderr.on('data', (d) => { stderr += d })
-  let peak = 0
-  let killedFor = null
-  const sampler = setInterval(() => {
-    const rss = rssMiB(child.pid)
-    if (rss > peak) peak = rss
-    if (killedFor !== null) return
-    if (rss > capMiB) killedFor = `RSS ${Math.round(rss)} MiB > ${capMiB} MiB`
-    else if (Date.now() - start > timeoutMs) killedFor = `timeout ${timeoutMs} ms`
-    if (killedFor !== null) child.kill('SIGKILL')
-  }, 5)
-  return new Promise((resolve) => {
-    child.on('close', (status) => {
-      clearInterval(sampler)
-      const line = stdout.split('\n').find((l) => l.startsWith('{'))
-      const result = line ? JSON.parse(line) : null
-      if (result) peak = Math.max(peak, result.hwmMiB)
-      resolve({ status, killedFor, peakMiB: Math.round(peak), ms: Date.now() - start, result, stderr })
-    })
-  })
+  return watchCapped(child, { capMiB, timeoutMs })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -100,6 +100,38 @@ function rssMiB (pid) {
   }
 }
 
+/**
+ * Watches a spawned child: samples its RSS every 5 ms and kills it (SIGKILL) past `capMiB` or after
+ * `timeoutMs`. Resolves { status, signal, killedFor, peakMiB, ms, result, stdout, stderr } once it has
+ * closed; `result` is its first JSON line, whose `hwmMiB` (the child's own VmHWM) also counts for the peak.
+ */
+function watchCapped (child, { capMiB, timeoutMs }) {
+  const start = Date.now()
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += d })
+  child.stderr.on('data', (d) => { stderr += d })
+  let peak = 0
+  let killedFor = null
+  const sampler = setInterval(() => {
+    const rss = rssMiB(child.pid)
+    if (rss > peak) peak = rss
+    if (killedFor !== null) return
+    if (rss > capMiB) killedFor = `RSS ${Math.round(rss)} MiB > ${capMiB} MiB`
+    else if (Date.now() - start > timeoutMs) killedFor = `timeout ${timeoutMs} ms`
+    if (killedFor !== null) child.kill('SIGKILL')
+  }, 5)
+  return new Promise((resolve) => {
+    child.on('close', (status, signal) => {
+      clearInterval(sampler)
+      const line = stdout.split('\n').find((l) => l.startsWith('{'))
+      const result = line ? JSON.parse(line) : null
+      if (result) peak = Math.max(peak, result.hwmMiB ?? 0)
+      resolve({ status, signal, killedFor, peakMiB: Math.round(peak), ms: Date.now() - start, result, stdout, stderr })
+    })
+  })
+}
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
 /** One PNG chunk: length, type, data, CRC of type + data. */
@@ -272,6 +304,6 @@ function encodedCard (width, height, format = 'png', channels = 3, options = {})
 }
 
 module.exports = {
-  ot, sharp, fix, MANIFEST, crc32, pngChunk, rssMiB, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
+  ot, sharp, fix, MANIFEST, crc32, pngChunk, rssMiB, watchCapped, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
   patchJpegSize, patchGifFrame, webpCanvas, outcome, MiB, sleep, cpuMs, until, runIsolated, tmp, testCard, encodedCard
 }
