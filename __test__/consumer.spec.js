@@ -1,4 +1,4 @@
-// A consumer's install (issue #5, item 5): pack the built package without scripts, install the tarball and
+// A consumer's install (issue #5, item 5; issue 16): pack the main package and this platform's binary package, install both tarballs and
 // express into a fresh app with npm's defaults, then run a CJS file and an ESM file that use every area
 // (passwords, digest/hmac, compress/decompress, the image pipeline, the compression() middleware under
 // express) and type-check a TypeScript file that uses the types of every area with `tsc --noEmit --strict`.
@@ -10,14 +10,15 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const zlib = require('node:zlib')
+const { platformName } = require('../lib/loader')
 
 const root = path.join(__dirname, '..')
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 const PHOTO = path.join(__dirname, 'fixtures', 'images', 'jpeg', 'ljt-testorig.jpg') // 227 × 149 baseline JPEG
 
-function run (cmd, args, cwd, timeout = 120000) {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } })
+function run (cmd, args, cwd, timeout = 120000, env = {}) {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error', ...env } })
 }
 
 /** Runs a command expected to fail; returns its exit status and output. */
@@ -204,25 +205,38 @@ async function main (): Promise<void> {
 void main()
 `
 
-test('the packed tarball installs with express into a fresh app; CJS, ESM and strict TypeScript use every area', (t) => {
+test('the packed tarballs (main + this platform\'s binary) install with express into a fresh app with no Rust on PATH; CJS, ESM and strict TypeScript use every area', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offthread-consumer-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   const packed = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root))
   const files = packed[0].files.map((f) => f.path)
-  t.true(files.includes('offthread.linux-x64-gnu.node'), 'the tarball carries the built binary')
-  t.true(files.includes('index.d.ts') && files.includes('binding.js'))
-  t.true(files.includes('LICENSE') && files.includes('THIRD_PARTY_NOTICES.md'), 'licence notices ship with the binary')
-  t.false(files.some((f) => f.startsWith('src/') || f.startsWith('crates/') || f.startsWith('__test__/')))
+  t.false(files.some((f) => f.endsWith('.node')), 'the main package carries no binary: each platform package carries one')
+  t.true(files.includes('index.d.ts') && files.includes('lib/loader.js'))
+  t.true(files.includes('LICENSE') && files.includes('THIRD_PARTY_NOTICES.md'), 'licence notices ship with the package')
+  t.false(files.some((f) => f.startsWith('src/') || f.startsWith('crates/') || f.startsWith('__test__/') || f.startsWith('npm/')))
+
+  // The platform package, staged as scripts/build-all.js stages it in npm/<name>/.
+  const name = platformName()
+  const staged = path.join(dir, name)
+  fs.cpSync(path.join(root, 'npm', name), staged, { recursive: true })
+  for (const f of [`offthread.${name}.node`, 'LICENSE', 'THIRD_PARTY_NOTICES.md']) fs.copyFileSync(path.join(root, f), path.join(staged, f))
+  const platformPacked = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', dir], staged))
+  t.deepEqual(platformPacked[0].files.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'THIRD_PARTY_NOTICES.md', `offthread.${name}.node`, 'package.json'])
+  const mainManifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
+  t.is(mainManifest.optionalDependencies[`offthread-${name}`], platformPacked[0].version, 'the main package asks for this exact version')
 
   const app = path.join(dir, 'app')
   fs.mkdirSync(app)
   run(npm, ['init', '-y'], app)
-  // npm's defaults, as a consumer types it: offthread needs no install script (the binary is in the tarball).
-  run(npm, ['install', '--no-audit', '--no-fund', path.join(dir, packed[0].filename), 'express'], app, 150000)
+  // npm's defaults, as a consumer types it, with no Rust toolchain to fall back on: nothing is built.
+  const noRust = { PATH: process.env.PATH.split(path.delimiter).filter((d) => !fs.existsSync(path.join(d, 'cargo')) && !fs.existsSync(path.join(d, 'rustc'))).join(path.delimiter) }
+  t.throws(() => run('cargo', ['--version'], app, 10000, noRust), undefined, 'cargo is not on the PATH the install sees')
+  run(npm, ['install', '--no-audit', '--no-fund', path.join(dir, packed[0].filename), path.join(dir, platformPacked[0].filename), 'express'], app, 150000, noRust)
   const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'offthread', 'package.json'), 'utf8'))
   const scripts = Object.keys(installed.scripts ?? {})
   t.deepEqual(scripts.filter((s) => ['preinstall', 'install', 'postinstall'].includes(s)), [], 'no install scripts to run')
-  t.true(fs.existsSync(path.join(app, 'node_modules', 'offthread', 'offthread.linux-x64-gnu.node')))
+  t.true(fs.existsSync(path.join(app, 'node_modules', `offthread-${name}`, `offthread.${name}.node`)))
+  t.deepEqual(fs.readdirSync(path.join(app, 'node_modules')).filter((d) => d.startsWith('offthread-')), [`offthread-${name}`], 'only this platform\'s binary is installed')
   t.true(fs.existsSync(path.join(app, 'node_modules', 'express', 'package.json')))
   fs.copyFileSync(PHOTO, path.join(app, 'photo.jpg'))
 
