@@ -7,7 +7,7 @@ const test = require('ava')
 const crypto = require('node:crypto')
 const http = require('node:http')
 const zlib = require('node:zlib')
-const { Readable } = require('node:stream')
+const { PassThrough, Readable } = require('node:stream')
 const { promisify } = require('node:util')
 const { setTimeout: delay } = require('node:timers/promises')
 const express = require('express')
@@ -52,6 +52,7 @@ const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), crypto.random
 const HEX = crypto.randomBytes(4 * 1024 * 1024).toString('hex') // 8 MiB that compresses to about half
 const HEX_CHUNKS = Array.from({ length: HEX.length / 65536 }, (_, i) => HEX.slice(i * 65536, (i + 1) * 65536))
 const GZIPPED = zlib.gzipSync(TEXT)
+const EVENTS = 4
 
 const reports = new Map() // what routes observed, by the request's ?id=
 function report (req, value) {
@@ -98,6 +99,18 @@ function createApp () {
     res.write('data: hello\n\n'.repeat(200))
     res.flush()
     res.end()
+  })
+  app.get('/events', async (req, res) => { // Server-Sent Events: each one must reach the client before the next is written
+    const r = report(req, { timedOut: false })
+    res.type('text/event-stream')
+    for (let i = 0; i < EVENTS; i++) {
+      const seen = new Promise((resolve) => { r.seen = resolve })
+      res.write(`data: ${i}\n\n`)
+      res.flush()
+      // A flush that held the bytes back would leave the client waiting: give up after 5 s.
+      if (await Promise.race([seen.then(() => false), delay(5000).then(() => true)])) { r.timedOut = true; break }
+    }
+    res.end('data: end\n\n')
   })
   app.get('/no-type', (req, res) => res.end(Buffer.from(TEXT)))
   app.get('/exact', (req, res) => res.type('text').send('x'.repeat(Number(req.query.n))))
@@ -353,13 +366,13 @@ test('threshold option: a string such as \'2kb\', and 0', async (t) => {
   await assertCompressed(t, await request('/opts/threshold0', ae), 'br', Buffer.from('hello'))
 })
 
-test('the default filter skips an image/png, a response without Content-Type, and text/event-stream', async (t) => {
+test('the default filter skips an image/png and a response without Content-Type; text/event-stream is compressed, as in compression', async (t) => {
   const png = await request('/png', { acceptEncoding: 'gzip, br' })
   assertIdentity(t, png, PNG)
   t.is(png.headers['content-length'], String(PNG.length))
   t.is(png.headers.vary, undefined) // filtered out: nothing varies
   assertIdentity(t, await request('/no-type', { acceptEncoding: 'gzip' }), Buffer.from(TEXT))
-  assertIdentity(t, await request('/sse', { acceptEncoding: 'gzip' }), Buffer.from('data: hello\n\n'.repeat(200)))
+  await assertCompressed(t, await request('/sse', { acceptEncoding: 'gzip' }), 'gzip', Buffer.from('data: hello\n\n'.repeat(200)))
 })
 
 test('a custom filter, which can build on compression.filter', async (t) => {
@@ -465,6 +478,65 @@ test('Readable#pipe(res) follows the compressor\'s backpressure through a slow c
   await assertCompressed(t, await request('/pipe-big', { acceptEncoding: 'zstd', pauseMs: 300 }), 'zstd', Buffer.from(HEX))
 })
 
+/** A streaming decoder for a Content-Encoding: node:zlib's (it hands out what a flush made decodable), offthread's for zstd. */
+function decoderFor (encoding) {
+  switch (encoding) {
+    case undefined: return new PassThrough()
+    case 'gzip': return zlib.createGunzip()
+    case 'deflate': return zlib.createInflate()
+    case 'br': return zlib.createBrotliDecompress()
+    case 'zstd': return offthread.createDecompress({ format: 'zstd' })
+  }
+}
+
+/** Reads /events, telling the route each time a whole event more has been decoded; returns what was decoded at each. */
+function readEvents (id, acceptEncoding) {
+  return new Promise((resolve, reject) => {
+    const steps = []
+    const raw = []
+    http.get({ host: '127.0.0.1', port, path: `/events?id=${id}`, headers: { 'accept-encoding': acceptEncoding } }, (res) => {
+      let text = ''
+      const decoder = decoderFor(res.headers['content-encoding'])
+      res.on('data', (c) => raw.push(c))
+      res.pipe(decoder)
+      decoder.on('data', (chunk) => {
+        text += chunk
+        if (text.endsWith('\n\n')) {
+          steps.push(text)
+          reports.get(id).seen()
+        }
+      })
+      decoder.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(raw), steps }))
+      decoder.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
+const EVENT_TEXTS = Array.from({ length: EVENTS }, (_, i) => `data: ${i}\n\n`)
+/** What the client must have decoded after each event: every event so far, then the last with res.end's. */
+const EVENT_STEPS = [...EVENT_TEXTS.map((_, i) => EVENT_TEXTS.slice(0, i + 1).join('')), EVENT_TEXTS.join('') + 'data: end\n\n']
+
+for (const encoding of ['gzip', 'deflate', 'br', 'zstd']) {
+  test(`res.flush() sends what was written so far with ${encoding}: each event decodes before the next is written`, async (t) => {
+    t.timeout(30e3)
+    const id = `events-${encoding}`
+    const r = await readEvents(id, encoding)
+    t.is(r.headers['content-encoding'], encoding)
+    t.is(r.headers['content-type'], 'text/event-stream; charset=utf-8')
+    t.false(reports.get(id).timedOut, 'every flushed event reached the client while the server waited for it')
+    t.deepEqual(r.steps, EVENT_STEPS)
+    t.is((await decode(r)).toString(), EVENT_STEPS.at(-1), 'the whole body decodes in one go too')
+  })
+}
+
+test('res.flush() on a response that is not compressed changes nothing', async (t) => {
+  const r = await readEvents('events-identity', 'identity')
+  t.is(r.headers['content-encoding'], undefined)
+  t.false(reports.get('events-identity').timedOut)
+  t.deepEqual(r.steps, EVENT_STEPS)
+  t.is(r.body.toString(), EVENT_STEPS.at(-1))
+})
+
 test('many small writes are coalesced into few pool tasks', async (t) => {
   const expected = Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join(''))
   await assertCompressed(t, await request('/tiny-writes?id=tiny', { acceptEncoding: 'zstd' }), 'zstd', expected)
@@ -540,6 +612,44 @@ test('works on a plain node:http server', async (t) => {
     }).on('error', reject)
   })
   await assertCompressed(t, r, 'br', JSON_BODY)
+})
+
+test('works on an http2 server (Http2ServerResponse): one res.end, streamed writes, res.flush()', async (t) => {
+  t.timeout(30e3)
+  const http2 = require('node:http2')
+  const middleware = compression()
+  const server = http2.createServer((req, res) => middleware(req, res, async () => {
+    res.setHeader('Content-Type', 'text/plain')
+    if (req.url === '/one') return res.end(TEXT)
+    for (const chunk of STREAM_CHUNKS.slice(0, -1)) {
+      res.write(chunk)
+      res.flush()
+      await delay(2)
+    }
+    res.end(STREAM_CHUNKS.at(-1))
+  }))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const client = http2.connect(`http://127.0.0.1:${server.address().port}`)
+  t.teardown(() => { client.close(); server.close() })
+  const get = (path, acceptEncoding) => new Promise((resolve, reject) => {
+    const req = client.request({ ':path': path, 'accept-encoding': acceptEncoding })
+    const chunks = []
+    let headers
+    req.on('response', (h) => { headers = h })
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => resolve({ headers, body: Buffer.concat(chunks) }))
+    req.on('error', reject)
+    req.end()
+  })
+  for (const encoding of ['gzip', 'br', 'zstd']) {
+    for (const [path, expected] of [['/one', Buffer.from(TEXT)], ['/stream', STREAM_BODY]]) {
+      const r = await get(path, encoding)
+      t.is(r.headers[':status'], 200)
+      t.is(r.headers['content-encoding'], encoding, `${path} ${encoding}`)
+      t.is(r.headers.vary, 'Accept-Encoding')
+      t.true((await decode(r)).equals(expected), `${path} ${encoding} decodes to its body`)
+    }
+  }
 })
 
 test('options are checked when the middleware is created', (t) => {

@@ -184,6 +184,20 @@ function decompressSync (data, options) {
   return callNative(native.decompressSync, format, maxOf(o), checkData(data))
 }
 
+/** The chunk `flush()` writes: an empty Buffer known by its identity, as zlib's streams do. */
+const FLUSH = Buffer.alloc(0)
+
+/** Buffered Writable chunks → the byte chunks among them, and whether a flush was asked for. */
+function splitFlush (chunks) {
+  const data = []
+  let flush = false
+  for (const { chunk, encoding } of chunks) {
+    if (chunk === FLUSH) flush = true
+    else data.push(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)
+  }
+  return { data, flush }
+}
+
 /** A Transform whose chunks are compressed or decompressed on the pool, one at a time, in order. */
 class CodecStream extends Transform {
   constructor (compressing, options) {
@@ -222,15 +236,36 @@ class CodecStream extends Transform {
     callback(err)
   }
 
+  /** Compresses (or decompresses) `data` on the pool; with `flush`, then flushes the encoder. */
+  _push (data, flush, callback) {
+    this._step((t) => native.streamPush(t, this._handle, data, flush), callback)
+  }
+
   _transform (chunk, encoding, callback) {
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
-    this._step((t) => native.streamPush(t, this._handle, data), callback)
+    if (chunk === FLUSH) return this._push(chunk, true, callback)
+    this._push(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk, false, callback)
   }
 
   /** Several buffered chunks go to the pool as one task (they are taken as one stream). */
   _writev (chunks, callback) {
-    const data = chunks.map(({ chunk, encoding }) => typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)
-    this._step((t) => native.streamPush(t, this._handle, data), callback)
+    const { data, flush } = splitFlush(chunks)
+    this._push(data, flush, callback)
+  }
+
+  /**
+   * Makes the compressed output so far decodable to every byte written before this call, as
+   * zlib's `flush()` does: gzip/deflate Z_SYNC_FLUSH, brotli BROTLI_OPERATION_FLUSH, zstd's flush,
+   * LZ4's current block. Queued behind the writes before it; `callback` runs once its output has
+   * been pushed. Each flush costs a few bytes of output; without flushes, small writes are gathered
+   * (up to 64 KiB) before they are compressed. A decompression stream has nothing to flush.
+   * @param {() => void} [callback]
+   */
+  flush (callback) {
+    if (this.writableEnded || this.destroyed) {
+      if (typeof callback === 'function') process.nextTick(callback)
+      return
+    }
+    this.write(FLUSH, callback)
   }
 
   _flush (callback) {
@@ -250,5 +285,5 @@ function createDecompress (options) {
 
 module.exports = {
   digest, digestSync, hmac, hmacSync, hashFile, compress, decompress, compressSync, decompressSync,
-  createCompress, createDecompress, DIGESTS, HMACS, FORMATS, LEVELS
+  createCompress, createDecompress, splitFlush, DIGESTS, HMACS, FORMATS, LEVELS
 }

@@ -8,11 +8,11 @@
 // Content-Length and Cache-Control are known by then). When compressing, the body goes through a
 // createCompress stream; its output is written to the socket with the original res.write, pausing
 // on the socket's backpressure. Writes queued while the pool works on a chunk are coalesced into
-// one task (`writev`), so many small res.write calls cost few pool round trips.
-//
-// res.flush() exists, so that code written for `compression` does not throw, but it does not
-// force out the bytes the encoder holds: offthread's streams have no sync-flush. For that reason
-// the default filter leaves text/event-stream (Server-Sent Events) uncompressed.
+// one task (`writev`), and the encoder gathers small writes (up to 64 KiB) before compressing, so
+// many small res.write calls cost few pool round trips and compress as well as one large write.
+// res.flush() ends that gathering: what was written is compressed and flushed (Z_SYNC_FLUSH,
+// BROTLI_OPERATION_FLUSH, zstd's flush) in one pool task and written out, as zlib's flush() does in
+// the `compression` package (Server-Sent Events and progress streams rely on it).
 
 const bytes = require('./bytes')
 const native = require('./native')
@@ -95,8 +95,8 @@ function configure (options) {
 }
 
 /**
- * The default filter: true when the response's Content-Type is compressible (text/* except
- * text/event-stream, JSON, JavaScript, XML, SVG, *+json, *+xml, *+text and a few more). Call it
+ * The default filter: true when the response's Content-Type is compressible (text/*, Server-Sent
+ * Events' text/event-stream included as in `compression`, JSON, JavaScript, XML, SVG, *+json, *+xml, *+text and a few more). Call it
  * from a custom `filter` to extend the default rather than replace it.
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
@@ -106,7 +106,7 @@ function shouldCompress (req, res) {
   const header = res.getHeader('Content-Type')
   if (header === undefined) return false
   const type = String(header).split(';', 1)[0].trim().toLowerCase()
-  if (type.startsWith('text/')) return type !== 'text/event-stream' // SSE needs a flush, which is not supported
+  if (type.startsWith('text/')) return true // text/event-stream too, as in `compression`: call res.flush() after each event
   return COMPRESSIBLE.has(type) || /\+(?:json|xml|text)$/.test(type)
 }
 
@@ -167,10 +167,10 @@ function applyHeaders (res, headers) {
   }
 }
 
-/** Coalesces the chunks queued while the pool was busy into one compression task. */
+/** Coalesces the chunks queued while the pool was busy into one compression task (flushed if res.flush() was among them). */
 function writev (chunks, callback) {
-  const data = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk))
-  this._write(data, 'buffer', callback)
+  const { data, flush } = bytes.splitFlush(chunks)
+  this._push(data.length === 1 ? data[0] : Buffer.concat(data), flush, callback)
 }
 
 /** Throws as node:http's res.write does for a chunk that is not a string, Buffer or Uint8Array. */
@@ -205,7 +205,8 @@ function byteLength (chunk, encoding) {
  * - Levels: `{ gzip: { level }, deflate: { level }, brotli: { level }, zstd: { level } }`, or a
  *   flat `level` for gzip and deflate; offthread's defaults otherwise (gzip 6, brotli 4, zstd 3).
  * - res.write and res.end keep their arguments, callbacks and return values; a false return
- *   means the compressor is full, and 'drain' follows. res.flush() is a no-op (see above).
+ *   means the compressor is full, and 'drain' follows. res.flush() compresses and flushes what
+ *   was written so far, in one pool task, and writes it out (see above).
  * - If compression fails (e.g. ERR_QUEUE_FULL when the pool's queue is full), the response is
  *   destroyed: the client sees a reset connection rather than a truncated body.
  *
@@ -308,7 +309,9 @@ function compression (options) {
       if (stream === undefined) return _write.apply(this, arguments)
       if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
       const buf = toBuffer(chunk, encoding)
-      if (!this.headersSent) this._implicitHeader()
+      // The headers go out now, as they do for an uncompressed write (the encoder may hold its
+      // first output back for a while); flushHeaders is node:http's and http2's.
+      if (!this.headersSent) this.flushHeaders()
       if (buf.byteLength === 0) {
         if (typeof callback === 'function') process.nextTick(callback)
         return !stream.writableNeedDrain
@@ -342,14 +345,16 @@ function compression (options) {
         else this.once('finish', callback)
       }
       ended = true
-      if (!this.headersSent) this._implicitHeader()
+      if (!this.headersSent) this.writeHead(this.statusCode) // http2's response has no _implicitHeader
       if (buf !== undefined && buf.byteLength > 0) stream.write(buf)
       stream.end()
       return this
     }
 
-    /** Kept for code written for `compression`: offthread's encoders cannot sync-flush, so this does nothing. */
-    res.flush = function flush () {}
+    /** Compresses and flushes what was written so far, then writes it out; nothing to do when not compressing. */
+    res.flush = function flush () {
+      if (stream !== undefined && !ended) stream.flush()
+    }
 
     next()
   }

@@ -120,16 +120,21 @@ fn finished() -> Error {
     Error::new(ErrorKind::InvalidArgValue, "The stream has already ended")
 }
 
-/// Queues one chunk of a stream (chunks of one stream must be pushed one after another).
+/// Queues one chunk of a stream (chunks of one stream must be pushed one after another); with
+/// `flush`, then flushes the encoder (zlib's Z_SYNC_FLUSH, brotli's BROTLI_OPERATION_FLUSH,
+/// zstd's flush) so that the bytes resolved so far decode to everything pushed. A decompression
+/// stream has nothing to flush: it resolves what it decoded, as always.
 #[napi(catch_unwind)]
 pub fn stream_push(
     env: Env,
     ticket: Ticket,
     stream: &External<Shared>,
     data: Unknown<'_>,
+    flush: Option<bool>,
 ) -> napi::Result<u32> {
     let (input, refs) = input::for_task(&env, data)?;
     let shared: Shared = Arc::clone(stream);
+    let flush = flush.unwrap_or(false);
     let job: Job = Box::new(move |task| {
         let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Vec::new();
@@ -139,6 +144,13 @@ pub fn stream_push(
                 Some(Codec::Dec(d)) => d.push(part, task)?,
                 None => return Err(finished()),
             });
+        }
+        if flush {
+            match guard.as_mut() {
+                Some(Codec::Enc(e)) => out.extend(e.flush(task)?),
+                Some(Codec::Dec(_)) => {}
+                None => return Err(finished()),
+            }
         }
         Ok(Output::Bytes(out))
     });

@@ -8,6 +8,8 @@
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
 mod lz4;
+#[cfg(test)]
+mod tests;
 
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -233,6 +235,18 @@ impl Encoder {
         let gathered = std::mem::take(&mut self.1);
         self.feed(&gathered, task)?;
         self.feed(data, task)?;
+        Ok(std::mem::take(self.sink()))
+    }
+
+    /// Compresses what `push` gathered, then flushes the encoder so that the output so far
+    /// decodes to every byte pushed: zlib's `Z_SYNC_FLUSH` (gzip, deflate), brotli's
+    /// `BROTLI_OPERATION_FLUSH`, zstd's `ZSTD_e_flush`, LZ4's current block. Returns the
+    /// compressed bytes ready (all of them). Each flush ends a block: a few bytes and some ratio
+    /// per call (zlib's empty stored block is 5 bytes), so flush only when a reader is waiting.
+    pub fn flush(&mut self, task: &TaskState) -> Result<Vec<u8>> {
+        let gathered = std::mem::take(&mut self.1);
+        self.feed(&gathered, task)?;
+        self.writer().flush().map_err(encode_error)?;
         Ok(std::mem::take(self.sink()))
     }
 
