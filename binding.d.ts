@@ -103,13 +103,19 @@ export declare function init(settle: unknown): void
 /** True once the pool has started (configure() is no longer allowed). */
 export declare function isStarted(): boolean
 
+/**
+ * Lowers the calling thread (a worker's JS thread) to the pool's priority, as the pool does for its
+ * own threads. Returns the thread's nice value afterwards (Linux), or 0 where not measured.
+ */
+export declare function lowerThreadPriority(): number
+
 /** True when `hash` was made with another algorithm or cost than `options`. Cheap. */
 export declare function needsRehash(hash: string, options: HashOptions): boolean
 
 /** A task that does nothing: measures the round trip. */
 export declare function noop(ticket: Ticket): number
 
-/** Every policy table lib/ reads, as plain values: `{ password, bytes, pool, image, errorClasses }`. */
+/** Every policy table lib/ reads, as plain values: `{ password, bytes, pool, workers, image, errorClasses }`. */
 export declare function policy(): Record<string, any>
 
 /** Pool options, validated in `lib/` before they get here. */
@@ -140,6 +146,31 @@ export interface PoolStats {
 
 /** The nice value of a pool thread, measured on one (Linux; 0 elsewhere). For tests. */
 export declare function poolThreadNice(): number
+
+/** JS tasks' slots, process-wide: queued and running (each running one holds a pool thread). */
+export interface SlotCounts {
+  queued: number
+  running: number
+}
+
+/** Connects this environment to slot starts: `onStart(ids)` receives the ids of started slots. */
+export declare function slotInit(onStart: unknown): void
+
+/**
+ * Releases slot `id`: its pool thread is free again (or, if it had not started, it never will).
+ * Unknown ids are ignored.
+ */
+export declare function slotRelease(id: number): void
+
+/** Reads the slot counters. Does not start the pool. */
+export declare function slotStats(): SlotCounts
+
+/**
+ * Queues a slot for the ticket's task, through the same admission as native tasks. Returns an
+ * `Admission` code. Once it starts, its id is sent to `onStart` and a pool thread is held until
+ * `slotRelease(id)`.
+ */
+export declare function slotSubmit(ticket: Ticket): number
 
 /** Reads the pool's counters. Does not start the pool, so `configure()` still works after it. */
 export declare function stats(): PoolStats

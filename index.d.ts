@@ -140,6 +140,17 @@ export interface PoolStats {
   closed: boolean
   /** Promises of this thread (main or worker) not yet settled. */
   inFlight: number
+  /**
+   * The same budget by kind. A running JS task (`workers()`, `run()`) holds one pool thread, so
+   * `kinds.native.running + kinds.js.running` never exceeds `threads`. `js` is process-wide.
+   */
+  kinds: { native: KindStats; js: KindStats }
+}
+
+/** Queued and running tasks of one kind. */
+export interface KindStats {
+  queued: number
+  running: number
 }
 
 /** The pool's counters, as plain numbers a dashboard can poll. */
@@ -147,9 +158,90 @@ export function stats(): PoolStats
 
 /**
  * Stops admission for the whole process (later calls reject `ERR_POOL_CLOSED`) and resolves
- * once every task this thread has in flight has settled. For graceful shutdown.
+ * once every task this thread has in flight has settled and this thread's worker pools have
+ * ended their workers. For graceful shutdown.
  */
 export function close(): Promise<void>
+
+// ---------------------------------------------------------------------------------------------
+// Your own JavaScript: worker threads inside the pool's budget
+
+type AnyFunction = (...args: any[]) => any
+
+/** The names of the functions a task module exports (`'default'` for its default export). */
+export type TaskName<M> = { [K in keyof M]: M[K] extends AnyFunction ? K : never }[keyof M] & string
+
+/** The function a task module exports as `N`. */
+export type TaskFunction<M, N> = N extends keyof M ? (M[N] extends AnyFunction ? M[N] : never) : never
+
+/** What a task function sees as `this` (a `function`, not an arrow): its signal and the pool's `workerData`. */
+export interface TaskContext {
+  /** Aborts when the caller's signal does. Poll `this.signal.aborted` (or `throwIfAborted()`) in long loops. */
+  signal: AbortSignal
+  workerData: unknown
+}
+
+export interface WorkerTaskOptions {
+  /**
+   * Queued: the task never runs. Running: `this.signal` aborts; a task that has not returned after
+   * `abortGraceMs` has its worker terminated (and replaced). Either way the promise rejects with `AbortError`.
+   */
+  signal?: AbortSignal
+  /** ArrayBuffers (and ports) moved to the worker instead of copied: the caller's are detached at the call. */
+  transfer?: readonly import('node:worker_threads').TransferListItem[]
+}
+
+/** The arguments after `name`/`fn`: the call's arguments (omissible when there are none), then options. */
+type TaskArgs<F extends AnyFunction> = Parameters<F> extends []
+  ? [args?: [], options?: WorkerTaskOptions]
+  : [args: Parameters<F>, options?: WorkerTaskOptions]
+
+export interface WorkersOptions {
+  /** Workers kept alive when idle. @default 0 */
+  minThreads?: number
+  /** Workers at most. A running task also holds a pool thread, so more than `threads` never run at once. @default the pool's threads */
+  maxThreads?: number
+  /** Milliseconds an idle worker above `minThreads` lives. @default 10000 */
+  idleTimeout?: number
+  /** Milliseconds a running task has to return after its signal aborted before its worker is terminated. @default 1000 */
+  abortGraceMs?: number
+  resourceLimits?: import('node:worker_threads').ResourceLimits
+  env?: NodeJS.Dict<string> | typeof import('node:worker_threads').SHARE_ENV
+  execArgv?: string[]
+  /** Cloned to each worker: `require('node:worker_threads').workerData` and `this.workerData`. */
+  workerData?: unknown
+  /** Bytes of V8 heap after which a worker is replaced once its task ends (tinypool's option). */
+  maxMemoryLimitBeforeRecycle?: number
+}
+
+/** Worker threads running the functions of one task module (or functions sent with `exec`). */
+export interface WorkerPool<M = Record<string, AnyFunction>> {
+  /** Runs the module's export `name` with `args` on a worker; resolves with its awaited result (structured clone). */
+  run<N extends TaskName<M>>(name: N, ...rest: TaskArgs<TaskFunction<M, N>>): Promise<Awaited<ReturnType<TaskFunction<M, N>>>>
+  /** Runs a self-contained function on a worker. Its source travels, its closure does not: see `run()`. */
+  exec<F extends AnyFunction>(fn: F, ...rest: TaskArgs<F>): Promise<Awaited<ReturnType<F>>>
+  readonly threads: { workers: number; idle: number; tasks: number }
+  /** Stops accepting tasks (`ERR_POOL_CLOSED`); resolves once its tasks settled and its workers exited. */
+  close(): Promise<void>
+}
+
+/**
+ * Worker threads for the functions `module` exports (a path, resolved from the working directory, or
+ * a `file:` URL; CommonJS or ESM). Each task first takes a slot in offthread's queue (`maxQueue`,
+ * `ERR_QUEUE_FULL`) and holds one pool thread while it runs; workers run at the pool's priority.
+ * A task whose worker exits (`process.exit`, an uncaught error, `resourceLimits`) rejects with
+ * `ERR_WORKER_EXITED` (`exitCode`, and the worker's error as `cause`). Type it with
+ * `workers<typeof import('./tasks.js')>('./tasks.js')`.
+ */
+export function workers<M = Record<string, AnyFunction>>(module: string | URL | null, options?: WorkersOptions): WorkerPool<M>
+
+/**
+ * Runs a self-contained function on a worker of a shared pool: `await run((a, b) => a + b, 1, 2)`.
+ * Its source is compiled once per worker; closures do not travel. A free identifier that is not a
+ * worker global is refused (`ERR_INVALID_ARG_VALUE`, naming it); `require` inside resolves from the
+ * working directory.
+ */
+export function run<F extends AnyFunction>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>
 
 /** A task that does nothing on the pool: measures the round trip (~µs). */
 export function noop(options?: TaskOptions): Promise<void>
@@ -512,6 +604,7 @@ export class AbortError extends Error {
 /** The `code` of every error offthread throws or rejects with. */
 export type ErrorCode =
   | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_WORKER_EXITED'
   | 'ERR_INVALID_ARG_VALUE'
   | 'ERR_OUT_OF_RANGE'
   | 'ABORT_ERR'

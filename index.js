@@ -33,3 +33,5 @@ exports.compression = require('./lib/middleware').compression
 exports.image = require('./lib/image').image
 exports.imageDefaults = require('./lib/image').imageDefaults
 exports.AbortError = errors.AbortError
+exports.workers = require('./lib/workers').workers
+exports.run = require('./lib/workers').run

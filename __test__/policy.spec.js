@@ -62,6 +62,13 @@ test('the values are the documented ones (a change to core\'s policy must be del
   t.deepEqual(P.pool.admission, { accepted: 0, queueFull: 1, poolClosed: 2 })
   t.deepEqual(P.pool.cancel, { wasQueued: 0, wasRunning: 1, tooLate: 2 })
   t.deepEqual(P.pool.priorities, ['background', 'normal'])
+  t.deepEqual(P.workers, {
+    abortGraceMs: { min: 0, max: 2 ** 31 - 1, default: 1000 },
+    idleTimeout: { min: 0, max: 2 ** 31 - 1, default: 10000 },
+    threads: { min: 1, max: 1024 },
+    minThreads: 0,
+    maxMemoryLimitBeforeRecycle: { min: 1, max: Number.MAX_SAFE_INTEGER }
+  })
 })
 
 test('every core error code is built with its class, by lib and by the binding alike', (t) => {
@@ -183,6 +190,9 @@ const ALLOWED = {
   'validate.js': {},
   'bytes.js': {},
   'pool.js': {},
+  'workers.js': {},
+  'worker-host.js': {},
+  'worker-scope.js': {},
   'middleware.js': {
     2: 'header arrays are name/value pairs; 1024 ** 2 is a MiB',
     3: '1024 ** 3 is a GiB',

@@ -92,7 +92,7 @@ async function runScenario (t, name, options) {
 test.serial('stats() returns plain numbers, and the counters move with the tasks', async (t) => {
   const before = ot.stats()
   t.is(Object.getPrototypeOf(before), Object.prototype)
-  t.deepEqual(Object.keys(before).sort(), ['cancelled', 'closed', 'completed', 'failed', 'inFlight', 'maxQueue', 'priority',
+  t.deepEqual(Object.keys(before).sort(), ['cancelled', 'closed', 'completed', 'failed', 'inFlight', 'kinds', 'maxQueue', 'priority',
     'queued', 'rejected', 'runP50Ms', 'runP99Ms', 'running', 'threads', 'waitP50Ms', 'waitP99Ms'])
   for (const key of ['threads', 'maxQueue', 'queued', 'running', 'completed', 'failed', 'cancelled', 'rejected', 'inFlight']) {
     t.true(Number.isSafeInteger(before[key]) && before[key] >= 0, `${key} = ${before[key]}`)
@@ -100,6 +100,8 @@ test.serial('stats() returns plain numbers, and the counters move with the tasks
   for (const key of ['waitP50Ms', 'waitP99Ms', 'runP50Ms', 'runP99Ms']) {
     t.true(typeof before[key] === 'number' && Number.isFinite(before[key]) && before[key] >= 0, key)
   }
+  // By kind (issue 12): native tasks and JS tasks (workers()/run()) share the same budget.
+  t.deepEqual(before.kinds, { native: { queued: 0, running: 0 }, js: { queued: 0, running: 0 } })
   t.is(before.priority, 'background')
   t.is(before.closed, false)
   t.is(before.threads, os.availableParallelism())

@@ -3,6 +3,7 @@
 
 const native = require('./native')
 const scheduler = require('./scheduler')
+const workers = require('./workers')
 const { codedError } = require('./errors')
 const v = require('./validate')
 
@@ -25,6 +26,7 @@ function configure (options) {
 /** The pool's counters as plain numbers. Does not start the pool. */
 function stats () {
   const s = native.stats()
+  const js = workers.slotStats()
   return {
     threads: s.threads,
     maxQueue: s.maxQueue,
@@ -40,8 +42,19 @@ function stats () {
     runP50Ms: s.runP50Ms,
     runP99Ms: s.runP99Ms,
     closed: s.closed,
-    inFlight: scheduler.inFlight()
+    inFlight: scheduler.inFlight(),
+    // The same budget by kind: JS tasks (workers()/run()) hold a pool thread each while they run.
+    kinds: {
+      native: { queued: Math.max(0, s.queued - js.queued), running: Math.max(0, s.running - js.running) },
+      js: { queued: js.queued, running: js.running }
+    }
   }
+}
+
+/** Stops admission (process-wide), ends this thread's worker pools once their tasks settle, and resolves when all have. */
+function close () {
+  const done = scheduler.close()
+  return Promise.all([done, workers.closeAll()]).then(() => undefined)
 }
 
 /** A task that does nothing on the pool: measures the round trip. */
@@ -68,4 +81,4 @@ function _testPanicSync () {
   native.testPanicSync()
 }
 
-module.exports = { configure, stats, close: scheduler.close, noop, _testPanic, _testPanicSync }
+module.exports = { configure, stats, close, noop, _testPanic, _testPanicSync }

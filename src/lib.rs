@@ -13,4 +13,5 @@ mod password;
 mod policy;
 mod pool;
 mod schedule;
+mod slot;
 mod values;

@@ -125,6 +125,17 @@ fn pool_policy() -> Value {
     })
 }
 
+fn workers_policy() -> Value {
+    use pool::slot;
+    json!({
+        "abortGraceMs": { "min": 0, "max": slot::MAX_TIMEOUT_MS, "default": slot::ABORT_GRACE_MS },
+        "idleTimeout": { "min": 0, "max": slot::MAX_TIMEOUT_MS, "default": slot::IDLE_TIMEOUT_MS },
+        "threads": { "min": 1, "max": pool::MAX_THREADS as u64 },
+        "minThreads": slot::MIN_WORKERS,
+        "maxMemoryLimitBeforeRecycle": range(1, MAX_SAFE_INTEGER),
+    })
+}
+
 fn error_classes() -> Value {
     Value::Object(
         ErrorKind::ALL
@@ -134,13 +145,14 @@ fn error_classes() -> Value {
     )
 }
 
-/// Every policy table lib/ reads, as plain values: `{ password, bytes, pool, image, errorClasses }`.
+/// Every policy table lib/ reads, as plain values: `{ password, bytes, pool, workers, image, errorClasses }`.
 #[napi(catch_unwind, ts_return_type = "Record<string, any>")]
 pub fn policy() -> Value {
     json!({
         "password": password_policy(),
         "bytes": bytes_policy(),
         "pool": pool_policy(),
+        "workers": workers_policy(),
         "image": crate::image::policy(),
         "errorClasses": error_classes(),
     })

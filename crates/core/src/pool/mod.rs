@@ -6,11 +6,14 @@
 
 mod codes;
 mod priority;
+pub mod slot;
 mod stats;
 mod task;
 
 pub use codes::{Admission, Executor};
-pub use priority::Priority;
+#[cfg(target_os = "linux")]
+pub use priority::current_nice;
+pub use priority::{apply_to_current_thread, Priority};
 pub use stats::{Snapshot, WINDOW, WINDOW_AGE};
 pub use task::{CancelOutcome, TaskState};
 

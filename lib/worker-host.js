@@ -1,0 +1,136 @@
+'use strict'
+// The worker-thread side of lib/workers.js: lowers this thread to the pool's priority, loads the task
+// module (CJS or ESM, through import()), runs one task at a time and posts its result or its error
+// (packed so that the caller gets the same class, name, message, stack, code and cause).
+
+const { parentPort, workerData } = require('node:worker_threads')
+const { createRequire } = require('node:module')
+const path = require('node:path')
+const v8 = require('node:v8')
+const native = require('./native')
+
+// Before any task code: this thread competes with the event loop at the pool's priority (nice +10 on
+// Linux for 'background'). V8's GC and compiler helper threads are the process's, at normal priority.
+native.lowerThreadPriority()
+
+let loaded // the task module's namespace (a promise), when the pool has a module
+let moduleUrl
+let reportHeap = false
+let current // { id, controller } of the running task
+let abortFlag // Int32Array over a SharedArrayBuffer: the id of the task the pool aborted
+const compiled = new Map()
+// Functions sent with exec()/run() see `require` resolving from the working directory.
+const requireFromCwd = createRequire(path.join(process.cwd(), 'noop.js'))
+
+parentPort.on('message', (m) => {
+  if (m.t === 'init') {
+    moduleUrl = m.module
+    reportHeap = m.heap
+    abortFlag = new Int32Array(m.abort)
+    if (moduleUrl !== null) {
+      loaded = import(moduleUrl)
+      loaded.catch(() => {}) // each task reports the failure
+    }
+  } else if (m.t === 'abort') {
+    if (current !== undefined && current.id === m.id && !current.controller.signal.aborted) current.controller.abort(abortReason())
+  } else {
+    runTask(m)
+  }
+})
+
+function notFound (name) {
+  const err = new TypeError(`Expected the name of a function exported by ${moduleUrl} for name but received '${name}'`)
+  err.code = 'ERR_INVALID_ARG_VALUE'
+  return err
+}
+
+async function lookup (name) {
+  const ns = await loaded
+  let fn = ns[name]
+  // A CommonJS module.exports object whose properties the named-export detection did not see.
+  if (typeof fn !== 'function' && ns.default !== null && typeof ns.default === 'object') fn = ns.default[name]
+  if (typeof fn !== 'function') throw notFound(name)
+  return fn
+}
+
+function compile (src) {
+  let fn = compiled.get(src)
+  if (fn === undefined) {
+    fn = new Function('require', `return ${src}`)(requireFromCwd) // eslint-disable-line no-new-func
+    compiled.set(src, fn)
+  }
+  return fn
+}
+
+/**
+ * The task's AbortSignal. A synchronous loop never lets this thread read messages, so `aborted`,
+ * `reason` and `throwIfAborted()` also look at the shared abort flag (set by the pool before it posts
+ * the abort message) and abort the signal at once, 'abort' listeners included.
+ */
+function taskSignal (id, controller) {
+  const signal = controller.signal
+  const proto = AbortSignal.prototype
+  const aborted = Object.getOwnPropertyDescriptor(proto, 'aborted').get
+  let polling = false // controller.abort() reads signal.aborted itself
+  const poll = () => {
+    if (polling || aborted.call(signal) || Atomics.load(abortFlag, 0) !== (id | 0)) return
+    polling = true
+    try { controller.abort(abortReason()) } finally { polling = false }
+  }
+  const reason = Object.getOwnPropertyDescriptor(proto, 'reason').get
+  Object.defineProperties(signal, {
+    aborted: { get () { poll(); return aborted.call(signal) }, configurable: true },
+    reason: { get () { poll(); return reason.call(signal) }, configurable: true },
+    throwIfAborted: { value () { poll(); return proto.throwIfAborted.call(signal) }, configurable: true }
+  })
+  return signal
+}
+
+function abortReason () {
+  return new DOMException('The operation was aborted', 'AbortError')
+}
+
+async function runTask (m) {
+  const controller = new AbortController()
+  current = { id: m.id, controller }
+  const signal = taskSignal(m.id, controller)
+  let reply
+  try {
+    const fn = m.t === 'fn' ? compile(m.src) : await lookup(m.name)
+    const value = await fn.apply({ signal, workerData }, m.args)
+    reply = { id: m.id, ok: true, value }
+  } catch (err) {
+    reply = { id: m.id, ok: false, error: pack(err, new Set()) }
+  }
+  current = undefined
+  if (reportHeap) reply.heap = v8.getHeapStatistics().used_heap_size
+  try {
+    parentPort.postMessage(reply)
+  } catch (err) { // a result that cannot be cloned (a function, a class instance with private state…)
+    parentPort.postMessage({ id: m.id, ok: false, error: pack(err, new Set()), heap: reply.heap })
+  }
+}
+
+const OWN = new Set(['name', 'message', 'stack', 'code', 'cause'])
+
+function cloneable (value) {
+  try {
+    return structuredClone(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** A thrown value as data: errors field by field (their own enumerable properties too), others cloned. */
+function pack (err, seen) {
+  const isError = err !== null && typeof err === 'object' && typeof err.message === 'string' && typeof err.stack === 'string'
+  if (!isError || seen.has(err)) return { error: false, value: cloneable(err) }
+  seen.add(err)
+  const p = { error: true, name: String(err.name), message: err.message, stack: err.stack, code: err.code, props: {} }
+  if (p.code !== undefined) p.code = cloneable(p.code)
+  if ('cause' in err) p.cause = pack(err.cause, seen)
+  for (const key of Object.keys(err)) {
+    if (!OWN.has(key)) p.props[key] = cloneable(err[key])
+  }
+  return p
+}
