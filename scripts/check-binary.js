@@ -11,7 +11,8 @@ const fs = require('node:fs')
 const path = require('node:path')
 const TARGETS = require('./targets')
 
-const tool = (name, args) => execFileSync(name, args, { encoding: 'utf8', maxBuffer: 64 << 20 })
+const ROOT = path.join(__dirname, '..')
+const tool = (name, args) => execFileSync(name, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
 const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean)
 const versionAbove = (a, b) => a.localeCompare(b, 'en', { numeric: true }) > 0
 
@@ -35,7 +36,9 @@ function checkElf (target, file, problems) {
   for (const [, lib] of dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)) {
     if (!ELF_NEEDED[target.libc].test(lib)) problems.push(`needs ${lib}, not part of ${target.libc}`)
   }
-  const undefinedSyms = lines(tool('llvm-nm', ['-D', '--undefined-only', file])).map((l) => l.split(/\s+/).pop())
+  // Weak references (w/v: zstd's tracing hooks, glibc's __cxa_thread_atexit_impl) may stay unresolved.
+  const undefinedSyms = lines(tool('llvm-nm', ['-D', '--undefined-only', file]))
+    .map((l) => l.split(/\s+/)).filter(([type]) => type === 'U').map((f) => f.pop())
   const versions = undefinedSyms.map((s) => /@GLIBC_([0-9.]+)/.exec(s)?.[1]).filter(Boolean)
   if (target.libc === 'musl' && versions.length) problems.push(`${versions.length} glibc-versioned symbols in a musl binary`)
   if (target.libc === 'glibc') {
@@ -80,6 +83,27 @@ function checkPe (target, file, problems) {
   return [...table.matchAll(/^\s+\d+\s+0x[0-9a-f]+\s+(\S+)$/gm)].map((m) => m[1])
 }
 
+/**
+ * libjpeg-turbo's SIMD: its kernels were compiled for this target (mozjpeg-sys's static archives in
+ * the target's build folder define them) and, where the binary keeps symbol names (Mach-O, the gcc
+ * ELF, the PE export table; zig strips ELF symbol tables), they are in the binary.
+ */
+function checkSimd (target, file) {
+  const symbol = SIMD[target.cpu]
+  const build = path.join(ROOT, 'target', target.triple, 'release', 'build')
+  const archives = fs.existsSync(build)
+    ? fs.readdirSync(build).filter((d) => d.startsWith('mozjpeg-sys-'))
+      .flatMap((d) => { const out = path.join(build, d, 'out'); return fs.existsSync(out) ? fs.readdirSync(out).filter((f) => f.endsWith('.a')).map((f) => path.join(out, f)) : [] })
+    : []
+  const newest = archives.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs).slice(0, 2)
+  const compiled = newest.some((a) => lines(tool('llvm-nm', ['--defined-only', a])).some((l) => l.endsWith(` ${symbol}`) || l.endsWith(` _${symbol}`)))
+  if (!compiled) return [`libjpeg-turbo's SIMD (${symbol}) was not compiled for ${target.triple} (looked in ${newest.map((a) => path.relative(ROOT, a)).join(', ') || 'no archive'})`]
+  const bytes = fs.readFileSync(file)
+  const named = lines(tool('llvm-nm', [file])).length > 0 || target.os === 'win32'
+  if (named && !bytes.includes(symbol)) return [`libjpeg-turbo's SIMD (${symbol}) was compiled but is not in the binary`]
+  return []
+}
+
 /** Returns the list of problems found in `file` for `target` (empty when it passes). */
 function checkBinary (target, file) {
   const problems = []
@@ -96,7 +120,7 @@ function checkBinary (target, file) {
     exported = checkElf(target, file, problems)
   }
   if (!exported.includes('napi_register_module_v1')) problems.push('does not export napi_register_module_v1')
-  if (!fs.readFileSync(file).includes(SIMD[target.cpu])) problems.push(`libjpeg-turbo's SIMD (${SIMD[target.cpu]}) is missing`)
+  problems.push(...checkSimd(target, file))
   return problems
 }
 
@@ -107,7 +131,7 @@ if (require.main === module) {
     console.error(`usage: node scripts/check-binary.js <${TARGETS.map((t) => t.name).join('|')}> [file]`)
     process.exit(2)
   }
-  const problems = checkBinary(target, file ?? path.join(__dirname, '..', `offthread.${name}.node`))
+  const problems = checkBinary(target, file ?? path.join(ROOT, `offthread.${name}.node`))
   for (const p of problems) console.error(`FAIL ${name}: ${p}`)
   if (problems.length) process.exit(1)
   console.log(`${name}: ok`)
