@@ -667,6 +667,17 @@ test('options are checked when the middleware is created', (t) => {
   ]) {
     throws(t, () => compression(options), expected, { label: JSON.stringify(options) })
   }
+  // The package's node:zlib options are refused by name, never ignored (README: compression() options).
+  for (const [options, name] of [
+    [{ chunkSize: 16384 }, 'options.chunkSize'], [{ memLevel: 9 }, 'options.memLevel'], [{ strategy: 1 }, 'options.strategy'],
+    [{ windowBits: 15 }, 'options.windowBits'], [{ dictionary: Buffer.from('a') }, 'options.dictionary'],
+    [{ flush: 2 }, 'options.flush'], [{ brotli: { chunkSize: 16384 } }, 'brotli.chunkSize'],
+    [{ brotli: { params: { [zlib.constants.BROTLI_PARAM_MODE]: 1 } } }, `brotli.params[${zlib.constants.BROTLI_PARAM_MODE}]`]
+  ]) {
+    const err = throws(t, () => compression(options), ERR.value, { label: JSON.stringify(options) })
+    t.true(err?.message.includes(name), `${err?.message} names ${name}`)
+  }
   t.is(typeof compression(), 'function')
+  t.is(typeof compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }, enforceEncoding: 'gzip' }), 'function')
   t.is(typeof compression({ level: -1, threshold: '1.5kb', encodings: ['gzip', 'deflate'], zstd: { level: 22 } }), 'function')
 })

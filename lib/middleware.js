@@ -29,6 +29,12 @@ const BROTLI_KEYS = new Set(['level', 'params'])
 /** zlib's BROTLI_PARAM_QUALITY: the one brotli parameter (`brotli.params`, zlib's form) offthread's encoder takes. */
 const BROTLI_PARAM_QUALITY = require('node:zlib').constants.BROTLI_PARAM_QUALITY
 const UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
+/**
+ * Options `compression` hands to node:zlib (the whole options object for gzip/deflate, `brotli` for
+ * brotli) that offthread's encoders do not take. Refused by name rather than ignored: each changes
+ * the output, its memory or its flushing, and a silent difference is worse than an error at startup.
+ */
+const ZLIB_ONLY = new Set(['chunkSize', 'memLevel', 'strategy', 'windowBits', 'dictionary', 'flush', 'finishFlush', 'info', 'maxOutputLength'])
 
 /** Types worth compressing besides text/*, *+json, *+xml and *+text (the usual entries of mime-db). */
 const COMPRESSIBLE = new Set([
@@ -66,8 +72,18 @@ function brotliQuality (params) {
   return v.optInt('brotli.params[BROTLI_PARAM_QUALITY]', p[BROTLI_PARAM_QUALITY], min, max)
 }
 
+/** Throws for a node:zlib option of `compression` that offthread does not take (see ZLIB_ONLY). */
+function refuseZlibOnly (name, o) {
+  for (const key of Object.keys(o)) {
+    if (ZLIB_ONLY.has(key)) {
+      throw codedError('ERR_INVALID_ARG_VALUE', `${name}.${key} is a node:zlib option of the compression package that offthread's encoders do not support (see the README's compression() section)`)
+    }
+  }
+}
+
 /** Reads and checks the options once, when the middleware is created. `null` is no options, as in `compression`. */
 function configure (options) {
+  refuseZlibOnly('options', v.options(options ?? undefined))
   const o = v.knownKeys('options', v.options(options ?? undefined), OPTION_KEYS)
   let encodings = DEFAULT_ENCODINGS
   if (o.encodings !== undefined) {
@@ -80,6 +96,7 @@ function configure (options) {
   const flat = o.level === -1 ? undefined : v.optInt('level', o.level, bytes.LEVELS.gzip.min, bytes.LEVELS.gzip.max)
   const levels = {}
   for (const [coding, format] of Object.entries(CODINGS)) { // all checked: a typo must not pass
+    if (format === 'brotli') refuseZlibOnly('brotli', v.options(o.brotli, 'brotli'))
     const sub = v.knownKeys(format, v.options(o[format], format), format === 'brotli' ? BROTLI_KEYS : LEVEL_KEYS)
     const { min, max } = bytes.LEVELS[format]
     const level = v.optInt(`${format}.level`, sub.level, min, max) ?? (format === 'brotli' && sub.params !== undefined ? brotliQuality(sub.params) : undefined)
@@ -194,10 +211,11 @@ function byteLength (chunk, encoding) {
  * A middleware compressing responses on offthread's pool, for Express, Connect or a plain
  * node:http server (`compression()(req, res, () => handle(req, res))`).
  *
- * - Coding: the first of `encodings` (default ['zstd', 'br', 'gzip']; 'deflate' may be added)
- *   that the request's Accept-Encoding accepts with q > 0, by name or through '*'. The server's
- *   order decides among accepted codings; a q of 0 refuses one. Otherwise the response is sent
- *   as is. `Vary: Accept-Encoding` is added to every response the filter lets through.
+ * - Coding: negotiated from Accept-Encoding as the `compression` package does (negotiator): the
+ *   highest q-value among `encodings` (default ['zstd', 'br', 'gzip', 'deflate']) wins, by name
+ *   or through '*'; the server's order breaks ties; identity wins over lower q-values. A request
+ *   without Accept-Encoding gets `enforceEncoding` (default identity). `Vary: Accept-Encoding`
+ *   is added to every response the filter lets through.
  * - Skipped when: `filter(req, res)` is false (default: a compressible Content-Type), the
  *   Cache-Control has no-transform, the request is HEAD, the status is 1xx, 204 or 304, the
  *   response already has a Content-Encoding (other than identity) or a Content-Range, or its
@@ -210,7 +228,8 @@ function byteLength (chunk, encoding) {
  * - If compression fails (e.g. ERR_QUEUE_FULL when the pool's queue is full), the response is
  *   destroyed: the client sees a reset connection rather than a truncated body.
  *
- * Options are checked here: an unknown key or an out-of-range level throws at once.
+ * Options are checked here: an unknown key, one of the package's node:zlib options offthread does
+ * not take (chunkSize, memLevel, strategy, windowBits, ...), or an out-of-range level throws at once.
  * @param {import('../index').CompressionOptions} [options]
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: (err?: unknown) => void) => void}
  */
