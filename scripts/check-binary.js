@@ -58,9 +58,11 @@ function checkMachO (target, file, problems) {
   const minos = /LC_BUILD_VERSION[\s\S]*?minos (\S+)/.exec(loads)?.[1] ?? /LC_VERSION_MIN_MACOSX[\s\S]*?version (\S+)/.exec(loads)?.[1]
   if (!minos) problems.push('declares no minimum macOS version')
   else if (versionAbove(minos, target.minOs)) problems.push(`requires macOS ${minos}, above ${target.minOs} (Node 20's floor for ${target.cpu})`)
+  const id = /LC_ID_DYLIB[\s\S]*?name (\S+)/.exec(loads)?.[1]
+  if (id !== '@rpath/offthread.node') problems.push(`its install name is ${id}, not @rpath/offthread.node`)
   for (const lib of lines(tool('llvm-objdump', ['--macho', '--dylibs-used', file])).slice(1)) {
     const name = lib.split(' (')[0]
-    if (!MACHO_DYLIBS.test(name) && !name.endsWith('liboffthread.dylib')) problems.push(`links ${name}, not a macOS system library`)
+    if (!MACHO_DYLIBS.test(name) && name !== id) problems.push(`links ${name}, not a macOS system library`)
   }
   // Each undefined symbol names where it binds: a system library, or "dynamically looked up" (Node-API in node).
   for (const line of lines(tool('llvm-nm', ['-m', '--undefined-only', file]))) {

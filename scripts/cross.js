@@ -41,7 +41,11 @@ function ensureToolchain (target) {
 function zigEnv (target) {
   const env = { ...process.env }
   const key = target.triple.toUpperCase().replace(/-/g, '_')
-  if (target.minOs) env.MACOSX_DEPLOYMENT_TARGET = target.minOs
+  if (target.minOs) {
+    env.MACOSX_DEPLOYMENT_TARGET = target.minOs
+    // The dylib's own name (LC_ID_DYLIB) would otherwise be this machine's build path.
+    env[`CARGO_TARGET_${key}_RUSTFLAGS`] = '-C link-arg=-Wl,-install_name,@rpath/offthread.node'
+  }
   // Rust's musl targets link the C runtime statically by default, which a shared library cannot:
   // the addon links musl's libc.so dynamically, as Node on Alpine does.
   if (target.libc === 'musl') env[`CARGO_TARGET_${key}_RUSTFLAGS`] = '-C target-feature=-crt-static'
