@@ -157,6 +157,13 @@ export interface SlotCounts {
 export declare function slotInit(onStart: unknown): void
 
 /**
+ * Native tasks waiting in the pool's queue now (queued tasks that are not slots). Cheap: lib/workers.js
+ * asks it after every JS task, to hand its slot straight to the pool's next JS task only when no
+ * native task waits.
+ */
+export declare function slotNativeWaiting(): number
+
+/**
  * Releases slot `id`: its pool thread is free again (or, if it had not started, it never will).
  * Unknown ids are ignored.
  */
@@ -171,6 +178,12 @@ export declare function slotStats(): SlotCounts
  * `slotRelease(id)`.
  */
 export declare function slotSubmit(ticket: Ticket): number
+
+/**
+ * True when a pool thread is idle and nothing waits: a slot submitted now starts at once, so
+ * lib/workers.js hands the task to an idle worker without waiting for the start notification.
+ */
+export declare function slotThreadIdle(): boolean
 
 /** Reads the pool's counters. Does not start the pool, so `configure()` still works after it. */
 export declare function stats(): PoolStats

@@ -363,3 +363,25 @@ test.serial('stats() by kind and the error class of ERR_WORKER_EXITED', async (t
   await running
   checkError(t, await pool.run('exit', [0]).catch((e) => e), EXITED)
 })
+
+test.serial('the Express demo\'s GET /compute runs heavyCalculation on the main thread, offthread workers and piscina alike', async (t) => {
+  const { createApp } = require('../examples/express/app')
+  const app = createApp({ logger: { error: () => {} } })
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  const base = `http://127.0.0.1:${server.address().port}`
+  try {
+    for (const mode of ['main', 'offthread', 'piscina']) {
+      const res = await fetch(`${base}/compute?mode=${mode}&n=1000`)
+      t.is(res.status, 200, mode)
+      const body = await res.json()
+      t.like(body, { mode, n: 1000, result: 499500 }, mode)
+      t.true(body.ms >= 0)
+    }
+    const bad = await fetch(`${base}/compute?mode=gpu`)
+    t.is(bad.status, 400)
+    t.is((await bad.json()).code, 'ERR_INVALID_ARG_VALUE')
+    t.is((await fetch(`${base}/compute?n=0.5`)).status, 400)
+  } finally {
+    server.close()
+  }
+})

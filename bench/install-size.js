@@ -14,10 +14,12 @@ const path = require('node:path')
 const TARGETS = require('../scripts/targets')
 
 const ROOT = path.join(__dirname, '..')
-const SHARP = require('sharp/package.json').version
+
+const SHARP_MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'sharp', 'package.json'), 'utf8'))
+const SHARP = SHARP_MANIFEST.version
 // sharp's name for each of offthread's platforms, and its libvips package version.
 const SHARP_NAMES = { 'linux-x64-gnu': 'linux-x64', 'linux-arm64-gnu': 'linux-arm64', 'linux-x64-musl': 'linuxmusl-x64', 'linux-arm64-musl': 'linuxmusl-arm64', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64' }
-const LIBVIPS = require('sharp/package.json').optionalDependencies['@img/sharp-libvips-linux-x64']
+const LIBVIPS = SHARP_MANIFEST.optionalDependencies['@img/sharp-libvips-linux-x64']
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'offthread-size-'))
 const mib = (n) => (n / 2 ** 20).toFixed(1)

@@ -16,7 +16,7 @@ native.lowerThreadPriority()
 let loaded // the task module's namespace (a promise), when the pool has a module
 let moduleUrl
 let reportHeap = false
-let current // { id, controller } of the running task
+let current // { id, controller, signal, aborted } of the running task
 let abortFlag // Int32Array over a SharedArrayBuffer: the id of the task the pool aborted
 const compiled = new Map()
 // Functions sent with exec()/run() see `require` resolving from the working directory.
@@ -32,7 +32,9 @@ parentPort.on('message', (m) => {
       loaded.catch(() => {}) // each task reports the failure
     }
   } else if (m.t === 'abort') {
-    if (current !== undefined && current.id === m.id && !current.controller.signal.aborted) current.controller.abort(abortReason())
+    if (current === undefined || current.id !== m.id) return
+    current.aborted = true
+    if (current.controller !== undefined && !current.controller.signal.aborted) current.controller.abort(abortReason())
   } else {
     runTask(m)
   }
@@ -90,14 +92,28 @@ function abortReason () {
   return new DOMException('The operation was aborted', 'AbortError')
 }
 
+/** `this` of a task: its signal is made on first use (most tasks never look). */
+function context (task) {
+  return {
+    get signal () {
+      if (task.controller === undefined) {
+        task.controller = new AbortController()
+        task.signal = taskSignal(task.id, task.controller)
+        if (task.aborted) task.controller.abort(abortReason())
+      }
+      return task.signal
+    },
+    workerData
+  }
+}
+
 async function runTask (m) {
-  const controller = new AbortController()
-  current = { id: m.id, controller }
-  const signal = taskSignal(m.id, controller)
+  const task = { id: m.id, controller: undefined, signal: undefined, aborted: false }
+  current = task
   let reply
   try {
     const fn = m.t === 'fn' ? compile(m.src) : await lookup(m.name)
-    const value = await fn.apply({ signal, workerData }, m.args)
+    const value = await fn.apply(context(task), m.args)
     reply = { id: m.id, ok: true, value }
   } catch (err) {
     reply = { id: m.id, ok: false, error: pack(err, new Set()) }

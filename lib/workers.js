@@ -6,7 +6,10 @@
 // same queue, maxQueue / ERR_QUEUE_FULL, ERR_POOL_CLOSED and cancellation while queued. When the slot
 // starts, it holds one pool thread and its id arrives here (onStart); only then is the task handed to a
 // worker. The slot is released when the task settles, so native and JS tasks together never run more
-// than `threads` at once. Workers lower their own thread to the pool's priority (lib/worker-host.js).
+// than `threads` at once. Two shortcuts keep the round trip short: when a pool thread is idle and
+// nothing waits, the slot heads the queue and the task goes to a worker at once (its thread is taken
+// within a wake-up); and a finished task hands its slot to the pool's next queued task when no native
+// task waits. Workers lower their own thread to the pool's priority (lib/worker-host.js).
 
 const path = require('node:path')
 const { pathToFileURL } = require('node:url')
@@ -25,6 +28,8 @@ const RUN_KEYS = new Set(['signal', 'transfer'])
 
 /** Tasks of this thread by slot id (the scheduler's task id), for the start notifier. */
 const bySlot = new Map()
+/** The reason a slot is withdrawn from the queue with: a constant, so no DOMException is built each time. */
+const WITHDRAWN = Object.freeze({ withdrawn: true })
 /** Open pools of this thread, for close(). */
 const pools = new Set()
 let notifier = false
@@ -88,6 +93,8 @@ class WorkerPool {
   /** Tasks whose slot started but that wait for a worker (maxThreads below the pool's threads). */
   #waiting = []
   #tasks = new Set()
+  /** Tasks whose slot is queued, oldest first (a Set keeps insertion order). */
+  #queued = new Set()
   #closing = undefined
 
   constructor (module, options) {
@@ -173,30 +180,63 @@ class WorkerPool {
       native.slotInit(onStart)
       notifier = true
     }
+    if (opts.signal !== undefined && opts.signal.aborted) throw abortError(opts.signal)
     const task = {
-      pool: this, id: undefined, message, transfer, signal: opts.signal, onAbort: undefined, resolve: undefined,
-      reject: undefined, settled: false, state: 'queued', worker: undefined, aborted: false, grace: undefined
+      pool: this, id: undefined, slotId: undefined, message, transfer, signal: opts.signal, onAbort: undefined,
+      resolve: undefined, reject: undefined, settled: false, state: 'queued', worker: undefined, aborted: false,
+      grace: undefined, withdraw: new AbortController()
     }
     const promise = new Promise((resolve, reject) => { task.resolve = resolve; task.reject = reject })
+    // A pool thread idle and nothing queued: the slot about to be queued starts at once (it heads the
+    // queue), so the task goes to an idle worker now instead of after the start notification.
+    const early = this.#idle.length > 0 && native.slotThreadIdle()
+    // The slot's own signal: aborted to withdraw it from the queue (the caller aborted, or the task
+    // took over a finished task's slot). The caller's signal is wired below.
     const slot = scheduler.run((ticket) => {
       task.id = ticket.id
       bySlot.set(ticket.id, task)
       return native.slotSubmit(ticket)
-    }, opts, false)
-    // Refused (queue full, closed), aborted while queued: the task never ran. Later, the slot's own
-    // outcome (released, or cancelled after it started) says nothing the task has not said.
+    }, { signal: task.withdraw.signal, executor: opts.executor }, false)
+    // Refused (queue full, closed): the task never ran. Later, the slot's own outcome (released,
+    // withdrawn) says nothing the task has not said.
     slot.then(undefined, (err) => { if (task.state === 'queued') this.#settle(task, true, err) })
-    if (!task.settled && task.signal !== undefined) {
+    if (task.signal !== undefined) {
       task.onAbort = () => this.#abort(task)
       task.signal.addEventListener('abort', task.onAbort, { once: true })
     }
-    if (!task.settled) this.#tasks.add(task)
+    this.#tasks.add(task)
+    this.#queued.add(task)
+    if (early && task.id !== undefined && !task.settled) this._granted(task)
     return promise
+  }
+
+  /**
+   * The pool's oldest queued task, to take over a finished task's slot at once, when no native task
+   * waits for a thread (so native tasks keep their turn). Saves the slot's round trip through a pool
+   * thread (release, the next slot's start, its notification) when JS tasks queue up.
+   */
+  #handOver () {
+    if (this.#queued.size === 0 || native.slotNativeWaiting() > 0) return undefined
+    const next = this.#queued.values().next().value
+    this.#queued.delete(next)
+    bySlot.delete(next.id)
+    next.state = 'granted'
+    next.withdraw.abort(WITHDRAWN) // its own queued slot leaves the queue (or, just started, is released)
+    native.slotRelease(next.id)
+    return next
   }
 
   /** The task's slot started (called by onStart): hand it to an idle worker, a new one, or wait for one. */
   _granted (task) {
+    if (task.state !== 'queued') return // already given a thread (early, or by hand-over)
     task.state = 'granted'
+    task.slotId = task.id
+    this.#queued.delete(task)
+    this.#serve(task)
+  }
+
+  /** Hands a task holding a slot to an idle worker, a new one, or the line of tasks waiting for one. */
+  #serve (task) {
     const worker = this.#idle.pop() ?? (this.#workers.size < this.#o.maxThreads ? this.#spawn() : undefined)
     if (worker === undefined) this.#waiting.push(task)
     else this.#dispatch(task, worker)
@@ -221,10 +261,13 @@ class WorkerPool {
   #settle (task, failed, err, value) {
     if (task.settled) return
     task.settled = true
-    if (task.id !== undefined) {
-      bySlot.delete(task.id)
+    this.#queued.delete(task)
+    if (task.id !== undefined) bySlot.delete(task.id)
+    if (task.state === 'queued' && task.id !== undefined) { // its own slot, queued (or just started)
+      task.withdraw.abort(WITHDRAWN)
       native.slotRelease(task.id)
     }
+    if (task.slotId !== undefined) native.slotRelease(task.slotId) // the pool thread it held
     if (task.onAbort !== undefined) task.signal.removeEventListener('abort', task.onAbort)
     clearTimeout(task.grace)
     this.#tasks.delete(task)
@@ -272,13 +315,23 @@ class WorkerPool {
     const task = worker.task
     if (task === undefined || m.id !== task.id) return
     worker.task = undefined
+    const recycle = this.#o.maxHeapBytes > 0 && m.heap > this.#o.maxHeapBytes
+    const next = this.#closing === undefined && !task.aborted ? this.#handOver() : undefined
+    if (next !== undefined) {
+      next.slotId = task.slotId // the finished task's pool thread goes on with the next task
+      task.slotId = undefined
+    }
     if (task.aborted) this.#settle(task, true, abortError(task.signal))
     else if (m.ok) this.#settle(task, false, undefined, m.value)
     else this.#settle(task, true, unpack(m.error))
-    if (this.#o.maxHeapBytes > 0 && m.heap > this.#o.maxHeapBytes) {
+    if (recycle) {
       this.#retire(worker)
       this.#replace()
-    } else if (!worker.retired) {
+    }
+    if (next !== undefined) {
+      if (!recycle && !worker.retired) this.#dispatch(next, worker)
+      else this.#serve(next)
+    } else if (!recycle && !worker.retired) {
       this.#parkIdle(worker)
     }
   }

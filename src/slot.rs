@@ -222,6 +222,22 @@ pub fn slot_stats() -> SlotCounts {
     }
 }
 
+/// Native tasks waiting in the pool's queue now (queued tasks that are not slots). Cheap: lib/workers.js
+/// asks it after every JS task, to hand its slot straight to the pool's next JS task only when no
+/// native task waits.
+#[napi(catch_unwind)]
+pub fn slot_native_waiting() -> f64 {
+    let (slots, _) = pool::slot::counts();
+    pool::queued().saturating_sub(slots) as f64
+}
+
+/// True when a pool thread is idle and nothing waits: a slot submitted now starts at once, so
+/// lib/workers.js hands the task to an idle worker without waiting for the start notification.
+#[napi(catch_unwind)]
+pub fn slot_thread_idle() -> bool {
+    pool::has_idle_threads()
+}
+
 /// Lowers the calling thread (a worker's JS thread) to the pool's priority, as the pool does for its
 /// own threads. Returns the thread's nice value afterwards (Linux), or 0 where not measured.
 #[napi(catch_unwind)]

@@ -8,6 +8,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks')
 const express = require('express')
 const offthread = require('offthread')
 const { demoRoutes } = require('./demo-routes')
+const { computeRoutes } = require('./compute')
 
 /** OWASP argon2id parameters (also offthread's defaults), spelled out so hash and needsRehash agree. */
 const HASH_OPTIONS = Object.freeze({ algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1 })
@@ -154,6 +155,8 @@ function createApp ({ users = new Map(), hashOptions = HASH_OPTIONS, logger = co
   // The demo page (GET /) and its routes: GET /events, POST /demo/hash. See demo-routes.js.
   app.use(express.static(path.join(__dirname, 'public')))
   app.use(demoRoutes({ hashOptions }))
+  // GET /compute: your own heavy JavaScript on the main thread, offthread's workers or piscina. See compute.js.
+  app.use(computeRoutes())
 
   app.use((req, res) => res.status(404).json({ error: 'not found', code: 'ERR_NOT_FOUND' }))
 

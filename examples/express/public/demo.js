@@ -7,8 +7,26 @@ const WINDOW_MS = 30_000
 const TICK_PAUSE_MS = 10 // pause between ticker round trips
 const TICKER_STEPS = 40
 const CHART_FRAME_MS = 100
-const LABELS = { sync: 'main thread', pool: 'offthread', libuv: 'libuv', thumbnail: 'thumbnails' }
-const WHERE = { sync: 'on the main thread', pool: 'with offthread', libuv: 'on libuv', thumbnail: 'as thumbnails with offthread' }
+const LABELS = {
+  sync: 'main thread',
+  pool: 'offthread',
+  libuv: 'libuv',
+  thumbnail: 'thumbnails',
+  'compute-main': 'JS, main thread',
+  'compute-offthread': 'JS, offthread workers',
+  'compute-piscina': 'JS, piscina'
+}
+const WHERE = {
+  sync: 'on the main thread',
+  pool: 'with offthread',
+  libuv: 'on libuv',
+  thumbnail: 'as thumbnails with offthread',
+  'compute-main': 'computed on the main thread',
+  'compute-offthread': 'computed on offthread workers',
+  'compute-piscina': 'computed on piscina'
+}
+/** What one job of a mode is called. */
+const JOBS = (mode) => (mode === 'thumbnail' ? 'photos' : mode.startsWith('compute-') ? 'computations' : 'hashes')
 
 const $ = (selector) => document.querySelector(selector)
 const fmt = (x) => (Number.isFinite(x) ? (x >= 100 ? Math.round(x).toString() : x.toFixed(1)) : '–')
@@ -113,7 +131,7 @@ async function run (mode) {
   busy = true
   for (const b of buttons) b.setAttribute('aria-disabled', 'true')
   document.body.dataset.running = mode
-  statusEl.textContent = `Running ${n} ${mode === 'thumbnail' ? 'photos' : 'hashes'} ${WHERE[mode]}…`
+  statusEl.textContent = `Running ${n} ${JOBS(mode)} ${WHERE[mode]}…`
 
   const record = { mode, n, start: Date.now(), end: undefined, maxGap: 0, loopP99: 0, fsMax: 0 }
   runs.push(record)
@@ -125,7 +143,7 @@ async function run (mode) {
   ticker.listeners.add(onTick)
   sampleListeners.add(onSample)
   try {
-    const body = mode === 'thumbnail' ? await thumbnails(n) : await hashes(mode, n)
+    const body = mode === 'thumbnail' ? await thumbnails(n) : mode.startsWith('compute-') ? await computations(mode.slice('compute-'.length), n) : await hashes(mode, n)
     record.serverMs = body.ms
     // The gap that spans a blocked loop ends with the first tick after the answer;
     // the server's report of it comes in the next SSE messages.
@@ -134,7 +152,7 @@ async function run (mode) {
     record.end = Date.now()
     addRow(record)
     $('#run-gap').textContent = fmt(record.maxGap)
-    statusEl.textContent = `${n} ${mode === 'thumbnail' ? 'photos' : 'hashes'} ${WHERE[mode]} took ${fmt(body.ms)} ms. ` +
+    statusEl.textContent = `${n} ${JOBS(mode)} ${WHERE[mode]} took ${fmt(body.ms)} ms. ` +
       `Longest ticker gap meanwhile: ${fmt(record.maxGap)} ms; loop p99 peak ${fmt(record.loopP99)} ms.`
   } catch (err) {
     record.end = Date.now()
@@ -154,6 +172,18 @@ async function hashes (mode, n) {
   const body = await res.json()
   if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
   return body
+}
+
+/** N requests to GET /compute at once (the server's own JavaScript, `where`: main, offthread or piscina). */
+async function computations (where, n) {
+  const start = performance.now()
+  await Promise.all(Array.from({ length: n }, async () => {
+    const res = await fetch(`/compute?mode=${where}&n=300000000`)
+    const body = await res.json()
+    if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
+    return body
+  }))
+  return { ms: Math.round((performance.now() - start) * 100) / 100 }
 }
 
 let sample

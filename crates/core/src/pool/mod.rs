@@ -160,6 +160,12 @@ pub fn has_idle_threads() -> bool {
     })
 }
 
+/// Tasks waiting in the pool's queue now (cheap: one atomic load; 0 before the pool starts).
+pub fn queued() -> u64 {
+    POOL.get()
+        .map_or(0, |p| p.stats.queued.load(Ordering::Relaxed))
+}
+
 /// Stops admission for good: later submissions fail with `ERR_POOL_CLOSED`.
 pub fn close() {
     pool().closed.store(true, Ordering::SeqCst);
