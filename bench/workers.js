@@ -148,7 +148,9 @@ async function measure (peer) {
   try {
     // Idle baseline: the same probes with the pool's workers started and nothing running.
     await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run('noop')))
-    await h.sleep(300)
+    web.start() // warm-up: the client's connection, Express's first requests
+    await h.sleep(1000)
+    await web.stop()
     const idleProbes = h.startProbes(probe.file)
     web.start()
     await h.sleep(SECONDS * 1000)
