@@ -450,9 +450,20 @@ impl Decoder {
         }
     }
 
-    /// Decodes `data`; returns the bytes decoded so far.
+    /// Decodes `data`; returns the bytes decoded so far: all that the input received makes
+    /// decodable (the end of a sender's flush included), not only what the decoder let out.
     pub fn push(&mut self, data: &[u8], task: &TaskState) -> Result<Vec<u8>> {
         self.feed(data, task)?;
+        // flate2's writers keep their last output until the next write; a sync flush hands it out.
+        let _decoding = Decoding::enter(task);
+        let max = self.max;
+        match &mut self.dec {
+            Dec::Gzip(d) => d.flush(),
+            Dec::Deflate(d) => d.flush(),
+            Dec::DeflateRaw(d) => d.flush(),
+            Dec::Brotli(_) | Dec::Zstd(..) | Dec::Lz4(..) => Ok(()),
+        }
+        .map_err(|e| decode_error(e, max))?;
         Ok(std::mem::take(&mut self.sink().buf))
     }
 

@@ -135,3 +135,40 @@ fn a_cancelled_flush_is_an_abort() {
     let err = enc.flush(&task).expect_err("cancelled");
     assert_eq!(err.code(), "ABORT_ERR");
 }
+
+/// Feeds each flushed piece of a stream to offthread's `Decoder`: all of it comes out at once.
+fn decoder_keeps_up_with_flushes(format: Format) {
+    let task = TaskState::new();
+    let mut enc = Encoder::new(format, None).expect("encoder");
+    let mut dec = Decoder::new(format, u64::MAX).expect("decoder");
+    let mut decoded = Vec::new();
+    let mut pushed = Vec::new();
+    for piece in [text(12, 5), text(3000, 6), text(90_000, 7)] {
+        let mut out = enc.push(&piece, &task).expect("push");
+        pushed.extend_from_slice(&piece);
+        out.extend(enc.flush(&task).expect("flush"));
+        decoded.extend(dec.push(&out, &task).expect("decodes"));
+        assert_eq!(
+            decoded.len(),
+            pushed.len(),
+            "{format:?}: decoded as soon as flushed"
+        );
+        assert_eq!(decoded, pushed, "{format:?}");
+    }
+}
+
+#[test]
+fn offthreads_decoder_hands_out_everything_a_flushed_prefix_holds() {
+    for (_, format) in Format::ALL {
+        if format != Format::Brotli {
+            decoder_keeps_up_with_flushes(format);
+        }
+    }
+}
+
+#[test]
+#[ignore = "the pure-Rust brotli decoder (brotli-decompressor 5) keeps part of a flushed stream until \
+            more input comes; Google's decoder (brotlic, as node:zlib) hands it all out"]
+fn offthreads_brotli_decoder_hands_out_everything_a_flushed_prefix_holds() {
+    decoder_keeps_up_with_flushes(Format::Brotli);
+}
