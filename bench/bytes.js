@@ -24,6 +24,18 @@
 // p99 latency of a 4 KiB fs.promises.readFile issued every 20 ms during the load, which shows
 // libuv's threadpool being busy. node:crypto hashes on the JS thread: each hash runs in its own
 // setImmediate callback, so the loop gets a turn between hashes, as it would between requests.
+//
+// The middleware: one Express app in this process serves the same JSON bytes (a prefix of the
+// document above: 2 KB, 64 KB, 1 MB) under /offthread/<size>, behind offthread's compression(),
+// and /compression/<size>, behind the `compression` package (1.8.1, node:zlib streams on libuv's
+// threadpool), each at its defaults (gzip level 6, brotli quality 4 for both). ETags are off so
+// that only compression differs. autocannon drives it from a child process (under
+// `nice -n BENCH_LOADER_NICE`, default 10, standing in for clients on other machines) with
+// BENCH_HTTP_CONNECTIONS keep-alive connections (default 8) for BENCH_HTTP_SECONDS (default 5)
+// per case, Accept-Encoding gzip or br; each case first checks one response (its coding, and that
+// it decodes to the body). Measured in the server process during the load: requests/s, the event
+// loop's p99 delay, the fs probe's p99, and CPU per request (this process's user+system time, all
+// threads: the loop, the pool or libuv's threadpool). Env BENCH_HTTP=0 skips the middleware cases.
 
 const crypto = require('node:crypto')
 const { performance } = require('node:perf_hooks')
@@ -39,6 +51,10 @@ const IDLE_SECONDS = h.envNumber('BENCH_IDLE_SECONDS', 3)
 const DIGEST_MB = h.envNumber('BENCH_DIGEST_MB', 256)
 const JSON_MB = h.envNumber('BENCH_JSON_MB', 16)
 const FILTER = h.envFilter()
+const HTTP = h.envNumber('BENCH_HTTP', 1) !== 0
+const HTTP_SECONDS = h.envNumber('BENCH_HTTP_SECONDS', 5)
+const HTTP_CONNECTIONS = h.envNumber('BENCH_HTTP_CONNECTIONS', 8)
+const LOADER_NICE = h.envNumber('BENCH_LOADER_NICE', 10)
 const MB = 2 ** 20
 const PAUSE_MS = 250
 
@@ -321,6 +337,143 @@ const CASES = [
   decompressCase('lz4 decompress', OFF, packedLz4, offUn('lz4'))
 ]
 
+// ---- the middleware over HTTP ------------------------------------------------------------------
+
+const HTTP_SIZES = [['2 KB', 2 * 1024], ['64 KB', 64 * 1024], ['1 MB', MB]]
+const HTTP_CODINGS = [['gzip', zlib.gunzipSync], ['br', zlib.brotliDecompressSync]]
+const HTTP_LIBS = [['offthread', 'offthread compression() (pool)'], ['compression', 'compression 1.8.1 (node:zlib, libuv)']]
+const HTTP_CASES = HTTP_SIZES.flatMap(([size, bytes]) => HTTP_CODINGS.flatMap(([coding, decode]) =>
+  HTTP_LIBS.map(([route, name]) => ({ group: `middleware ${size} ${coding}`, name, route, size, bytes, coding, decode }))))
+
+/** The Express app: the same bodies behind each middleware, ETags off. Resolves { url, close }. */
+async function startHttpServer (bodies) {
+  const express = require('express')
+  let peer
+  try {
+    peer = require('compression')
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND') throw new Error('the compression package is missing: run `npm install` in the repository')
+    throw err
+  }
+  const app = express()
+  app.set('etag', false)
+  app.use('/offthread', offthread.compression())
+  app.use('/compression', peer())
+  app.get(['/offthread/:size', '/compression/:size'], (req, res) => res.type('json').send(bodies.get(req.params.size)))
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) })
+  }
+}
+
+/** One request: its headers and raw (still encoded) body. */
+function fetchRaw (url, coding) {
+  return new Promise((resolve, reject) => {
+    require('node:http').get(url, { headers: { 'accept-encoding': coding } }, (res) => {
+      const chunks = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
+/** The load generator, in a child process: one autocannon run per message. */
+function loaderChild () {
+  const autocannon = require('autocannon')
+  process.on('message', (opts) => {
+    if (opts === 'exit') return process.exit(0)
+    autocannon(opts, (err, r) => {
+      if (err) return process.send({ error: String(err) })
+      process.send({
+        requests: r.requests.total,
+        seconds: r.duration,
+        latencyP50Ms: r.latency.p50,
+        latencyP99Ms: r.latency.p99,
+        errors: r.errors + r.timeouts,
+        non2xx: r.non2xx
+      })
+    })
+  })
+  process.send('ready')
+}
+
+/** Starts the loader child; `run(opts)` resolves autocannon's figures. */
+async function startLoader () {
+  const { spawn } = require('node:child_process')
+  const child = spawn('nice', ['-n', String(LOADER_NICE), process.execPath, __filename, '--loader'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  const next = () => new Promise((resolve, reject) => {
+    const onExit = (code) => reject(new Error(`the autocannon child exited (${code})`))
+    child.once('exit', onExit)
+    child.once('message', (m) => { child.off('exit', onExit); resolve(m) })
+  })
+  await next() // 'ready'
+  return {
+    async run (opts) {
+      child.send(opts)
+      const r = await next()
+      if (r.error) throw new Error(r.error)
+      return r
+    },
+    stop () { child.send('exit') }
+  }
+}
+
+/** Runs the middleware cases; each checks one response, then loads the app under the probes. */
+async function runHttpCases (selected, probeFile) {
+  const body = makeJson(MB, 7)
+  const bodies = new Map(HTTP_SIZES.map(([size, bytes]) => [size, body.subarray(0, bytes)]))
+  const server = await startHttpServer(bodies)
+  const loader = await startLoader()
+  const results = []
+  try {
+    for (const c of selected) {
+      process.stderr.write(`${c.group} / ${c.name} (${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s)... `)
+      const url = `${server.url}/${c.route}/${encodeURIComponent(c.size)}`
+      const expected = bodies.get(c.size)
+      let row
+      try {
+        const check = await fetchRaw(url, c.coding)
+        if (check.status !== 200 || check.headers['content-encoding'] !== c.coding || !c.decode(check.body).equals(expected)) {
+          throw new Error(`check failed: ${check.status} ${check.headers['content-encoding']} (${check.body.length} bytes)`)
+        }
+        // Untimed warm-up: JIT, the pool's threads, zlib's and the sockets' buffers settle.
+        await loader.run({ url, connections: HTTP_CONNECTIONS, duration: 1, headers: { 'accept-encoding': c.coding } })
+        const probes = h.startProbes(probeFile)
+        const cpu0 = process.cpuUsage()
+        const r = await loader.run({
+          url, connections: HTTP_CONNECTIONS, duration: HTTP_SECONDS, headers: { 'accept-encoding': c.coding }
+        })
+        const cpu = process.cpuUsage(cpu0)
+        const p = await probes.stop()
+        row = {
+          ...c,
+          decode: undefined,
+          ratio: c.bytes / check.body.length,
+          reqPerSec: r.requests / r.seconds,
+          cpuMsPerReq: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests),
+          ...r,
+          ...p
+        }
+      } catch (err) {
+        row = { ...c, decode: undefined, errors: 1, firstError: String(err.message ?? err), reqPerSec: NaN }
+      }
+      results.push(row)
+      process.stderr.write(`${h.fmt(row.reqPerSec)} req/s, loop p99 ${h.fmt(row.loopP99Ms)} ms, fs p99 ${h.fmt(row.fsP99Ms)} ms` +
+        `${row.errors || row.non2xx ? `, ${row.errors} errors, ${row.non2xx} non-2xx${row.firstError ? ` (${row.firstError})` : ''}` : ''}\n`)
+      if (global.gc) global.gc()
+      await h.sleep(PAUSE_MS)
+    }
+  } finally {
+    loader.stop()
+    await server.close()
+  }
+  return results
+}
+
 // ---- run -----------------------------------------------------------------------------------
 
 /**
@@ -457,7 +610,8 @@ function targets (results, idle) {
 
 async function main () {
   const selected = CASES.filter((c) => FILTER === null || FILTER.test(`${c.group} / ${c.name}`))
-  if (selected.length === 0) throw new Error(`no case matches ${FILTER}`)
+  const selectedHttp = HTTP ? HTTP_CASES.filter((c) => FILTER === null || FILTER.test(`${c.group} / ${c.name}`)) : []
+  if (selected.length === 0 && selectedHttp.length === 0) throw new Error(`no case matches ${FILTER}`)
 
   // Inputs first, outside every measurement.
   process.stderr.write('building inputs... ')
@@ -470,12 +624,13 @@ async function main () {
     `${needsJson ? `JSON ${h.fmt(inputs.json.length / MB, 1)} MB (gzip-6 ratio ${h.fmt(docGzipRatio, 2)})` : ''}\n`)
 
   const probe = h.createProbeFile()
-  let idle, results
+  let idle, results, httpResults
   try {
     process.stderr.write(`idle baseline (${IDLE_SECONDS} s)... `)
     idle = await h.measureIdle({ seconds: IDLE_SECONDS, probeFile: probe.file })
     process.stderr.write(`loop p99 ${h.fmt(idle.loopP99Ms)} ms, max ${h.fmt(idle.loopMaxMs)} ms\n`)
     results = await runCases(selected, probe.file)
+    httpResults = await runHttpCases(selectedHttp, probe.file)
   } finally {
     probe.cleanup()
   }
@@ -497,27 +652,48 @@ async function main () {
   ], results)
   const ts = targets(results, idle)
 
-  console.log(`\n## Bytes: digests of ${DIGEST_MB} MB at concurrency ${DIGEST_CONCURRENCY}, compression of a ` +
-    `${needsJson ? h.fmt(inputs.json.length / MB, 1) : JSON_MB} MB JSON document at concurrency ${CODEC_CONCURRENCY}, ` +
-    `${SECONDS} s per case, one process\n`)
-  console.log(`${machine.cpu}, ${machine.cores} cores, ${machine.totalMemGiB} GiB, ${machine.platform}, ` +
+  console.log(`\n${machine.cpu}, ${machine.cores} cores, ${machine.totalMemGiB} GiB, ${machine.platform}, ` +
     `Node ${machine.node}, libuv threadpool ${machine.uvThreadpoolSize}, offthread pool ${pool.threads} threads ` +
     `(${pool.priority}), ${machine.date}\n`)
-  console.log(table)
-  console.log('\nMB = 2^20 bytes. MB/s counts the input, except for decompression (the output). Ratio = ' +
-    'uncompressed / compressed. stall = longest event-loop stall during the case (loop delay max or ' +
-    '1 ms watchdog gap); fs p99 = p99 of a 4 KiB ' +
-    'fs.readFile every 20 ms.')
+  if (results.length > 0) {
+    console.log(`\n## Bytes: digests of ${DIGEST_MB} MB at concurrency ${DIGEST_CONCURRENCY}, compression of a ` +
+      `${needsJson ? h.fmt(inputs.json.length / MB, 1) : JSON_MB} MB JSON document at concurrency ${CODEC_CONCURRENCY}, ` +
+      `${SECONDS} s per case, one process\n`)
+    console.log(table)
+    console.log('\nMB = 2^20 bytes. MB/s counts the input, except for decompression (the output). Ratio = ' +
+      'uncompressed / compressed. stall = longest event-loop stall during the case (loop delay max or ' +
+      '1 ms watchdog gap); fs p99 = p99 of a 4 KiB ' +
+      'fs.readFile every 20 ms.')
+  }
+  if (httpResults.length > 0) {
+    console.log(`\n## The compression() middleware against the compression package: one Express app, ` +
+      `autocannon with ${HTTP_CONNECTIONS} connections for ${HTTP_SECONDS} s per case (child process, nice +${LOADER_NICE})\n`)
+    console.log(h.markdownTable([
+      { header: 'response', value: (r) => `${r.size} ${r.coding}`, align: 'left' },
+      { header: 'middleware', value: (r) => r.name + (r.errors || r.non2xx ? ` (${r.errors ?? 0} errors, ${r.non2xx ?? 0} non-2xx${r.firstError ? `: ${r.firstError}` : ''})` : ''), align: 'left' },
+      { header: 'req/s', value: (r) => h.fmt(r.reqPerSec) },
+      { header: 'ratio', value: (r) => h.fmt(r.ratio, 2) },
+      { header: 'latency p99 ms', value: (r) => h.fmt(r.latencyP99Ms) },
+      { header: 'CPU ms/req', value: (r) => h.fmt(r.cpuMsPerReq) },
+      { header: 'loop p99 ms', value: (r) => h.fmt(r.loopP99Ms) },
+      { header: 'loop max ms', value: (r) => h.fmt(r.loopMaxMs) },
+      { header: 'fs p99 ms', value: (r) => h.fmt(r.fsP99Ms) }
+    ], httpResults))
+    console.log('\nreq/s and latency from autocannon; ratio = body / compressed body; CPU ms/req = this process\'s ' +
+      'user+system CPU (loop, pool and libuv threads) / requests; loop p99/max = event-loop delay in the server ' +
+      'process; fs p99 = p99 of a 4 KiB fs.readFile every 20 ms in the server process during the load.')
+  }
   console.log(`\nIdle (no load, ${IDLE_SECONDS} s): loop p99 ${h.fmt(idle.loopP99Ms)} ms, ` +
     `loop max ${h.fmt(idle.loopMaxMs)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms`)
-  if (ts.length > 0) {
+  if (ts.length > 0 && results.length > 0) {
     console.log('\nAgainst the targets (issue 4):\n')
     for (const t of ts) {
       const mark = t.met === null ? '—' : t.met ? 'met' : 'NOT met'
       console.log(`- ${t.label} (${t.target}): ${t.measured} → ${mark}`)
     }
   }
-  const file = h.writeResults('bytes', {
+  // A middleware-only run (BENCH_FILTER=middleware) has its own file: bytes.json keeps the codec cases.
+  const file = h.writeResults(results.length === 0 ? 'bytes-middleware' : 'bytes', {
     config: {
       seconds: SECONDS,
       digestConcurrency: DIGEST_CONCURRENCY,
@@ -534,12 +710,15 @@ async function main () {
     offthread: { threads: pool.threads, priority: pool.priority, maxQueue: pool.maxQueue },
     idle,
     results,
+    http: { connections: HTTP_CONNECTIONS, seconds: HTTP_SECONDS, loaderNice: LOADER_NICE, results: httpResults },
     targets: ts
   })
   console.log(`\nJSON: ${file}`)
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv.includes('--loader')) {
+  loaderChild()
+} else if (require.main === module) {
   main().catch((err) => {
     console.error(err)
     process.exitCode = 1
