@@ -315,8 +315,12 @@ export function compressSync(data: BytesInput, options?: Omit<CompressOptions, k
 /** `decompress` on the calling thread, for small inputs. */
 export function decompressSync(data: BytesInput, options?: Omit<DecompressOptions, keyof TaskOptions>): Buffer
 
-/** A Transform stream whose chunks are compressed on the pool, in order, with backpressure. */
-export function createCompress(options?: CompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform
+/**
+ * A Transform stream whose chunks are compressed on the pool, in order, with backpressure. `flush()`
+ * compresses what was written so far and pushes it out as a decodable prefix (zlib's Z_SYNC_FLUSH,
+ * brotli's flush operation, zstd's flush, the current LZ4 block), as zlib streams' `flush()` does.
+ */
+export function createCompress(options?: CompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform & { flush(callback?: () => void): void }
 /** A Transform stream decompressing on the pool; `maxOutputLength` bounds the whole stream. */
 export function createDecompress(options?: DecompressOptions & import('node:stream').TransformOptions): import('node:stream').Transform
 
@@ -352,8 +356,9 @@ export interface CompressionOptions {
  * A middleware (Express, Connect or node:http) compressing responses on the pool with zstd, brotli,
  * gzip or deflate negotiated from Accept-Encoding; a replacement for the `compression` package.
  * Adds `Vary: Accept-Encoding`, removes Content-Length when compressing, and skips HEAD, 204, 304,
- * already-encoded, `Cache-Control: no-transform` and below-threshold responses. `res.flush()` is a
- * no-op. If the compressor fails, the response is destroyed. Options are checked when called.
+ * already-encoded, `Cache-Control: no-transform` and below-threshold responses. `res.flush()`
+ * compresses and flushes what was written so far in one pool task and writes it out (server-sent
+ * events). If the compressor fails, the response is destroyed. Options are checked when called.
  */
 export function compression(options?: CompressionOptions): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
 export namespace compression {
