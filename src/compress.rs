@@ -108,7 +108,7 @@ pub fn stream_new(
         if compress {
             Encoder::new(f, level).map(Codec::Enc)
         } else {
-            Decoder::new(f, max_of(max_output)).map(Codec::Dec)
+            Decoder::streaming(f, max_of(max_output)).map(Codec::Dec)
         }
     });
     codec

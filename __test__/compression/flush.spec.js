@@ -121,8 +121,5 @@ for (const format of FORMATS) {
       t.is(await decodeWithOffthread(format, prefixes[i]), PIECES.slice(0, i + 1).join(''), `${format}: after flush ${i}`)
     }
   }
-  // The pure-Rust brotli decoder (brotli-decompressor 5) keeps the last part of a flushed stream back until more
-  // input comes (Google's decoder, node:zlib's, does not); see compress/tests.rs.
-  if (format === 'brotli') test.failing(title, run)
-  else test(title, run)
+  test(title, run)
 }

@@ -378,6 +378,9 @@ enum Dec {
     Deflate(flate2::write::ZlibDecoder<Limited>),
     DeflateRaw(flate2::write::DeflateDecoder<Limited>),
     Brotli(Box<brotli::DecompressorWriter<Limited>>),
+    /// Streams (`Decoder::streaming`): Google's decoder hands out everything a flushed prefix
+    /// holds as soon as it arrives; the pure-Rust one keeps part of it until more input comes.
+    BrotliStream(Box<brotlic::DecompressorWriter<Limited>>),
     Zstd(Box<zstd::stream::raw::Decoder<'static>>, Limited, ZstdFrame),
     /// LZ4 frames, decoded block by block as they arrive.
     Lz4(Box<lz4::Lz4Decoder>, Limited),
@@ -413,6 +416,21 @@ fn decode_error(e: io::Error, max: u64) -> Error {
 }
 
 impl Decoder {
+    /// A decompressor for a stream that arrives in pieces (`createDecompress`): as `new`, but
+    /// brotli is decoded by Google's library, which hands out all that a sender's flush made
+    /// decodable.
+    pub fn streaming(format: Format, max_output: u64) -> Result<Decoder> {
+        let mut decoder = Decoder::new(format, max_output)?;
+        if format == Format::Brotli {
+            decoder.dec = Dec::BrotliStream(Box::new(brotlic::DecompressorWriter::new(Limited {
+                buf: Vec::new(),
+                total: 0,
+                max: max_output,
+            })));
+        }
+        Ok(decoder)
+    }
+
     /// A decompressor for `format` producing at most `max_output` bytes in all.
     pub fn new(format: Format, max_output: u64) -> Result<Decoder> {
         let sink = || Limited {
@@ -446,6 +464,7 @@ impl Decoder {
             Dec::Deflate(d) => d.get_mut(),
             Dec::DeflateRaw(d) => d.get_mut(),
             Dec::Brotli(d) => d.get_mut(),
+            Dec::BrotliStream(d) => d.get_mut(),
             Dec::Zstd(_, s, _) | Dec::Lz4(_, s) => s,
         }
     }
@@ -461,7 +480,7 @@ impl Decoder {
             Dec::Gzip(d) => d.flush(),
             Dec::Deflate(d) => d.flush(),
             Dec::DeflateRaw(d) => d.flush(),
-            Dec::Brotli(_) | Dec::Zstd(..) | Dec::Lz4(..) => Ok(()),
+            Dec::Brotli(_) | Dec::BrotliStream(_) | Dec::Zstd(..) | Dec::Lz4(..) => Ok(()),
         }
         .map_err(|e| decode_error(e, max))?;
         Ok(std::mem::take(&mut self.sink().buf))
@@ -478,6 +497,7 @@ impl Decoder {
                 Dec::Deflate(d) => d.write_all(chunk),
                 Dec::DeflateRaw(d) => d.write_all(chunk),
                 Dec::Brotli(d) => d.write_all(chunk),
+                Dec::BrotliStream(d) => d.write_all(chunk),
                 Dec::Zstd(d, sink, frame) => zstd_run(d, sink, frame, chunk),
                 Dec::Lz4(d, sink) => d.push(chunk, sink, &mut || {
                     if task.is_cancelled() {
@@ -506,6 +526,9 @@ impl Decoder {
                 d.into_inner()
                     .map_err(|_| Error::new(ErrorKind::Decompress, "Truncated brotli stream"))?
             }
+            Dec::BrotliStream(d) => d
+                .into_inner()
+                .map_err(|_| Error::new(ErrorKind::Decompress, "Truncated brotli stream"))?,
             Dec::Zstd(_, sink, frame) => {
                 // zstd answers 0 exactly when the last frame is complete and flushed.
                 if frame.hint != 0 {

@@ -2,7 +2,7 @@
 //! brotli as node:zlib has it, zstd), to exactly the bytes pushed so far, and small pushes stay
 //! gathered until then.
 
-use super::{Decoder, Encoder, Format, GATHER};
+use super::{compress, Decoder, Encoder, Format, GATHER};
 use crate::pool::TaskState;
 use std::io::Write;
 
@@ -140,7 +140,7 @@ fn a_cancelled_flush_is_an_abort() {
 fn decoder_keeps_up_with_flushes(format: Format) {
     let task = TaskState::new();
     let mut enc = Encoder::new(format, None).expect("encoder");
-    let mut dec = Decoder::new(format, u64::MAX).expect("decoder");
+    let mut dec = Decoder::streaming(format, u64::MAX).expect("decoder");
     let mut decoded = Vec::new();
     let mut pushed = Vec::new();
     for piece in [text(12, 5), text(3000, 6), text(90_000, 7)] {
@@ -158,17 +158,28 @@ fn decoder_keeps_up_with_flushes(format: Format) {
 }
 
 #[test]
-fn offthreads_decoder_hands_out_everything_a_flushed_prefix_holds() {
+fn offthreads_stream_decoder_hands_out_everything_a_flushed_prefix_holds() {
     for (_, format) in Format::ALL {
-        if format != Format::Brotli {
-            decoder_keeps_up_with_flushes(format);
-        }
+        decoder_keeps_up_with_flushes(format);
     }
 }
 
 #[test]
-#[ignore = "the pure-Rust brotli decoder (brotli-decompressor 5) keeps part of a flushed stream until \
-            more input comes; Google's decoder (brotlic, as node:zlib) hands it all out"]
-fn offthreads_brotli_decoder_hands_out_everything_a_flushed_prefix_holds() {
-    decoder_keeps_up_with_flushes(Format::Brotli);
+fn the_brotli_stream_decoder_refuses_truncation_and_caps_output() {
+    let task = TaskState::new();
+    let data = text(200_000, 8);
+    let packed = compress(Format::Brotli, None, &[&data], &task).expect("compress");
+    let mut dec = Decoder::streaming(Format::Brotli, u64::MAX).expect("decoder");
+    dec.push(&packed[..packed.len() / 2], &task).expect("prefix");
+    let err = dec.finish(&task).expect_err("truncated");
+    assert_eq!(err.code(), "ERR_DECOMPRESS");
+
+    let mut capped = Decoder::streaming(Format::Brotli, 1000).expect("decoder");
+    let err = capped.push(&packed, &task).expect_err("over the cap");
+    assert_eq!(err.code(), "ERR_BUFFER_TOO_LARGE");
+
+    let mut whole = Decoder::streaming(Format::Brotli, u64::MAX).expect("decoder");
+    let mut out = whole.push(&packed, &task).expect("push");
+    out.extend(whole.finish(&task).expect("finish"));
+    assert_eq!(out, data);
 }
