@@ -170,7 +170,8 @@ fn the_brotli_stream_decoder_refuses_truncation_and_caps_output() {
     let data = text(200_000, 8);
     let packed = compress(Format::Brotli, None, &[&data], &task).expect("compress");
     let mut dec = Decoder::streaming(Format::Brotli, u64::MAX).expect("decoder");
-    dec.push(&packed[..packed.len() / 2], &task).expect("prefix");
+    dec.push(&packed[..packed.len() / 2], &task)
+        .expect("prefix");
     let err = dec.finish(&task).expect_err("truncated");
     assert_eq!(err.code(), "ERR_DECOMPRESS");
 
