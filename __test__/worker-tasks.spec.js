@@ -405,3 +405,19 @@ test.serial('the Express demo\'s GET /compute runs heavyCalculation on the main 
     server.close()
   }
 })
+
+test('once the pool is closed process-wide (by another thread), an open pool with idle workers and threads refuses tasks with ERR_POOL_CLOSED; none runs', async (t) => {
+  const r = await child(`
+    const ot = require('.')
+    const p = ot.workers(${JSON.stringify(TASKS)}, { minThreads: 2 })
+    p.run('add', [1, 1]).then(async (first) => {
+      const marks = new SharedArrayBuffer(4)
+      await new Promise((resolve) => setTimeout(resolve, 50)) // the pool's threads are idle again
+      require('./lib/native').close() // what close() in any worker thread does to the process's pool
+      const late = await p.run('addOne', [marks, 0, 1]).then(() => 'ran', (e) => e.code)
+      await p.close()
+      console.log(JSON.stringify({ first, late, ran: new Int32Array(marks)[0] }))
+    })`)
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.out, { first: 2, late: 'ERR_POOL_CLOSED', ran: 0 })
+})

@@ -21,6 +21,7 @@ const v = require('./validate')
 const { portable } = require('./worker-scope')
 
 const W = native.policy.workers
+const ACCEPTED = native.policy.pool.admission.accepted
 const HOST = path.join(__dirname, 'worker-host.js')
 const POOL_KEYS = new Set(['minThreads', 'maxThreads', 'idleTimeout', 'abortGraceMs', 'resourceLimits', 'env', 'execArgv',
   'workerData', 'maxMemoryLimitBeforeRecycle'])
@@ -218,15 +219,18 @@ class WorkerPool {
     // The slot's own signal: aborted to withdraw it from the queue (the caller aborted, or the task
     // took over a finished task's slot). The caller's signal is wired in #submit.
     task.withdraw = new AbortController()
+    let admitted = false
     const slot = scheduler.run((ticket) => {
       task.id = ticket.id
       bySlot.set(ticket.id, task)
-      return native.slotSubmit(ticket, !early) // an early task needs no start notification
+      const status = native.slotSubmit(ticket, !early) // an early task needs no start notification
+      admitted = status === ACCEPTED
+      return status
     }, { signal: task.withdraw.signal, executor: task.executor }, false)
     // Refused (queue full, closed): the task never ran. Later, the slot's own outcome (released,
     // withdrawn) says nothing the task has not said.
     slot.then(undefined, (err) => { if (task.state === 'queued') this.#settle(task, true, err) })
-    if (early && task.id !== undefined && !task.settled) this._granted(task)
+    if (early && admitted && !task.settled) this._granted(task)
   }
 
 
