@@ -233,7 +233,6 @@ class WorkerPool {
     if (early && admitted && !task.settled) this._granted(task)
   }
 
-
   /**
    * The pool's oldest queued task, to take over a finished task's slot at once, when no native task
    * waits for a thread (so native tasks keep their turn). Saves the slot's round trip through a pool
