@@ -8,14 +8,6 @@ export declare class ExternalObject<T> {
   }
 }
 
-/**
- * Which binding artifact the generated loader actually loaded: `'native'` for
- * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
- * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
- * can point the loader at a WASI artifact this package does not build itself.
- */
-export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
-
 /** Cancels task `id`; see `schedule::cancel`. */
 export declare function cancel(id: number): number
 
@@ -194,8 +186,13 @@ export declare function streamFinish(ticket: Ticket, stream: ExternalObject<Shar
 /** A new stream: `compress` (with `level`) or `decompress` (with `max_output`). */
 export declare function streamNew(compress: boolean, format: string, level: number | undefined | null, maxOutput: number): ExternalObject<Shared>
 
-/** Queues one chunk of a stream (chunks of one stream must be pushed one after another). */
-export declare function streamPush(ticket: Ticket, stream: ExternalObject<Shared>, data: unknown): number
+/**
+ * Queues one chunk of a stream (chunks of one stream must be pushed one after another); with
+ * `flush`, then flushes the encoder (zlib's Z_SYNC_FLUSH, brotli's BROTLI_OPERATION_FLUSH,
+ * zstd's flush) so that the bytes resolved so far decode to everything pushed. A decompression
+ * stream has nothing to flush: it resolves what it decoded, as always.
+ */
+export declare function streamPush(ticket: Ticket, stream: ExternalObject<Shared>, data: unknown, flush?: boolean | undefined | null): number
 
 /** Test hook: a task that panics (only with OFFTHREAD_TEST_HOOKS=1). */
 export declare function testPanic(ticket: Ticket): number
