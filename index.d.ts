@@ -110,7 +110,7 @@ export const verifyLimits: Readonly<Required<VerifyLimits>>
 export interface PoolConfig {
   /** Pool threads, 1–1024. Precedence: this, then `OFFTHREAD_THREADS`, then the available parallelism (cgroup-aware). */
   threads?: number
-  /** `'background'` (default): nice +10 on Linux, so the event loop wins a contended core. `'normal'`: same as the process. */
+  /** `'background'` (default): nice +10 on Linux (SCHED_OTHER priority −10 on macOS, THREAD_PRIORITY_BELOW_NORMAL on Windows), so the event loop wins a contended core. `'normal'`: same as the process. */
   priority?: 'background' | 'normal'
   /** Tasks allowed to wait; beyond it calls reject at once with `ERR_QUEUE_FULL`. 1–16777216. @default 64 × threads */
   maxQueue?: number
