@@ -166,10 +166,10 @@ export declare function slotStats(): SlotCounts
 
 /**
  * Queues a slot for the ticket's task, through the same admission as native tasks. Returns an
- * `Admission` code. Once it starts, its id is sent to `onStart` (unless `notify` is false: the task
- * was already handed to a worker) and a pool thread is held until `slotRelease(id)`.
+ * `Admission` code. Once it starts, its id is sent to `onStart` and a pool thread is held until
+ * `slotRelease(id)`.
  */
-export declare function slotSubmit(ticket: Ticket, notify?: boolean | undefined | null): number
+export declare function slotSubmit(ticket: Ticket): number
 
 /**
  * True when a pool thread is idle and nothing waits: a slot submitted now starts at once, so

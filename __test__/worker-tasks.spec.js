@@ -249,26 +249,6 @@ test.serial('one budget: with threads 2, argon2 tasks and JS tasks together neve
   t.true(most <= THREADS)
 })
 
-test.serial('one FIFO queue: a native task queued behind a pool\'s JS tasks runs after them; never more than 2 at once', async (t) => {
-  const two = ot.workers(TASKS, { minThreads: 2, maxThreads: 2 })
-  await Promise.all([two.run('add', [1, 1]), two.run('add', [1, 1])])
-  const jobs = Array.from({ length: 6 }, () => two.run('window', [80]))
-  t.is(await until(() => ot.stats().kinds.js.running, 2), 2)
-  t.is(ot.stats().kinds.js.queued, 4, 'the 4 others wait in the queue')
-  const hashed = ot.hashPassword('pw', { algorithm: 'bcrypt', cost: 4 }).then(() => performance.timeOrigin + performance.now())
-  t.is(ot.stats().kinds.native.queued, 1)
-  const windows = await Promise.all(jobs)
-  const hashedAt = await hashed
-  const starts = windows.map(([s]) => s).sort((a, b) => a - b)
-  t.true(hashedAt > starts[5], 'the native task waited for the JS tasks queued before it (a finished task hands its slot on only when no native task waits)')
-  const events = windows.flatMap(([s, e]) => [[s, 1], [e, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
-  let open = 0
-  let most = 0
-  for (const [, d] of events) most = Math.max(most, (open += d))
-  t.is(most, THREADS)
-  await two.close()
-})
-
 test.serial('one queue: maxQueue counts JS and native tasks; past it, ERR_QUEUE_FULL', async (t) => {
   const open = await occupy(t)
   t.is(ot.stats().queued, 0)
@@ -404,20 +384,4 @@ test.serial('the Express demo\'s GET /compute runs heavyCalculation on the main 
   } finally {
     server.close()
   }
-})
-
-test('once the pool is closed process-wide (by another thread), an open pool with idle workers and threads refuses tasks with ERR_POOL_CLOSED; none runs', async (t) => {
-  const r = await child(`
-    const ot = require('.')
-    const p = ot.workers(${JSON.stringify(TASKS)}, { minThreads: 2 })
-    p.run('add', [1, 1]).then(async (first) => {
-      const marks = new SharedArrayBuffer(4)
-      await new Promise((resolve) => setTimeout(resolve, 50)) // the pool's threads are idle again
-      require('./lib/native').close() // what close() in any worker thread does to the process's pool
-      const late = await p.run('addOne', [marks, 0, 1]).then(() => 'ran', (e) => e.code)
-      await p.close()
-      console.log(JSON.stringify({ first, late, ran: new Int32Array(marks)[0] }))
-    })`)
-  t.is(r.code, 0, r.stderr)
-  t.deepEqual(r.out, { first: 2, late: 'ERR_POOL_CLOSED', ran: 0 })
 })

@@ -21,7 +21,6 @@ const v = require('./validate')
 const { portable } = require('./worker-scope')
 
 const W = native.policy.workers
-const ACCEPTED = native.policy.pool.admission.accepted
 const HOST = path.join(__dirname, 'worker-host.js')
 const POOL_KEYS = new Set(['minThreads', 'maxThreads', 'idleTimeout', 'abortGraceMs', 'resourceLimits', 'env', 'execArgv',
   'workerData', 'maxMemoryLimitBeforeRecycle'])
@@ -31,8 +30,6 @@ const RUN_KEYS = new Set(['signal', 'transfer'])
 const bySlot = new Map()
 /** The reason a slot is withdrawn from the queue with: a constant, so no DOMException is built each time. */
 const WITHDRAWN = Object.freeze({ withdrawn: true })
-/** Ids of task messages to workers (int32: the shared abort flag holds one). */
-let lastMessage = 0
 /** Open pools of this thread, for close(). */
 const pools = new Set()
 let notifier = false
@@ -96,9 +93,6 @@ class WorkerPool {
   /** Tasks whose slot started but that wait for a worker (maxThreads below the pool's threads). */
   #waiting = []
   #tasks = new Set()
-  /** Slots (with their workers) a task finished with during this turn, kept for the next task until setImmediate. */
-  #spares = []
-  #sparesDue = false
   /** Tasks whose slot is queued, oldest first (a Set keeps insertion order). */
   #queued = new Set()
   #closing = undefined
@@ -165,7 +159,6 @@ class WorkerPool {
     const done = this.#closeDone
     this.#closeDone = undefined
     pools.delete(this)
-    for (const spare of this.#spares.splice(0)) native.slotRelease(spare.slotId)
     const exits = [...this.#workers].map((w) => w.exited)
     for (const w of this.#workers) w.handle.terminate()
     Promise.all(exits).then(() => done())
@@ -188,49 +181,33 @@ class WorkerPool {
       notifier = true
     }
     if (opts.signal !== undefined && opts.signal.aborted) throw abortError(opts.signal)
-    const spare = this.#spares.pop()
     const task = {
-      pool: this, id: undefined, slotId: undefined, msgId: undefined, message, transfer, signal: opts.signal, onAbort: undefined,
+      pool: this, id: undefined, slotId: undefined, message, transfer, signal: opts.signal, onAbort: undefined,
       resolve: undefined, reject: undefined, settled: false, state: 'queued', worker: undefined, aborted: false,
-      grace: undefined, withdraw: undefined, executor: opts.executor
+      grace: undefined, withdraw: new AbortController()
     }
     const promise = new Promise((resolve, reject) => { task.resolve = resolve; task.reject = reject })
+    // A pool thread idle and nothing queued: the slot about to be queued starts at once (it heads the
+    // queue), so the task goes to an idle worker now instead of after the start notification.
+    const early = this.#idle.length > 0 && native.slotThreadIdle()
+    // The slot's own signal: aborted to withdraw it from the queue (the caller aborted, or the task
+    // took over a finished task's slot). The caller's signal is wired below.
+    const slot = scheduler.run((ticket) => {
+      task.id = ticket.id
+      bySlot.set(ticket.id, task)
+      return native.slotSubmit(ticket)
+    }, { signal: task.withdraw.signal, executor: opts.executor }, false)
+    // Refused (queue full, closed): the task never ran. Later, the slot's own outcome (released,
+    // withdrawn) says nothing the task has not said.
+    slot.then(undefined, (err) => { if (task.state === 'queued') this.#settle(task, true, err) })
     if (task.signal !== undefined) {
       task.onAbort = () => this.#abort(task)
       task.signal.addEventListener('abort', task.onAbort, { once: true })
     }
     this.#tasks.add(task)
-    if (spare !== undefined) { // a slot a task of this turn finished with: no queue, no new pool thread
-      task.state = 'granted'
-      task.slotId = spare.slotId
-      this.#dispatch(task, spare.worker)
-      return promise
-    }
     this.#queued.add(task)
-    this.#request(task)
+    if (early && task.id !== undefined && !task.settled) this._granted(task)
     return promise
-  }
-
-  /** Queues the task's own slot (through the scheduler, like a native task). */
-  #request (task) {
-    // A pool thread idle and nothing queued: the slot about to be queued starts at once (it heads the
-    // queue), so the task goes to an idle worker now instead of after the start notification.
-    const early = this.#idle.length > 0 && native.slotThreadIdle()
-    // The slot's own signal: aborted to withdraw it from the queue (the caller aborted, or the task
-    // took over a finished task's slot). The caller's signal is wired in #submit.
-    task.withdraw = new AbortController()
-    let admitted = false
-    const slot = scheduler.run((ticket) => {
-      task.id = ticket.id
-      bySlot.set(ticket.id, task)
-      const status = native.slotSubmit(ticket, !early) // an early task needs no start notification
-      admitted = status === ACCEPTED
-      return status
-    }, { signal: task.withdraw.signal, executor: task.executor }, false)
-    // Refused (queue full, closed): the task never ran. Later, the slot's own outcome (released,
-    // withdrawn) says nothing the task has not said.
-    slot.then(undefined, (err) => { if (task.state === 'queued') this.#settle(task, true, err) })
-    if (early && admitted && !task.settled) this._granted(task)
   }
 
   /**
@@ -239,12 +216,12 @@ class WorkerPool {
    * thread (release, the next slot's start, its notification) when JS tasks queue up.
    */
   #handOver () {
-    if (this.#queued.size === 0) return undefined
+    if (this.#queued.size === 0 || native.slotNativeWaiting() > 0) return undefined
     const next = this.#queued.values().next().value
     this.#queued.delete(next)
-    next.state = 'granted'
     bySlot.delete(next.id)
-    withdraw(next) // its own queued slot leaves the queue (or, just started, is released)
+    next.state = 'granted'
+    next.withdraw.abort(WITHDRAWN) // its own queued slot leaves the queue (or, just started, is released)
     native.slotRelease(next.id)
     return next
   }
@@ -271,9 +248,8 @@ class WorkerPool {
     task.worker = worker
     worker.task = task
     worker.handle.ref()
-    task.msgId = lastMessage = (lastMessage + 1) | 0
     try {
-      worker.handle.postMessage({ ...task.message, id: task.msgId }, task.transfer)
+      worker.handle.postMessage({ ...task.message, id: task.id }, task.transfer)
     } catch (err) { // DataCloneError: an argument that cannot be sent
       worker.task = undefined
       this.#settle(task, true, err)
@@ -288,7 +264,7 @@ class WorkerPool {
     this.#queued.delete(task)
     if (task.id !== undefined) bySlot.delete(task.id)
     if (task.state === 'queued' && task.id !== undefined) { // its own slot, queued (or just started)
-      withdraw(task)
+      task.withdraw.abort(WITHDRAWN)
       native.slotRelease(task.id)
     }
     if (task.slotId !== undefined) native.slotRelease(task.slotId) // the pool thread it held
@@ -311,8 +287,8 @@ class WorkerPool {
     // Running: the task sees this.signal abort; past the grace period its worker is terminated.
     task.aborted = true
     const worker = task.worker
-    Atomics.store(worker.abort, 0, task.msgId) // seen by a synchronous loop polling this.signal.aborted
-    worker.handle.postMessage({ t: 'abort', id: task.msgId }) // fires 'abort' listeners of an awaiting task
+    Atomics.store(worker.abort, 0, task.id | 0) // seen by a synchronous loop polling this.signal.aborted
+    worker.handle.postMessage({ t: 'abort', id: task.id }) // fires 'abort' listeners of an awaiting task
     task.grace = setTimeout(() => {
       if (worker.task === task) {
         worker.retired = true
@@ -337,19 +313,12 @@ class WorkerPool {
 
   #message (worker, m) {
     const task = worker.task
-    if (task === undefined || m.id !== task.msgId) return
+    if (task === undefined || m.id !== task.id) return
     worker.task = undefined
     const recycle = this.#o.maxHeapBytes > 0 && m.heap > this.#o.maxHeapBytes
-    const keep = !task.aborted && native.slotNativeWaiting() === 0
-    const next = keep ? this.#handOver() : undefined
-    let spare
+    const next = this.#closing === undefined && !task.aborted ? this.#handOver() : undefined
     if (next !== undefined) {
       next.slotId = task.slotId // the finished task's pool thread goes on with the next task
-      task.slotId = undefined
-    } else if (keep && this.#closing === undefined && !recycle && !worker.retired) {
-      // Nothing queued here and no native task waits: keep the slot and the worker until the next turn,
-      // for a task this turn's callbacks submit (an awaiting loop does so as soon as this one resolves).
-      spare = { slotId: task.slotId, worker }
       task.slotId = undefined
     }
     if (task.aborted) this.#settle(task, true, abortError(task.signal))
@@ -362,23 +331,8 @@ class WorkerPool {
     if (next !== undefined) {
       if (!recycle && !worker.retired) this.#dispatch(next, worker)
       else this.#serve(next)
-    } else if (spare !== undefined) {
-      this.#spares.push(spare)
-      if (!this.#sparesDue) {
-        this.#sparesDue = true
-        setImmediate(() => this.#releaseSpares())
-      }
     } else if (!recycle && !worker.retired) {
       this.#parkIdle(worker)
-    }
-  }
-
-  /** Slots kept for this turn and not taken: released, their workers idle. */
-  #releaseSpares () {
-    this.#sparesDue = false
-    for (const spare of this.#spares.splice(0)) {
-      native.slotRelease(spare.slotId)
-      if (!spare.worker.retired) this.#parkIdle(spare.worker)
     }
   }
 
@@ -406,8 +360,6 @@ class WorkerPool {
 
   #exited (worker, code) {
     this.#workers.delete(worker)
-    const spare = this.#spares.findIndex((x) => x.worker === worker)
-    if (spare >= 0) native.slotRelease(this.#spares.splice(spare, 1)[0].slotId)
     const i = this.#idle.indexOf(worker)
     if (i >= 0) this.#idle.splice(i, 1)
     clearTimeout(worker.idleTimer)
@@ -422,21 +374,6 @@ class WorkerPool {
     if (this.#closing !== undefined) return this.#maybeClosed()
     while (this.#waiting.length > 0 && this.#workers.size < this.#o.maxThreads) this.#dispatch(this.#waiting.shift(), this.#spawn())
     while (this.#workers.size < this.#o.minThreads) this.#parkIdle(this.#spawn())
-  }
-}
-
-/**
- * Withdraws a task's queued slot through its scheduler signal (a native cancel). The scheduler rejects
- * the slot's promise with an AbortError nobody reads: built without a stack, which would cost more than
- * the rest of a hand-over.
- */
-function withdraw (task) {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    task.withdraw.abort(WITHDRAWN)
-  } finally {
-    Error.stackTraceLimit = limit
   }
 }
 

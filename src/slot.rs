@@ -169,11 +169,10 @@ impl Drop for Abandon {
 }
 
 /// Queues a slot for the ticket's task, through the same admission as native tasks. Returns an
-/// `Admission` code. Once it starts, its id is sent to `onStart` (unless `notify` is false: the task
-/// was already handed to a worker) and a pool thread is held until `slotRelease(id)`.
+/// `Admission` code. Once it starts, its id is sent to `onStart` and a pool thread is held until
+/// `slotRelease(id)`.
 #[napi(catch_unwind)]
-pub fn slot_submit(env: Env, ticket: Ticket, notify: Option<bool>) -> napi::Result<u32> {
-    let notify = notify.unwrap_or(true);
+pub fn slot_submit(env: Env, ticket: Ticket) -> napi::Result<u32> {
     let here = current()?;
     let gone = channel::with(|ch| ch.group())?;
     let id = ticket.id;
@@ -182,11 +181,7 @@ pub fn slot_submit(env: Env, ticket: Ticket, notify: Option<bool>) -> napi::Resu
     let guard = Abandon(slot.clone());
     let job: Job = Box::new(move |_task| {
         let slot = &guard.0;
-        slot.hold(&gone, || {
-            if notify {
-                starts.send(id)
-            }
-        });
+        slot.hold(&gone, || starts.send(id));
         Ok(Output::Undefined)
     });
     here.slots.borrow_mut().insert(id, slot.clone());
