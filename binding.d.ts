@@ -43,8 +43,11 @@ export declare function hashFile(ticket: Ticket, path: string, algorithm: string
 
 /** Hash options, already validated by `lib/password.js`. */
 export interface HashOptions {
-  /** `'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt'`. */
+  /** `'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt' | 'pbkdf2'`. */
   algorithm?: string
+  /** PBKDF2's HMAC digest: `'sha256' | 'sha512'`. */
+  digest?: string
+  iterations?: number
   memoryCost?: number
   timeCost?: number
   parallelism?: number
@@ -106,6 +109,21 @@ export declare function needsRehash(hash: string, options: HashOptions): boolean
 
 /** A task that does nothing: measures the round trip. */
 export declare function noop(ticket: Ticket): number
+
+/**
+ * The parts of a PBKDF2 hash in any notation it reads (PHC, passlib, Django), within the
+ * verify limits; `null` for other algorithms. Cheap: parses, computes nothing.
+ */
+export declare function pbkdf2Parts(hash: string, options: VerifyOptions): Pbkdf2Parts | null
+
+/** A PBKDF2 hash's parts, for computing it with node:crypto (FIPS mode). */
+export interface Pbkdf2Parts {
+  /** `'sha1' | 'sha256' | 'sha512'`. */
+  digest: string
+  iterations: number
+  salt: Buffer
+  hash: Buffer
+}
 
 /** Every policy table lib/ reads, as plain values: `{ password, bytes, pool, workers, image, errorClasses }`. */
 export declare function policy(): Record<string, any>
@@ -218,6 +236,8 @@ export interface VerifyOptions {
   maxMemory?: number
   maxTimeCost?: number
   maxCost?: number
+  maxIterations?: number
+  maxRounds?: number
   maxPasswordLength?: number
 }
 

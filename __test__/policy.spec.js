@@ -40,8 +40,13 @@ test('the values are the documented ones (a change to core\'s policy must be del
     algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1, hashLength: 32, saltLength: 16,
     cost: 10, logN: 17, r: 8, p: 1, maxPasswordLength: 4096
   })
-  t.deepEqual(P.password.verifyLimits, { maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20 })
-  t.deepEqual(P.password.algorithms, ['argon2id', 'argon2i', 'argon2d', 'bcrypt', 'scrypt'])
+  t.deepEqual(P.password.verifyLimits, {
+    maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20, maxIterations: 5e6, maxRounds: 1e6
+  })
+  t.deepEqual(P.password.algorithms, ['argon2id', 'argon2i', 'argon2d', 'bcrypt', 'scrypt', 'pbkdf2'])
+  // OWASP's FIPS-140 settings (Password Storage Cheat Sheet).
+  t.deepEqual(P.password.pbkdf2.defaultIterations, { sha256: 600000, sha512: 210000 })
+  t.deepEqual(P.password.pbkdf2.digests, ['sha256', 'sha512'])
   t.deepEqual(P.bytes.levels, {
     gzip: { min: 0, max: 9, default: 6 },
     deflate: { min: 0, max: 9, default: 6 },
@@ -188,6 +193,7 @@ const ALLOWED = {
     40: 'messages show at most 40 characters of a received value'
   },
   'validate.js': {},
+  'password-fips.js': {},
   'bytes.js': {},
   'pool.js': {},
   'workers.js': {},

@@ -1,6 +1,7 @@
 'use strict'
 // Password hashing: argument checks and scheduling. The algorithms live in crates/core.
 
+const crypto = require('node:crypto')
 const native = require('./native')
 const scheduler = require('./scheduler')
 const { codedError, callNative } = require('./errors')
@@ -15,9 +16,10 @@ const defaults = Object.freeze({ ...P.defaults })
 
 const TASK_KEYS = ['signal', 'executor']
 const PARAM_KEYS = ['algorithm', 'memoryCost', 'timeCost', 'parallelism', 'hashLength', 'saltLength', 'secret',
-  'associatedData', 'cost', 'truncate', 'logN', 'r', 'p', 'maxPasswordLength']
+  'associatedData', 'cost', 'truncate', 'logN', 'r', 'p', 'digest', 'iterations', 'maxPasswordLength']
 const HASH_KEYS = new Set([...PARAM_KEYS, ...TASK_KEYS])
-const VERIFY_KEYS = new Set(['secret', 'associatedData', 'maxPasswordLength', 'maxMemory', 'maxTimeCost', 'maxCost', ...TASK_KEYS])
+const VERIFY_KEYS = new Set(['secret', 'associatedData', 'maxPasswordLength', 'maxMemory', 'maxTimeCost', 'maxCost',
+  'maxIterations', 'maxRounds', ...TASK_KEYS])
 
 /** Default cost ceilings on verify. */
 const limits = Object.freeze({ ...P.verifyLimits })
@@ -87,6 +89,8 @@ function hashOptions (options) {
   } else if (algorithm === 'bcrypt') {
     out.cost = optIn('cost', o.cost, P.bcrypt.cost) ?? defaults.cost
     out.truncate = v.bool('truncate', o.truncate) ?? false
+  } else if (algorithm === 'pbkdf2') {
+    pbkdf2Options(o, out)
   } else {
     const s = P.scrypt
     out.logN = optIn('logN', o.logN, s.logN) ?? defaults.logN
@@ -110,6 +114,18 @@ function hashOptions (options) {
   return out
 }
 
+/** PBKDF2's options; the output defaults to the digest's size (one block). */
+function pbkdf2Options (o, out) {
+  const k = P.pbkdf2
+  if (o.digest === 'sha1') {
+    throw codedError('ERR_INVALID_ARG_VALUE', 'PBKDF2 with sha1 is accepted by verifyPassword only; hash with sha256 or sha512')
+  }
+  out.digest = v.oneOf('digest', o.digest, k.digests) ?? k.digests[0]
+  out.iterations = optIn('iterations', o.iterations, k.iterations) ?? k.defaultIterations[out.digest]
+  out.hashLength = optIn('hashLength', o.hashLength, k.hashLength) ?? k.digestSize[out.digest]
+  out.saltLength = optIn('saltLength', o.saltLength, k.saltLength) ?? defaults.saltLength
+}
+
 function verifyOptions (options) {
   const o = v.knownKeys('options', v.options(options), VERIFY_KEYS)
   const out = secrets(o, {})
@@ -118,6 +134,8 @@ function verifyOptions (options) {
   out.maxMemory = optIn('maxMemory', o.maxMemory, r.maxMemory) ?? limits.maxMemory
   out.maxTimeCost = optIn('maxTimeCost', o.maxTimeCost, r.maxTimeCost) ?? limits.maxTimeCost
   out.maxCost = optIn('maxCost', o.maxCost, r.maxCost) ?? limits.maxCost
+  out.maxIterations = optIn('maxIterations', o.maxIterations, r.maxIterations) ?? limits.maxIterations
+  out.maxRounds = optIn('maxRounds', o.maxRounds, r.maxRounds) ?? limits.maxRounds
   return out
 }
 
@@ -134,6 +152,7 @@ function hashPassword (password, options) {
     const native_ = hashOptions(o)
     checkPassword(password, native_.maxPasswordLength)
     checkBcrypt(password, native_)
+    if (native_.algorithm === 'pbkdf2' && fips()) return fipsPbkdf2.hash(password, native_, opts)
     return scheduler.run((t) => native.hashPassword(t, password, native_), opts)
   })
 }
@@ -146,15 +165,28 @@ function verifyPassword (hash, password, options) {
     checkHash(hash)
     const native_ = verifyOptions(o)
     checkPassword(password, native_.maxPasswordLength)
+    const parts = fips() ? callNative(native.pbkdf2Parts, hash, native_) : null
+    if (parts) return fipsPbkdf2.verify(parts, password, opts)
     return scheduler.run((t) => native.verifyPassword(t, hash, password, native_), opts)
   })
 }
+
+/**
+ * In FIPS mode PBKDF2 is computed by Node's OpenSSL (`crypto.pbkdf2`, on libuv's threadpool), the module
+ * that carries the validation; offthread parses and formats. Read per call, so a test can stub it.
+ */
+function fips () {
+  return Boolean(crypto.getFips())
+}
+
+const fipsPbkdf2 = require('./password-fips')
 
 /** Hashes on the calling thread: blocks the event loop for the whole hash. */
 function hashPasswordSync (password, options) {
   const o = hashOptions(options)
   checkPassword(password, o.maxPasswordLength)
   checkBcrypt(password, o)
+  if (o.algorithm === 'pbkdf2' && fips()) return fipsPbkdf2.hashSync(password, o)
   return callNative(native.hashPasswordSync, password, o)
 }
 
@@ -163,6 +195,8 @@ function verifyPasswordSync (hash, password, options) {
   checkHash(hash)
   const o = verifyOptions(options)
   checkPassword(password, o.maxPasswordLength)
+  const parts = fips() ? callNative(native.pbkdf2Parts, hash, o) : null
+  if (parts) return fipsPbkdf2.verifySync(parts, password)
   return callNative(native.verifyPasswordSync, hash, password, o)
 }
 

@@ -2,17 +2,20 @@
 
 use crate::schedule::{self, Job, Ticket};
 use crate::values::{self, Output};
-use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Either, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
-use offthread_core::password::{self as core, argon2, scrypt, Limits, Params, Secrets};
+use offthread_core::password::{self as core, argon2, pbkdf2, scrypt, Limits, Params, Secrets};
 use offthread_core::{Error, ErrorKind};
 
 /// Hash options, already validated by `lib/password.js`.
 #[napi(object)]
 pub struct HashOptions {
-    /// `'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt'`.
+    /// `'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt' | 'pbkdf2'`.
     pub algorithm: Option<String>,
+    /// PBKDF2's HMAC digest: `'sha256' | 'sha512'`.
+    pub digest: Option<String>,
+    pub iterations: Option<u32>,
     pub memory_cost: Option<u32>,
     pub time_cost: Option<u32>,
     pub parallelism: Option<u32>,
@@ -37,6 +40,8 @@ pub struct VerifyOptions {
     pub max_memory: Option<f64>,
     pub max_time_cost: Option<u32>,
     pub max_cost: Option<u32>,
+    pub max_iterations: Option<u32>,
+    pub max_rounds: Option<u32>,
     pub max_password_length: Option<u32>,
 }
 
@@ -83,6 +88,22 @@ fn params(o: &HashOptions) -> offthread_core::Result<Params> {
                 salt_length: o.salt_length.unwrap_or(d.salt_length),
             })
         }
+        "pbkdf2" => {
+            let name = o.digest.as_deref().unwrap_or(pbkdf2::Digest::MADE[0]);
+            let digest = pbkdf2::Digest::from_name(name).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgValue,
+                    format!("Unknown PBKDF2 digest '{name}'"),
+                )
+            })?;
+            let d = pbkdf2::Params::for_digest(digest);
+            Params::Pbkdf2(pbkdf2::Params {
+                digest,
+                iterations: o.iterations.unwrap_or(d.iterations),
+                hash_length: o.hash_length.unwrap_or(d.hash_length),
+                salt_length: o.salt_length.unwrap_or(d.salt_length),
+            })
+        }
         other => {
             return Err(Error::new(
                 ErrorKind::InvalidArgValue,
@@ -121,6 +142,8 @@ fn verify_options(o: &VerifyOptions) -> core::VerifyOptions {
             max_memory: o.max_memory.map_or(d.max_memory, bytes_of),
             max_time_cost: o.max_time_cost.unwrap_or(d.max_time_cost),
             max_bcrypt_cost: o.max_cost.unwrap_or(d.max_bcrypt_cost),
+            max_iterations: o.max_iterations.unwrap_or(d.max_iterations),
+            max_rounds: o.max_rounds.unwrap_or(d.max_rounds),
         },
         max_password_length: o
             .max_password_length
@@ -189,5 +212,36 @@ pub fn verify_password_sync(
 pub fn needs_rehash(env: Env, hash: String, options: HashOptions) -> napi::Result<bool> {
     params(&options)
         .and_then(|p| core::needs_rehash(&hash, &p))
+        .map_err(|e| values::to_napi(&env, &e))
+}
+
+/// A PBKDF2 hash's parts, for computing it with node:crypto (FIPS mode).
+#[napi(object)]
+pub struct Pbkdf2Parts {
+    /// `'sha1' | 'sha256' | 'sha512'`.
+    pub digest: String,
+    pub iterations: u32,
+    pub salt: Buffer,
+    pub hash: Buffer,
+}
+
+/// The parts of a PBKDF2 hash in any notation it reads (PHC, passlib, Django), within the
+/// verify limits; `null` for other algorithms. Cheap: parses, computes nothing.
+#[napi(catch_unwind)]
+pub fn pbkdf2_parts(
+    env: Env,
+    hash: String,
+    options: VerifyOptions,
+) -> napi::Result<Option<Pbkdf2Parts>> {
+    let limits = verify_options(&options).limits;
+    core::pbkdf2_parts(&hash, &limits)
+        .map(|parts| {
+            parts.map(|p| Pbkdf2Parts {
+                digest: p.digest.name().to_owned(),
+                iterations: p.iterations,
+                salt: p.salt.into(),
+                hash: p.hash.into(),
+            })
+        })
         .map_err(|e| values::to_napi(&env, &e))
 }

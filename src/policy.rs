@@ -5,7 +5,7 @@
 use napi_derive::napi;
 use offthread_core::compress::{self, Format};
 use offthread_core::digest::{self, Algorithm};
-use offthread_core::password::{self, argon2, bcrypt, scrypt, Limits};
+use offthread_core::password::{self, argon2, bcrypt, pbkdf2, scrypt, shacrypt, Limits};
 use offthread_core::pool::{self, Admission, CancelOutcome, Executor, Priority};
 use offthread_core::ErrorKind;
 use serde_json::{json, Map, Value};
@@ -33,6 +33,7 @@ fn password_policy() -> Value {
     );
     type A = argon2::Params;
     type S = scrypt::Params;
+    type K = pbkdf2::Params;
     json!({
         "algorithms": password::ALGORITHMS,
         "defaults": {
@@ -63,6 +64,21 @@ fn password_policy() -> Value {
             "cost": range(bcrypt::MIN_COST, bcrypt::MAX_COST),
             "maxPasswordBytes": bcrypt::MAX_PASSWORD,
         },
+        "pbkdf2": {
+            "digests": pbkdf2::Digest::MADE,
+            "verifyDigests": pbkdf2::Digest::READ,
+            "iterations": range(K::MIN_ITERATIONS, K::MAX_ITERATIONS),
+            "defaultIterations": {
+                "sha256": pbkdf2::Digest::Sha256.default_iterations(),
+                "sha512": pbkdf2::Digest::Sha512.default_iterations(),
+            },
+            "digestSize": {
+                "sha256": pbkdf2::Digest::Sha256.size(),
+                "sha512": pbkdf2::Digest::Sha512.size(),
+            },
+            "hashLength": range(K::MIN_HASH_LENGTH, K::MAX_HASH_LENGTH),
+            "saltLength": range(K::MIN_SALT_LENGTH, K::MAX_SALT_LENGTH),
+        },
         "scrypt": {
             "logN": range(S::MIN_LOG_N, S::MAX_LOG_N),
             "r": range(S::MIN_R, S::MAX_R),
@@ -77,11 +93,15 @@ fn password_policy() -> Value {
             "maxMemory": l.max_memory,
             "maxTimeCost": l.max_time_cost,
             "maxCost": l.max_bcrypt_cost,
+            "maxIterations": l.max_iterations,
+            "maxRounds": l.max_rounds,
         },
         "verifyLimitRanges": {
             "maxMemory": range(Limits::MIN_MAX_MEMORY, MAX_SAFE_INTEGER),
             "maxTimeCost": range(1, Limits::MAX_MAX_TIME_COST),
             "maxCost": range(bcrypt::MIN_COST, bcrypt::MAX_COST),
+            "maxIterations": range(1, u32::MAX),
+            "maxRounds": range(shacrypt::MIN_ROUNDS, shacrypt::MAX_ROUNDS),
         },
     })
 }

@@ -1,10 +1,14 @@
-//! Password hashing: argon2 (id, i, d), bcrypt and scrypt behind one hash / verify /
+//! Password hashing: argon2 (id, i, d), bcrypt, scrypt and PBKDF2 behind one hash / verify /
 //! needs-rehash interface, with OWASP defaults, CSPRNG salts and cost ceilings on verify.
+//! Verify also reads the formats apps inherit (`inherited.rs`, `shacrypt.rs`).
 
 pub mod argon2;
 pub mod bcrypt;
+pub mod inherited;
+pub mod pbkdf2;
 pub mod phc;
 pub mod scrypt;
+pub mod shacrypt;
 
 use crate::pool::TaskState;
 use crate::{Error, ErrorKind, Result};
@@ -15,7 +19,9 @@ pub const DEFAULT_MAX_PASSWORD_LENGTH: usize = 4096;
 /// The largest `maxPasswordLength` a caller may set (1 MiB).
 pub const MAX_PASSWORD_LENGTH_LIMIT: usize = 1 << 20;
 /// The algorithms `hash` makes, by name; the first is the default.
-pub const ALGORITHMS: [&str; 5] = ["argon2id", "argon2i", "argon2d", "bcrypt", "scrypt"];
+pub const ALGORITHMS: [&str; 6] = [
+    "argon2id", "argon2i", "argon2d", "bcrypt", "scrypt", "pbkdf2",
+];
 
 /// The algorithm and its cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +29,7 @@ pub enum Params {
     Argon2(argon2::Params),
     Bcrypt { cost: u32 },
     Scrypt(scrypt::Params),
+    Pbkdf2(pbkdf2::Params),
 }
 
 impl Default for Params {
@@ -47,6 +54,10 @@ pub struct Limits {
     pub max_time_cost: u32,
     /// bcrypt cost. Default 20.
     pub max_bcrypt_cost: u32,
+    /// PBKDF2 iterations × output blocks. Default 5,000,000 (about 0.6 s of SHA-256 here).
+    pub max_iterations: u32,
+    /// SHA-crypt rounds (glibc allows 999,999,999). Default 1,000,000.
+    pub max_rounds: u32,
 }
 
 impl Limits {
@@ -54,6 +65,8 @@ impl Limits {
         max_memory: 256 << 20,
         max_time_cost: 32,
         max_bcrypt_cost: 20,
+        max_iterations: 5_000_000,
+        max_rounds: 1_000_000,
     };
     /// The smallest `maxMemory` a caller may set (bytes): below it no hash of any algorithm fits.
     pub const MIN_MAX_MEMORY: u64 = 1024;
@@ -64,6 +77,8 @@ impl Limits {
         max_memory: u64::MAX,
         max_time_cost: u32::MAX,
         max_bcrypt_cost: bcrypt::MAX_COST,
+        max_iterations: u32::MAX,
+        max_rounds: shacrypt::MAX_ROUNDS,
     };
 }
 
@@ -176,6 +191,10 @@ pub fn hash(password: &[u8], options: &HashOptions, task: &TaskState) -> Result<
             p.validate()?;
             scrypt::hash(password, p, &random_salt(p.salt_length as usize)?, task)
         }
+        Params::Pbkdf2(p) => {
+            p.validate()?;
+            pbkdf2::hash(password, p, &random_salt(p.salt_length as usize)?, task)
+        }
     }
 }
 
@@ -184,6 +203,9 @@ enum Family {
     Argon2,
     Bcrypt,
     Scrypt,
+    Pbkdf2,
+    ShaCrypt,
+    Inherited(inherited::Format),
 }
 
 fn family(hash: &str) -> Result<Family> {
@@ -193,9 +215,15 @@ fn family(hash: &str) -> Result<Family> {
         Ok(Family::Scrypt)
     } else if hash.starts_with("$2") {
         Ok(Family::Bcrypt)
+    } else if hash.starts_with("$pbkdf2") {
+        Ok(Family::Pbkdf2)
+    } else if hash.starts_with("$5$") || hash.starts_with("$6$") {
+        Ok(Family::ShaCrypt)
+    } else if let Some(format) = inherited::detect(hash) {
+        Ok(Family::Inherited(format))
     } else {
         Err(Error::invalid_hash(
-            "unrecognised format (expected $argon2…, $2b$… or $scrypt$…)",
+            "unrecognised format (see the README's table of hash formats)",
         ))
     }
 }
@@ -209,30 +237,66 @@ pub fn verify(
     task: &TaskState,
 ) -> Result<bool> {
     check_length(password, options.max_password_length)?;
+    let limits = &options.limits;
     match family(hash)? {
         Family::Argon2 => argon2::verify(
             &phc::Phc::parse(hash)?,
             password,
             &options.secrets,
-            &options.limits,
+            limits,
             task,
         ),
-        Family::Scrypt => scrypt::verify(&phc::Phc::parse(hash)?, password, &options.limits, task),
-        Family::Bcrypt => bcrypt::verify(hash, password, &options.limits, task),
+        Family::Scrypt => scrypt::verify(&phc::Phc::parse(hash)?, password, limits, task),
+        Family::Bcrypt => bcrypt::verify(hash, password, limits, task),
+        Family::Pbkdf2 => pbkdf2::verify(hash, password, limits, task),
+        Family::ShaCrypt => shacrypt::verify(hash, password, limits, task),
+        Family::Inherited(format) => inherited::verify(format, hash, password, options, task),
     }
 }
 
-/// The parameters a stored hash was made with.
-pub fn params_of(hash: &str) -> Result<(Params, Option<u32>)> {
-    match family(hash)? {
+/// The PBKDF2 parameters, salt and output of a PBKDF2 hash in any notation (PHC, passlib,
+/// Django), checked against `limits`; `None` for other algorithms. For computing it elsewhere
+/// (node:crypto when Node runs in FIPS mode).
+pub fn pbkdf2_parts(hash: &str, limits: &Limits) -> Result<Option<pbkdf2::Stored>> {
+    let stored = match family(hash)? {
+        Family::Pbkdf2 => pbkdf2::parse(hash)?,
+        Family::Inherited(format) => match inherited::pbkdf2_of(format, hash) {
+            Some(stored) => stored?,
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    stored.check(limits).map(Some)
+}
+
+/// The parameters a stored hash was made with, and its version where one matters (argon2's,
+/// bcrypt's `$2a$`/`$2x$`, 1 for passlib's PBKDF2 notation). `None` for a format offthread
+/// only verifies (Django's, SHA-crypt, passlib's bcrypt-sha256), after a cheap parse.
+pub fn params_of(hash: &str) -> Result<Option<(Params, Option<u32>)>> {
+    Ok(Some(match family(hash)? {
         Family::Argon2 => {
             let (p, version) = argon2::parse(&phc::Phc::parse(hash)?, &Limits::NONE)?;
-            Ok((Params::Argon2(p), Some(version)))
+            (Params::Argon2(p), Some(version))
         }
-        Family::Scrypt => Ok((
+        Family::Scrypt => (
             Params::Scrypt(scrypt::parse(&phc::Phc::parse(hash)?, &Limits::NONE)?),
             None,
-        )),
+        ),
+        Family::Pbkdf2 => {
+            let stored = pbkdf2::parse(hash)?;
+            let passlib = !hash.split('$').nth(2).unwrap_or_default().contains('=');
+            (Params::Pbkdf2(stored.params()), passlib.then_some(1))
+        }
+        Family::ShaCrypt => {
+            shacrypt::parse(hash)?;
+            return Ok(None);
+        }
+        Family::Inherited(format) => {
+            if let Some(stored) = inherited::pbkdf2_of(format, hash) {
+                stored?;
+            }
+            return Ok(None);
+        }
         Family::Bcrypt => {
             let parsed = bcrypt::parse(hash)?;
             let version = match parsed.prefix {
@@ -240,15 +304,17 @@ pub fn params_of(hash: &str) -> Result<(Params, Option<u32>)> {
                 bcrypt::Prefix::X => Some(u32::from(b'x')),
                 bcrypt::Prefix::B | bcrypt::Prefix::Y => None,
             };
-            Ok((Params::Bcrypt { cost: parsed.cost }, version))
+            (Params::Bcrypt { cost: parsed.cost }, version)
         }
-    }
+    }))
 }
 
 /// True when `hash` was made with another algorithm, version or cost than `wanted`: the
 /// signal to re-hash at the next successful login. Cheap: parses, computes nothing.
 pub fn needs_rehash(hash: &str, wanted: &Params) -> Result<bool> {
-    let (have, version) = params_of(hash)?;
+    let Some((have, version)) = params_of(hash)? else {
+        return Ok(true);
+    };
     Ok(match (&have, wanted) {
         (Params::Argon2(h), Params::Argon2(w)) => {
             version != Some(0x13)
@@ -261,6 +327,12 @@ pub fn needs_rehash(hash: &str, wanted: &Params) -> Result<bool> {
         (Params::Bcrypt { cost: h }, Params::Bcrypt { cost: w }) => version.is_some() || h != w,
         (Params::Scrypt(h), Params::Scrypt(w)) => {
             h.log_n != w.log_n || h.r != w.r || h.p != w.p || h.hash_length != w.hash_length
+        }
+        (Params::Pbkdf2(h), Params::Pbkdf2(w)) => {
+            version.is_some()
+                || h.digest != w.digest
+                || h.iterations != w.iterations
+                || h.hash_length != w.hash_length
         }
         _ => true,
     })

@@ -1,0 +1,242 @@
+//! glibc's SHA-crypt, `$5$` (SHA-256) and `$6$` (SHA-512), verify only, on RustCrypto's
+//! `sha-crypt` core: `$5$[rounds=N$]<salt>$<hash>` as `crypt(3)` writes it (Drepper's
+//! specification). The round count is clamped to 1,000..999,999,999 as glibc does, then capped
+//! by `Limits::max_rounds`.
+
+use super::Limits;
+use crate::pool::TaskState;
+use crate::{Error, Result};
+use base64ct::{Base64ShaCrypt, Encoding};
+use sha_crypt::Params;
+
+/// glibc's default when a hash carries no `rounds=`.
+pub const DEFAULT_ROUNDS: u32 = 5_000;
+/// glibc clamps `rounds=` into this range.
+pub const MIN_ROUNDS: u32 = 1_000;
+pub const MAX_ROUNDS: u32 = 999_999_999;
+/// Salt characters used; glibc ignores the rest.
+const MAX_SALT: usize = 16;
+
+/// Which SHA-crypt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Sha256,
+    Sha512,
+}
+
+impl Variant {
+    /// Characters of the encoded hash.
+    fn encoded_len(self) -> usize {
+        match self {
+            Variant::Sha256 => 43,
+            Variant::Sha512 => 86,
+        }
+    }
+
+    /// The digest bytes in the order the specification encodes them, three at a time (written
+    /// as its `b64_from_24bit(B2, B1, B0)` calls, low byte first), then the tail.
+    fn order(self) -> Vec<usize> {
+        let (groups, tail): (&[[usize; 3]], &[usize]) = match self {
+            Variant::Sha256 => (
+                &[
+                    [0, 10, 20],
+                    [21, 1, 11],
+                    [12, 22, 2],
+                    [3, 13, 23],
+                    [24, 4, 14],
+                    [15, 25, 5],
+                    [6, 16, 26],
+                    [27, 7, 17],
+                    [18, 28, 8],
+                    [9, 19, 29],
+                ],
+                &[30, 31],
+            ),
+            Variant::Sha512 => (
+                &[
+                    [0, 21, 42],
+                    [22, 43, 1],
+                    [44, 2, 23],
+                    [3, 24, 45],
+                    [25, 46, 4],
+                    [47, 5, 26],
+                    [6, 27, 48],
+                    [28, 49, 7],
+                    [50, 8, 29],
+                    [9, 30, 51],
+                    [31, 52, 10],
+                    [53, 11, 32],
+                    [12, 33, 54],
+                    [34, 55, 13],
+                    [56, 14, 35],
+                    [15, 36, 57],
+                    [37, 58, 16],
+                    [59, 17, 38],
+                    [18, 39, 60],
+                    [40, 61, 19],
+                    [62, 20, 41],
+                ],
+                &[63],
+            ),
+        };
+        groups
+            .iter()
+            .flat_map(|[b2, b1, b0]| [*b0, *b1, *b2])
+            .chain(tail.iter().copied())
+            .collect()
+    }
+}
+
+/// A parsed SHA-crypt string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parsed<'a> {
+    pub variant: Variant,
+    /// After glibc's clamping.
+    pub rounds: u32,
+    pub salt: &'a [u8],
+    pub hash: &'a str,
+}
+
+/// Parses `$5$…` or `$6$…` (any other prefix is the caller's business).
+pub fn parse(s: &str) -> Result<Parsed<'_>> {
+    let variant = if s.starts_with("$5$") {
+        Variant::Sha256
+    } else if s.starts_with("$6$") {
+        Variant::Sha512
+    } else {
+        return Err(Error::invalid_hash("not a SHA-crypt hash ($5$ or $6$)"));
+    };
+    let mut fields: Vec<&str> = s[3..].split('$').collect();
+    let rounds = match fields.first().and_then(|f| f.strip_prefix("rounds=")) {
+        Some(n) if fields.len() == 3 => {
+            fields.remove(0);
+            clamp_rounds(n)?
+        }
+        _ => DEFAULT_ROUNDS,
+    };
+    let [salt, hash] = fields[..] else {
+        return Err(Error::invalid_hash("expected $5$[rounds=N$]<salt>$<hash>"));
+    };
+    let alphabet = |b: u8| b == b'.' || b == b'/' || b.is_ascii_alphanumeric();
+    if hash.len() != variant.encoded_len() || !hash.bytes().all(alphabet) {
+        return Err(Error::invalid_hash("invalid SHA-crypt hash field"));
+    }
+    let salt = salt.as_bytes();
+    Ok(Parsed {
+        variant,
+        rounds,
+        salt: &salt[..salt.len().min(MAX_SALT)],
+        hash,
+    })
+}
+
+/// `rounds=` as glibc reads it: decimal digits, clamped into `MIN_ROUNDS..=MAX_ROUNDS`.
+fn clamp_rounds(n: &str) -> Result<u32> {
+    if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid_hash("invalid SHA-crypt rounds"));
+    }
+    let v: u128 = n
+        .parse()
+        .map_err(|_| Error::invalid_hash("invalid SHA-crypt rounds"))?;
+    let clamped = v.clamp(MIN_ROUNDS.into(), MAX_ROUNDS.into());
+    u32::try_from(clamped).map_err(|_| Error::invalid_hash("invalid SHA-crypt rounds"))
+}
+
+/// Checks `password` against a `$5$`/`$6$` string within `limits`, comparing the encoded
+/// hash in constant time. The rounds run without a cancellation check (the `sha-crypt` core
+/// has none): `max_rounds` bounds how long that is.
+pub fn verify(s: &str, password: &[u8], limits: &Limits, task: &TaskState) -> Result<bool> {
+    let p = parse(s)?;
+    if p.rounds > limits.max_rounds {
+        return Err(Error::invalid_hash(format!(
+            "SHA-crypt rounds={} exceeds the limit of {} (maxRounds)",
+            p.rounds, limits.max_rounds
+        )));
+    }
+    task.checkpoint()?;
+    let params =
+        Params::new(p.rounds).map_err(|_| Error::invalid_hash("invalid SHA-crypt rounds"))?;
+    let digest: Vec<u8> = match p.variant {
+        Variant::Sha256 => sha_crypt::sha256_crypt(password, p.salt, params).to_vec(),
+        Variant::Sha512 => sha_crypt::sha512_crypt(password, p.salt, params).to_vec(),
+    };
+    let ordered: Vec<u8> = p.variant.order().iter().map(|&i| digest[i]).collect();
+    let encoded = Base64ShaCrypt::encode_string(&ordered);
+    task.checkpoint()?;
+    Ok(super::ct_eq(encoded.as_bytes(), p.hash.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(s: &str, pw: &[u8]) -> Result<bool> {
+        verify(s, pw, &Limits::DEFAULT, &TaskState::new())
+    }
+
+    #[test]
+    fn drepper_vectors() {
+        // From the tests of Drepper's specification "Unix crypt using SHA-256 and SHA-512"
+        // (each also what `openssl passwd -5/-6` prints).
+        assert_eq!(
+            check(
+                "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+                b"Hello world!"
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check(
+                "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA",
+                b"Hello world!"
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check(
+                "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1",
+                b"Hello world!"
+            ),
+            Ok(true)
+        );
+        // rounds=10 is clamped to 1000, as glibc does.
+        assert_eq!(
+            check(
+                "$6$rounds=10$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX.",
+                b"the minimum number is still observed"
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check(
+                "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1",
+                b"Hello world?"
+            ),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_and_costly() {
+        for bad in [
+            "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZF4mb5uE",
+            "$5$rounds=$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZF4mb5uEb",
+            "$5$rounds=-5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZF4mb5uEb",
+            "$5$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZF4mb5uEb",
+            "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZF4mb5u!b",
+            "$6$a$b$c",
+        ] {
+            assert_eq!(
+                check(bad, b"x").map_err(|e| e.code()),
+                Err("ERR_INVALID_HASH"),
+                "{bad}"
+            );
+        }
+        let huge = "$6$rounds=999999999$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
+        assert_eq!(
+            check(huge, b"x").map_err(|e| e.code()),
+            Err("ERR_INVALID_HASH")
+        );
+        assert_eq!(parse(huge).unwrap().rounds, MAX_ROUNDS);
+    }
+}
