@@ -15,7 +15,7 @@ export interface TaskOptions {
   executor?: 'pool' | 'libuv'
 }
 
-export type PasswordAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt'
+export type PasswordAlgorithm = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt' | 'pbkdf2'
 
 /** A password: a string (hashed as UTF-8) or raw bytes. */
 export type PasswordInput = string | Uint8Array
@@ -30,9 +30,9 @@ export interface HashParams {
   timeCost?: number
   /** argon2: lanes, 1–255. Lanes run on idle pool threads. @default 1 */
   parallelism?: number
-  /** argon2 (4–1024) and scrypt (16–1024): hash bytes. @default 32 */
+  /** argon2 (4–1024), scrypt (16–1024) and pbkdf2 (16–64): hash bytes. @default 32 (pbkdf2: the digest's size, 32 or 64) */
   hashLength?: number
-  /** argon2 and scrypt: salt bytes, 8–64. @default 16 */
+  /** argon2 and scrypt: salt bytes, 8–64; pbkdf2: 16–64. @default 16 */
   saltLength?: number
   /** argon2: a pepper kept outside the database, at most 1024 bytes. Not stored in the hash. */
   secret?: string | Uint8Array
@@ -48,6 +48,10 @@ export interface HashParams {
   r?: number
   /** scrypt: parallelism, 1–16. @default 1 */
   p?: number
+  /** pbkdf2: the HMAC digest. `'sha1'` is read by verifyPassword only. @default 'sha256' */
+  digest?: 'sha256' | 'sha512'
+  /** pbkdf2: iterations, 1000–100000000. @default 600000 for sha256, 210000 for sha512 (OWASP) */
+  iterations?: number
   /** Longest password accepted, in bytes (1–1048576); longer ones reject with ERR_PASSWORD_TOO_LONG before any work. @default 4096 */
   maxPasswordLength?: number
 }
@@ -60,8 +64,12 @@ export interface VerifyLimits {
   maxMemory?: number
   /** Highest argon2 timeCost (and scrypt p) accepted. @default 32 */
   maxTimeCost?: number
-  /** Highest bcrypt cost accepted. @default 20 */
+  /** Highest bcrypt cost accepted (also inside Django's and passlib's bcrypt formats). @default 20 */
   maxCost?: number
+  /** Most PBKDF2 work accepted: iterations × output blocks (PHC, passlib and Django notations). @default 5000000 */
+  maxIterations?: number
+  /** Highest SHA-crypt (`$5$`, `$6$`) rounds accepted, 1000–999999999. @default 1000000 */
+  maxRounds?: number
 }
 
 export interface VerifyOptions extends VerifyLimits, TaskOptions {
@@ -75,15 +83,18 @@ export interface VerifyOptions extends VerifyLimits, TaskOptions {
 
 /**
  * Hashes a password on the pool. Resolves a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`,
- * `$scrypt$ln=17,r=8,p=1$…`) or a bcrypt `$2b$10$…` string. The salt comes from the OS CSPRNG.
+ * `$scrypt$ln=17,r=8,p=1$…`, `$pbkdf2-sha256$i=600000,l=32$…`) or a bcrypt `$2b$10$…` string.
+ * In FIPS mode (`crypto.getFips()`), PBKDF2 is computed by node:crypto instead. The salt comes from the OS CSPRNG.
  * Costs one hash (~10–20 ms of one core at the defaults), off the event loop.
  */
 export function hashPassword(password: PasswordInput, options?: HashOptions): Promise<string>
 
 /**
- * Checks a password against a stored hash, detecting the algorithm from it. Resolves `false`
- * for a wrong password (compared in constant time); rejects `ERR_INVALID_HASH` for a hash it
- * cannot parse or whose cost exceeds the limits.
+ * Checks a password against a stored hash, detecting the algorithm from it: offthread's own
+ * formats, and the ones apps inherit (Django's `pbkdf2_sha256$…`, `bcrypt_sha256$…`, `argon2$…`,
+ * `scrypt$…`; passlib's `$pbkdf2-sha256$…` and `$bcrypt-sha256$…`; glibc's `$5$`/`$6$`; see the
+ * README's table). Resolves `false` for a wrong password (compared in constant time); rejects
+ * `ERR_INVALID_HASH` for a hash it cannot parse or whose cost exceeds the limits.
  */
 export function verifyPassword(hash: string, password: PasswordInput, options?: VerifyOptions): Promise<boolean>
 

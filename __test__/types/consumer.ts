@@ -10,10 +10,14 @@ async function main (): Promise<void> {
   const hash: string = await hashPassword('correct horse', options)
   const bcrypt: string = await hashPassword(new Uint8Array([1, 2, 3]), { algorithm: 'bcrypt', cost: 10, truncate: false, executor: 'libuv' })
   const scrypt: string = hashPasswordSync('pw', { algorithm: 'scrypt', logN: 17, r: 8, p: 1 })
+  const pbkdf2: string = await hashPassword('pw', { algorithm: 'pbkdf2', digest: 'sha512', iterations: 210000, hashLength: 64 })
+  const legacy: boolean = await verifyPassword('$6$salt$…', 'pw', { maxRounds: 656000, maxIterations: 1e6 })
+  // @ts-expect-error sha1 PBKDF2 is verify-only
+  await hashPassword('pw', { algorithm: 'pbkdf2', digest: 'sha1' })
   const verify: VerifyOptions = { maxMemory: 256 * 1024 * 1024, maxTimeCost: 32, maxCost: 20, secret: 'pepper' }
   const ok: boolean = await verifyPassword(hash, 'correct horse', verify)
   const okSync: boolean = verifyPasswordSync(scrypt, 'pw')
-  const stale: boolean = needsRehash(bcrypt, { algorithm: 'argon2id' })
+  const stale: boolean = needsRehash(bcrypt, { algorithm: 'argon2id' }) || needsRehash(pbkdf2, { algorithm: 'pbkdf2' }) || legacy
   const s: PoolStats = stats()
   const p99: number = s.waitP99Ms + s.runP99Ms
   await noop({ executor: 'pool' })
