@@ -21,6 +21,7 @@ const nodeRsBcrypt = require('@node-rs/bcrypt')
 const bcryptjs = require('bcryptjs')
 
 const scrypt = promisify(crypto.scrypt)
+const pbkdf2 = promisify(crypto.pbkdf2)
 
 const SECONDS = h.envNumber('BENCH_SECONDS', 4)
 const CONCURRENCY = h.envNumber('BENCH_CONCURRENCY', 8)
@@ -80,11 +81,23 @@ function scryptCases (logN, r, p) {
   ]
 }
 
+/** PBKDF2-HMAC-SHA256 at OWASP's FIPS setting, against node:crypto on libuv's threadpool. */
+function pbkdf2Cases (iterations) {
+  const group = `pbkdf2-sha256 i=${iterations}`
+  const opts = { algorithm: 'pbkdf2', iterations }
+  return [
+    { group, name: 'offthread (pool)', fn: () => offthread.hashPassword(PASSWORD, opts) },
+    { group, name: 'offthread (libuv)', fn: () => offthread.hashPassword(PASSWORD, { ...opts, executor: 'libuv' }) },
+    { group, name: 'node:crypto pbkdf2', fn: () => pbkdf2(PASSWORD, crypto.randomBytes(16), iterations, 32, 'sha256') }
+  ]
+}
+
 const CASES = [
   ...argon2Cases(19456, 2, 1),
   ...argon2Cases(65536, 3, 4),
   ...bcryptCases(10),
-  ...scryptCases(17, 8, 1)
+  ...scryptCases(17, 8, 1),
+  ...pbkdf2Cases(600000)
 ]
 
 /** Per group: each offthread row's ops/s over the fastest peer's. */
