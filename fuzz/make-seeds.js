@@ -37,6 +37,21 @@ for (const options of cheap) strings.add(offthread.hashPasswordSync('password', 
 const bcrypt = [...strings].find((s) => s.startsWith('$2b$04$'))
 strings.add(bcrypt.replace('$2b$', '$2a$'))
 strings.add(bcrypt.replace('$2b$', '$2y$'))
+// PBKDF2 (PHC and passlib notation) and the inherited formats, at costs within the target's limits.
+const crypto = require('node:crypto')
+const pbkdf2 = offthread.hashPasswordSync('password', { algorithm: 'pbkdf2', iterations: 1000 })
+strings.add(pbkdf2)
+const [, , , salt, out] = pbkdf2.split('$')
+const ab64 = (b64) => b64.replace(/\+/g, '.')
+strings.add(`$pbkdf2-sha256$1000$${ab64(salt)}$${ab64(out)}`)
+const django = crypto.pbkdf2Sync('password', 'seedsalt', 1000, 32, 'sha256').toString('base64')
+strings.add(`pbkdf2_sha256$1000$seedsalt$${django}`)
+strings.add(`bcrypt$${bcrypt}`)
+strings.add(`bcrypt_sha256$${bcrypt}`)
+strings.add(`$bcrypt-sha256$v=2,t=2b,r=4$${bcrypt.slice(7, 29)}$${bcrypt.slice(29)}`)
+strings.add(`scrypt$seedsalt$2$1$1$${crypto.scryptSync('password', 'seedsalt', 64, { N: 2, r: 1, p: 1 }).toString('base64')}`)
+strings.add('$5$rounds=1000$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5')
+strings.add('$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX.')
 let i = 0
 for (const s of [...strings].sort()) write('hash_parse', `vector-${String(i++).padStart(3, '0')}`, s)
 

@@ -23,6 +23,8 @@ pub const HASH_LIMITS: Limits = Limits {
     max_memory: 64 << 10,
     max_time_cost: 1,
     max_bcrypt_cost: 4,
+    max_iterations: 2_000,
+    max_rounds: 1_000,
 };
 
 /// Pixel ceiling of the image targets (sharp's `limitInputPixels`).
