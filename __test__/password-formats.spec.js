@@ -408,6 +408,39 @@ test('the generated PHC rows are what node:crypto computes from their salt and i
   }
 })
 
+test.serial('FIPS mode (stubbed getFips): every PBKDF2 row, in every notation, verifies through node:crypto with the same answers and ceilings', async (t) => {
+  const PBKDF2 = [...PHC_PBKDF2, 'passlib-pbkdf2-sha256', 'passlib-pbkdf2-sha512', 'passlib-pbkdf2-sha1', 'django-pbkdf2_sha256', 'django-pbkdf2_sha1']
+  const rows = good.filter((r) => PBKDF2.includes(r.format))
+  t.is(rows.length, 37)
+  const real = crypto.getFips
+  let calls = 0
+  crypto.getFips = () => { calls++; return 1 }
+  try {
+    for (const r of rows) {
+      if (r.valid) {
+        t.true(await ot.verifyPassword(r.hash, pw(r)), `${r.id}: right password`)
+        t.false(ot.verifyPasswordSync(r.hash, wrong(pw(r))), `${r.id}: wrong password (sync)`)
+      } else {
+        t.false(await ot.verifyPassword(r.hash, pw(r)), `${r.id}: the reference says false`)
+      }
+    }
+    for (const r of malformed.filter((m) => PBKDF2.includes(m.format))) {
+      await rejects(t, () => ot.verifyPassword(r.hash, pw(r)), ERR.hash, { label: `${r.id} (${r.note})` })
+    }
+    for (const name of ['phc', 'phcBlocks', 'passlib', 'django', 'djangoSha1']) {
+      const { ms } = await cpuMs(() => rejects(t, () => ot.verifyPassword(HUGE[name], 'x', { signal: AbortSignal.timeout(5000) }), ERR.hash, { label: name }))
+      t.true(ms < 1000, `${name}: ${ms.toFixed(0)} ms of CPU`)
+    }
+    const django = row('pl-dj-pbkdf2_sha1-1') // 10000
+    await rejects(t, () => ot.verifyPassword(django.hash, pw(django), { maxIterations: 9999 }), ERR.hash)
+    // Formats that are not PBKDF2 are unaffected.
+    t.true(await ot.verifyPassword(row('glibc-sha256c-1').hash, pw(row('glibc-sha256c-1'))))
+  } finally {
+    crypto.getFips = real
+  }
+  t.true(calls > rows.length, 'the stub was consulted')
+})
+
 // ---------------------------------------------------------------------------------------------
 // needsRehash
 
