@@ -13,7 +13,7 @@ include!(concat!(env!("OUT_DIR"), "/pi_words.rs"));
 /// to LLVM, which would otherwise reassociate `f ^ r ^ p` into two XORs after the S-box loads
 /// (measured ~10% slower).
 #[inline(always)]
-fn late_xor(f: u32, other: u32) -> u32 {
+pub(super) fn late_xor(f: u32, other: u32) -> u32 {
     #[cfg(target_arch = "x86_64")]
     {
         let mut out = f;
@@ -31,14 +31,15 @@ fn late_xor(f: u32, other: u32) -> u32 {
 }
 
 /// The Blowfish state: 18 P-array words and four S-boxes (4 KiB).
-struct State {
-    p: [u32; 18],
-    s: [[u32; 256]; 4],
+#[derive(Clone)]
+pub(super) struct State {
+    pub(super) p: [u32; 18],
+    pub(super) s: [[u32; 256]; 4],
 }
 
 impl State {
     /// Blowfish's initial state: the fractional words of pi.
-    fn initial() -> State {
+    pub(super) fn initial() -> State {
         let mut state = State {
             p: [0; 18],
             s: [[0; 256]; 4],
@@ -51,7 +52,7 @@ impl State {
     }
 
     #[inline(always)]
-    fn f(&self, x: u32) -> u32 {
+    pub(super) fn f(&self, x: u32) -> u32 {
         let a = self.s[0][(x >> 24) as usize];
         let b = self.s[1][((x >> 16) & 0xff) as usize];
         let c = self.s[2][((x >> 8) & 0xff) as usize];
@@ -60,7 +61,7 @@ impl State {
     }
 
     #[inline(always)]
-    fn encrypt(&self, mut l: u32, mut r: u32) -> (u32, u32) {
+    pub(super) fn encrypt(&self, mut l: u32, mut r: u32) -> (u32, u32) {
         l ^= self.p[0];
         for i in (1..17).step_by(2) {
             r = late_xor(self.f(l), r ^ self.p[i]);
@@ -133,18 +134,30 @@ fn stream_words(key: &[u8], widen: impl Fn(u8) -> u32) -> [u32; 18] {
 /// [`key_words_sign_extended`] for `$2x$`). Checks `task` once per round.
 pub fn bcrypt(cost: u32, salt: &[u8; 16], key: &[u32; 18], task: &TaskState) -> Result<[u8; 24]> {
     let salt16 = key_words(salt);
-    let salt4 = [salt16[0], salt16[1], salt16[2], salt16[3]];
-    let mut state = State::initial();
-    // Blowfish_expandstate: key into P, then the chain mixed with the salt stream.
-    for (p, k) in state.p.iter_mut().zip(key) {
-        *p ^= k;
-    }
-    state.rekey(|i| (salt4[(2 * i) % 4], salt4[(2 * i + 1) % 4]));
+    let mut state = setup(salt, key);
     for _ in 0..(1u64 << cost) {
         task.checkpoint()?;
         state.expand0(key);
         state.expand0(&salt16);
     }
+    Ok(output(&state))
+}
+
+/// `Blowfish_expandstate`: the initial state with the key XORed into P, then the chain mixed
+/// with the salt stream. The cheap first step of EksBlowfish.
+pub(super) fn setup(salt: &[u8; 16], key: &[u32; 18]) -> State {
+    let salt16 = key_words(salt);
+    let salt4 = [salt16[0], salt16[1], salt16[2], salt16[3]];
+    let mut state = State::initial();
+    for (p, k) in state.p.iter_mut().zip(key) {
+        *p ^= k;
+    }
+    state.rekey(|i| (salt4[(2 * i) % 4], salt4[(2 * i + 1) % 4]));
+    state
+}
+
+/// The last step: "OrpheanBeholderScryDoubt" encrypted 64 times under the expanded state.
+pub(super) fn output(state: &State) -> [u8; 24] {
     let mut ctext: [u32; 6] = [
         0x4f72_7068,
         0x6561_6e42,
@@ -165,5 +178,5 @@ pub fn bcrypt(cost: u32, salt: &[u8; 16], key: &[u32; 18], task: &TaskState) -> 
     for (chunk, w) in out.chunks_exact_mut(4).zip(ctext) {
         chunk.copy_from_slice(&w.to_be_bytes());
     }
-    Ok(out)
+    out
 }

@@ -4,7 +4,11 @@
 //! `$2a$`, OpenBSD's 8-bit length wrap; for `$2x$`, crypt_blowfish's sign-extension bug) so
 //! that hashes made elsewhere keep verifying.
 
+pub mod batch;
 mod eks;
+pub mod lanes;
+
+pub use eks::{key_words, key_words_sign_extended};
 
 use super::Limits;
 use crate::pool::TaskState;
@@ -102,8 +106,13 @@ pub fn raw(cost: u32, salt: &[u8; 16], key: &[u8], task: &TaskState) -> Result<[
     raw_words(cost, salt, &eks::key_words(key), task)
 }
 
-/// [`raw`] on key words already read from the key.
-fn raw_words(cost: u32, salt: &[u8; 16], key: &[u32; 18], task: &TaskState) -> Result<[u8; 23]> {
+/// [`raw`] on key words already read from the key ([`key_words`], or [`key_words_sign_extended`] for `$2x$`).
+pub fn raw_words(
+    cost: u32,
+    salt: &[u8; 16],
+    key: &[u32; 18],
+    task: &TaskState,
+) -> Result<[u8; 23]> {
     if !(MIN_COST..=MAX_COST).contains(&cost) {
         return Err(Error::out_of_range(
             "cost",
@@ -153,11 +162,12 @@ pub fn hash(
         ));
     }
     let out = raw(cost, salt, &key_for(Prefix::B, password), task)?;
-    Ok(format!(
-        "$2b${cost:02}${}{}",
-        encode64(salt),
-        encode64(&out)
-    ))
+    Ok(format_hash(cost, salt, &out))
+}
+
+/// The `$2b$` string of a cost, salt and 23-byte raw output.
+fn format_hash(cost: u32, salt: &[u8; 16], out: &[u8]) -> String {
+    format!("$2b${cost:02}${}{}", encode64(salt), encode64(out))
 }
 
 /// Parses a 60-character bcrypt string: `$2a$`, `$2b$`, `$2x$` or `$2y$`, cost 04 to 31 (the
