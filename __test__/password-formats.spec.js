@@ -12,7 +12,7 @@ const { ERR, rejects, throws } = require('./helpers/errors')
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
 
-const FILES = ['django-tests', 'passlib-tests', 'glibc-sha-crypt', 'generated', 'malformed']
+const FILES = ['django-tests', 'passlib-tests', 'glibc-sha-crypt', 'rustcrypto-pbkdf2', 'generated', 'malformed']
 const fixtures = Object.fromEntries(FILES.map((f) => [f, require(`./fixtures/password-formats/${f}.json`)]))
 const good = FILES.filter((f) => f !== 'malformed').flatMap((f) => fixtures[f].rows.map((r) => ({ ...r, file: f })))
 const malformed = fixtures.malformed.rows
@@ -64,7 +64,7 @@ async function cpuMs (fn) {
 // The fixtures themselves
 
 test('fixtures: row counts per file and per format, schema of every row', (t) => {
-  t.deepEqual(FILES.map((f) => fixtures[f].rows.length), [27, 54, 14, 54, 77])
+  t.deepEqual(FILES.map((f) => fixtures[f].rows.length), [27, 54, 14, 2, 54, 77])
   const count = (rows, format, valid = true) => rows.filter((r) => r.format === format && r.valid === valid).length
   const from = (f) => fixtures[f].rows
   t.deepEqual([count(from('django-tests'), 'django-pbkdf2_sha256'), count(from('django-tests'), 'django-pbkdf2_sha1'),
@@ -111,10 +111,10 @@ async function verifyRows (t, format, expected) {
 }
 
 const FORMAT_ROWS = {
-  'phc-pbkdf2-sha256': 5,
+  'phc-pbkdf2-sha256': 6,
   'phc-pbkdf2-sha512': 3,
   'phc-pbkdf2-sha1': 2,
-  'passlib-pbkdf2-sha256': 5,
+  'passlib-pbkdf2-sha256': 6,
   'passlib-pbkdf2-sha512': 5,
   'passlib-pbkdf2-sha1': 5,
   'django-pbkdf2_sha256': 8,
@@ -399,9 +399,9 @@ test('an offthread PBKDF2 hash re-written in passlib\'s notation still verifies 
   t.true(ot.needsRehash(passlib, { algorithm: 'pbkdf2', iterations: 2000 }), 'passlib\'s notation is inherited')
 })
 
-test('the generated PHC rows are what node:crypto computes from their salt and iterations', (t) => {
+test('the PHC rows (CPython\'s and RustCrypto\'s) are what node:crypto computes from their salt and iterations', (t) => {
   const rows = good.filter((r) => PHC_PBKDF2.includes(r.format))
-  t.is(rows.length, 10)
+  t.is(rows.length, 11)
   for (const r of rows) {
     const p = parsePbkdf2(r.hash)
     t.deepEqual(p.hash, crypto.pbkdf2Sync(pw(r), p.salt, p.iterations, p.hashLength, p.digest), r.id)
@@ -411,7 +411,7 @@ test('the generated PHC rows are what node:crypto computes from their salt and i
 test.serial('FIPS mode (stubbed getFips): every PBKDF2 row, in every notation, verifies through node:crypto with the same answers and ceilings', async (t) => {
   const PBKDF2 = [...PHC_PBKDF2, 'passlib-pbkdf2-sha256', 'passlib-pbkdf2-sha512', 'passlib-pbkdf2-sha1', 'django-pbkdf2_sha256', 'django-pbkdf2_sha1']
   const rows = good.filter((r) => PBKDF2.includes(r.format))
-  t.is(rows.length, 37)
+  t.is(rows.length, 39)
   const real = crypto.getFips
   let calls = 0
   crypto.getFips = () => { calls++; return 1 }
@@ -446,7 +446,7 @@ test.serial('FIPS mode (stubbed getFips): every PBKDF2 row, in every notation, v
 
 test('needsRehash: true for every row of every inherited format, whatever the options', (t) => {
   const rows = good.filter((r) => INHERITED.includes(r.format) && r.valid)
-  t.is(rows.length, 131)
+  t.is(rows.length, 132)
   const pbkdf2Like = { 'passlib-pbkdf2-sha256': 'sha256', 'passlib-pbkdf2-sha512': 'sha512', 'django-pbkdf2_sha256': 'sha256' }
   for (const r of rows) {
     t.true(ot.needsRehash(r.hash), `${r.id}: default options`)

@@ -18,6 +18,8 @@ const PASSLIB: &str =
     include_str!("../../../__test__/fixtures/password-formats/passlib-tests.json");
 const GLIBC: &str =
     include_str!("../../../__test__/fixtures/password-formats/glibc-sha-crypt.json");
+const RUSTCRYPTO: &str =
+    include_str!("../../../__test__/fixtures/password-formats/rustcrypto-pbkdf2.json");
 const GENERATED: &str = include_str!("../../../__test__/fixtures/password-formats/generated.json");
 const MALFORMED: &str = include_str!("../../../__test__/fixtures/password-formats/malformed.json");
 
@@ -185,6 +187,11 @@ fn glibc_sha_crypt_rows() {
 }
 
 #[test]
+fn rustcrypto_pbkdf2_rows() {
+    check_file(RUSTCRYPTO, 2);
+}
+
+#[test]
 fn generated_rows() {
     check_file(GENERATED, 54);
 }
@@ -286,7 +293,7 @@ fn huge_costs_reject_at_once() {
 #[test]
 fn ceilings_are_inclusive_and_can_be_raised() {
     let by_id = |id: &str| {
-        [DJANGO, PASSLIB, GLIBC, GENERATED]
+        [DJANGO, PASSLIB, GLIBC, RUSTCRYPTO, GENERATED]
             .into_iter()
             .flat_map(rows)
             .find(|r| r.id() == id)
@@ -365,7 +372,7 @@ fn ceilings_are_inclusive_and_can_be_raised() {
 
 #[test]
 fn needs_rehash_is_true_for_every_inherited_row() {
-    let all: Vec<Row> = [DJANGO, PASSLIB, GLIBC, GENERATED]
+    let all: Vec<Row> = [DJANGO, PASSLIB, GLIBC, RUSTCRYPTO, GENERATED]
         .into_iter()
         .flat_map(rows)
         .filter(|r| r.valid())
@@ -374,7 +381,7 @@ fn needs_rehash_is_true_for_every_inherited_row() {
         .iter()
         .filter(|r| INHERITED.contains(&r.format()))
         .collect();
-    assert_eq!(inherited.len(), 131);
+    assert_eq!(inherited.len(), 132);
     for r in inherited {
         for wanted in [
             Params::default(),
@@ -394,7 +401,7 @@ fn needs_rehash_is_true_for_every_inherited_row() {
         .iter()
         .filter(|r| r.format().starts_with("phc-pbkdf2"))
         .collect();
-    assert_eq!(phc.len(), 10);
+    assert_eq!(phc.len(), 11);
     for r in phc {
         let parts: Vec<&str> = r.hash().split('$').collect();
         let digest = match parts[1] {
