@@ -1,0 +1,174 @@
+'use strict'
+// examples/bullmq against a real Redis (Debian's redis-server, started here on a free port of 127.0.0.1 with no
+// persistence; .ci/run installs it, and without it every test fails). Two worker processes run the example's
+// offthread processor: every job completes exactly once and none stalls. The same jobs on the JS thread
+// (bcryptjs, a JS pixel loop, zlib's synchronous brotli) under the same short lockDuration stall and run twice.
+// A job's time limit, and BullMQ's own cancellation, abort the running offthread task.
+
+const test = require('ava')
+const crypto = require('node:crypto')
+const zlib = require('node:zlib')
+const bcrypt = require('bcryptjs')
+const { Queue } = require('bullmq')
+const { startRedis } = require('./fixtures/bullmq/redis')
+const { runJobs, startWorkers, nextMessage } = require('./fixtures/bullmq/run')
+const { sampleJobs, passwordJob } = require('../examples/bullmq/producer')
+
+// Locks of 500 ms, renewed by BullMQ every 125–250 ms while the loop is free, and the stalled check every 500 ms
+// (defaults: 30 s each). An offthread worker's loop would have to stall ~250 ms to lose a lock; the test
+// reports the longest loop delay its workers saw (10–40 ms here on 2 busy cores). On the JS thread one
+// password job (bcryptjs cost 13: hash then compare) blocks the loop ~1.3 s here (2026-12, 2 vCPU EPYC,
+// Node 20), 2.6× the lock; a CPU twice as fast still blocks 1.3× the lock.
+const LOCK_DURATION_MS = 500
+const STALLED_INTERVAL_MS = 500
+const COST = 13
+const JOBS = { passwords: 4, images: 4, jsons: 4 }
+const KEEP = { removeOnComplete: false, removeOnFail: false }
+const SETTINGS = { LOCK_DURATION_MS: String(LOCK_DURATION_MS), STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS) }
+
+let redis
+const results = {}
+
+test.before(async () => {
+  redis = await startRedis() // throws, failing every test, when redis-server is not installed
+})
+
+test.after.always(async () => {
+  if (redis) await redis.stop()
+})
+
+/** The same 12 jobs for both processors. */
+const theJobs = () => sampleJobs({ ...JOBS, cost: COST, opts: KEEP })
+
+test.serial('offthread: 12 jobs across 2 worker processes each complete exactly once, none stalls', async (t) => {
+  const jobs = theJobs()
+  const r = await runJobs({ redisUrl: redis.url, queueName: 'offthread', jobs, workers: 2, env: { ...SETTINGS, PROCESSOR: 'offthread' } })
+  results.offthread = r
+  t.log(`offthread: ${r.seconds.toFixed(1)} s, workers' longest loop delay ${r.loopMaxMs.toFixed(0)} ms, jobs per process ${JSON.stringify(Object.fromEntries(r.byPid))}`)
+
+  t.is(r.jobs.length, 12)
+  t.is(r.stalledEvents, 0, 'no stalled event on the queue')
+  t.deepEqual(r.messages.filter((m) => ['stalled', 'lockRenewalFailed', 'error', 'failed'].includes(m.type)), [])
+  for (const j of r.jobs) {
+    t.is(j.state, 'completed', `job ${j.id} (${j.name}): ${j.failedReason}`)
+    t.is(j.starts, 1, `job ${j.id} (${j.name}) was processed ${j.starts} times`)
+    t.is(j.attemptsStarted, 1)
+    t.is(j.stalledCounter, 0)
+    t.is(j.progress, 100)
+  }
+  t.is(r.messages.filter((m) => m.type === 'completed').length, 12, 'each job completed once')
+  t.is(r.byPid.size, 2, 'both worker processes took jobs')
+
+  // The results, checked against other implementations.
+  const byName = (name) => r.jobs.filter((j) => j.name === name)
+  for (const j of byName('password')) {
+    t.true(j.returnvalue.verified)
+    t.regex(j.returnvalue.hash, /^\$2b\$13\$[./A-Za-z0-9]{53}$/)
+  }
+  const first = byName('password')[0]
+  t.true(bcrypt.compareSync(first.data.password, first.returnvalue.hash), 'bcryptjs accepts the hash')
+  for (const j of byName('image')) {
+    t.like(j.returnvalue, { format: 'webp', width: 320, height: 213 })
+    const webp = Buffer.from(j.returnvalue.data, 'base64')
+    t.is(webp.length, j.returnvalue.size)
+    t.is(webp.toString('latin1', 0, 4) + webp.toString('latin1', 8, 12), 'RIFFWEBP')
+  }
+  for (const j of byName('json')) {
+    const body = Buffer.from(JSON.stringify(j.data.doc))
+    t.is(j.returnvalue.bytes, body.length)
+    t.is(j.returnvalue.sha256, crypto.createHash('sha256').update(body).digest('hex'))
+    t.true(zlib.brotliDecompressSync(Buffer.from(j.returnvalue.brotli, 'base64')).equals(body), 'node:zlib decodes the archive')
+  }
+})
+
+test.serial('main thread: the same jobs under the same locks stall and are processed twice', async (t) => {
+  const jobs = theJobs()
+  const r = await runJobs({ redisUrl: redis.url, queueName: 'main-thread', jobs, workers: 2, env: { ...SETTINGS, PROCESSOR: 'main-thread' } })
+  results.mainThread = r
+  const stalledJobs = r.jobs.filter((j) => j.stalledCounter > 0)
+  t.log(`main thread: ${r.seconds.toFixed(1)} s, ${r.stalledEvents} stalled events, ${stalledJobs.length} jobs stalled, ` +
+    `starts per job ${JSON.stringify(r.jobs.map((j) => j.starts))}, workers' longest loop delay ${r.loopMaxMs.toFixed(0)} ms`)
+
+  // Each password job blocks the loop longer than its lock: every run of it loses the lock and stalls.
+  for (const j of r.jobs.filter((j) => j.name === 'password')) {
+    t.true(j.stalledCounter >= 1, `password job ${j.id} did not stall`)
+    t.true(j.starts >= 2, `password job ${j.id} was processed ${j.starts} time(s)`)
+    t.not(j.state, 'completed', 'a job whose every run loses its lock never completes')
+    t.is(j.failedReason, 'job stalled more than allowable limit')
+  }
+  t.true(r.messages.some((m) => m.type === 'error' && /Missing lock/i.test(m.message)), 'a run whose lock expired could not complete')
+
+  // The comparison with the offthread run above: same jobs, same settings.
+  t.truthy(results.offthread, 'the offthread run above finished')
+  t.true(r.stalledEvents > 0)
+  t.is(results.offthread.stalledEvents, 0)
+  t.is(r.stalledEvents, r.jobs.reduce((n, j) => n + j.stalledCounter, 0), 'the stream and the jobs agree')
+  t.true(Math.max(...r.starts.values()) >= 2)
+  t.is(Math.max(...results.offthread.starts.values()), 1)
+})
+
+test.serial('a job past its time limit fails with ABORT_ERR and its offthread task stops', async (t) => {
+  const queueName = 'time-limit'
+  const queue = new Queue(queueName, { connection: { url: redis.url } })
+  const pool = await startWorkers({ count: 1, redisUrl: redis.url, queueName, env: { PROCESSOR: 'offthread' } })
+  try {
+    const child = pool.children[0]
+    // bcrypt cost 18 runs for tens of seconds; the limit is 300 ms.
+    const failed = nextMessage(child, (m) => m.type === 'failed', 30_000)
+    const job = await add(queue, passwordJob('pw', { cost: 18, timeoutMs: 300, opts: KEEP }))
+    const { error } = await failed
+    t.like(error, { name: 'AbortError', code: 'ABORT_ERR', causeName: 'TimeoutError' })
+    t.regex(error.message, /^ABORT_ERR: time limit of 300 ms exceeded \(/)
+
+    const j = await queue.getJob(job.id)
+    t.is(await j.getState(), 'failed')
+    t.is(j.failedReason, error.message, 'the job fails with the AbortError\'s message')
+    t.is(j.attemptsMade, 1)
+    t.true(j.finishedOn - j.processedOn < 5000, `failed ${j.finishedOn - j.processedOn} ms after it started`)
+    await assertTaskStopped(t, pool, child)
+  } finally {
+    await pool.close()
+    await queue.obliterate({ force: true })
+    await queue.close()
+  }
+})
+
+test.serial('worker.cancelJob aborts the running offthread task through BullMQ\'s signal', async (t) => {
+  const queueName = 'cancel'
+  const queue = new Queue(queueName, { connection: { url: redis.url } })
+  const pool = await startWorkers({ count: 1, redisUrl: redis.url, queueName, env: { PROCESSOR: 'offthread' } })
+  try {
+    const child = pool.children[0]
+    const started = nextMessage(child, (m) => m.type === 'start', 30_000)
+    const job = await add(queue, passwordJob('pw', { cost: 18, opts: { ...KEEP, attempts: 3 } }))
+    await started
+    const failed = nextMessage(child, (m) => m.type === 'failed', 30_000)
+    t.like(await pool.cancel(child, job.id, 'user asked'), { found: true })
+    const { error } = await failed
+    t.like(error, { name: 'UnrecoverableError', code: 'ABORT_ERR', causeName: 'AbortError', message: 'ABORT_ERR: cancelled (user asked)' })
+    const j = await queue.getJob(job.id)
+    t.is(await j.getState(), 'failed')
+    t.is(j.attemptsMade, 1, 'a cancelled job is not retried, although attempts is 3')
+    await assertTaskStopped(t, pool, child)
+  } finally {
+    await pool.close()
+    await queue.obliterate({ force: true })
+    await queue.close()
+  }
+})
+
+/** Adds one job built by the producer's builders. */
+const add = (queue, { name, data, opts }) => queue.add(name, data, opts)
+
+/** The aborted task left offthread's pool in `child` within 2 s (it would run for tens of seconds). */
+async function assertTaskStopped (t, pool, child) {
+  let stats
+  for (let i = 0; i < 40; i++) {
+    ({ stats } = await pool.stats(child))
+    if (stats.running === 0) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.is(stats.running, 0, 'the aborted bcrypt task stopped')
+  t.is(stats.cancelled, 1)
+  t.is(stats.completed, 0)
+}
