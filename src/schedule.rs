@@ -31,6 +31,28 @@ pub fn submit(env: &Env, ticket: Ticket, job: Job) -> napi::Result<u32> {
 /// Like `submit`, for a job reading borrowed JS memory kept alive by `refs` (napi references):
 /// they are released once the task settles, and the job runs inside `channel::Reading`.
 pub fn submit_reading(env: &Env, ticket: Ticket, refs: Vec<usize>, job: Job) -> napi::Result<u32> {
+    submit_inner(env, ticket, refs, job, None)
+}
+
+/// Delivers a pool task's result to JS (through the channel).
+pub type Deliver = Box<dyn FnOnce(TaskResult) + Send>;
+/// Queues a task on the pool some other way than `pool::submit` (bcrypt's batch queue): gets
+/// the task's state and its `Deliver`, and answers with the pool's admission.
+pub type Enqueue = Box<dyn FnOnce(Arc<TaskState>, Deliver) -> offthread_core::Result<()> + 'static>;
+
+/// Like `submit`, but a task for offthread's pool is queued by `enqueue` (which may run it
+/// batched with others); the executor 'libuv' still runs `job`.
+pub fn submit_via(env: &Env, ticket: Ticket, job: Job, enqueue: Enqueue) -> napi::Result<u32> {
+    submit_inner(env, ticket, Vec::new(), job, Some(enqueue))
+}
+
+fn submit_inner(
+    env: &Env,
+    ticket: Ticket,
+    refs: Vec<usize>,
+    job: Job,
+    enqueue: Option<Enqueue>,
+) -> napi::Result<u32> {
     let Ticket {
         id,
         executor,
@@ -76,9 +98,12 @@ pub fn submit_reading(env: &Env, ticket: Ticket, refs: Vec<usize>, job: Job) -> 
         }
         let sender = ch.sender();
         ch.begin();
-        match pool::submit(state, job, move |result| {
-            sender.send(Completion { id, result })
-        }) {
+        let deliver = move |result| sender.send(Completion { id, result });
+        let queued = match enqueue {
+            Some(enqueue) => enqueue(state, Box::new(deliver)),
+            None => pool::submit(state, job, deliver),
+        };
+        match queued {
             Ok(()) => Ok(Admission::Accepted.code()),
             Err(e) => {
                 ch.end(1);
