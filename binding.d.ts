@@ -104,6 +104,22 @@ export declare function isStarted(): boolean
  */
 export declare function lowerThreadPriority(): number
 
+/** `configure({ machine })` as `lib/` normalizes it (`true` is `{ enabled: true }`). */
+export interface MachineOptions {
+  enabled: boolean
+  /** Slots shared by every process using `dir`. @default the host's CPUs (cgroup-aware) */
+  slots?: number
+  /** @default `<tmpdir>/offthread-<uid>-machine` */
+  dir?: string
+}
+
+/** The machine-wide budget's slots: how many, how many any process holds now, where. */
+export interface MachineStats {
+  slots: number
+  inUse: number
+  dir: string
+}
+
 /** True when `hash` was made with another algorithm or cost than `options`. Cheap. */
 export declare function needsRehash(hash: string, options: HashOptions): boolean
 
@@ -134,6 +150,8 @@ export interface PoolOptions {
   /** `'background'` or `'normal'`. */
   priority?: string
   maxQueue?: number
+  /** The machine-wide budget, normalized by `lib/`: absent = as `OFFTHREAD_MACHINE` says. */
+  machine?: MachineOptions
 }
 
 /** The pool's counters in plain numbers, and its settings. */
@@ -152,6 +170,8 @@ export interface PoolStats {
   runP50Ms: number
   runP99Ms: number
   closed: boolean
+  /** The machine-wide budget, or absent when it is off. */
+  machine?: MachineStats
 }
 
 /** The nice value of a pool thread, measured on one (Linux; 0 elsewhere). For tests. */
@@ -217,6 +237,12 @@ export declare function testPanic(ticket: Ticket): number
 
 /** Test hook: a synchronous call that panics (only with OFFTHREAD_TEST_HOOKS=1). */
 export declare function testPanicSync(): void
+
+/**
+ * Test hook: a task that keeps its pool thread busy for `ms` and resolves to its start and end on
+ * the host's monotonic clock in microseconds, `[start, end]` (only with OFFTHREAD_TEST_HOOKS=1).
+ */
+export declare function testSpin(ticket: Ticket, ms: number): number
 
 /**
  * Who a submission is for: lib/scheduler.js's task id, the executor's code (see

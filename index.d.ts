@@ -125,6 +125,30 @@ export interface PoolConfig {
   priority?: 'background' | 'normal'
   /** Tasks allowed to wait; beyond it calls reject at once with `ERR_QUEUE_FULL`. 1–16777216. @default 64 × threads */
   maxQueue?: number
+  /**
+   * The machine-wide budget: every offthread process on the host with it on shares `slots` slots, so
+   * together they run at most that many pool tasks; a task waits for a slot in its own process's queue
+   * (still cancellable by its signal). `true` for the defaults, `false` to keep it off even when
+   * `OFFTHREAD_MACHINE=1`. When not given: `OFFTHREAD_MACHINE=1` turns it on, with
+   * `OFFTHREAD_MACHINE_SLOTS` / `OFFTHREAD_MACHINE_DIR`. A directory that cannot be used throws here
+   * (`EACCES`, `EIO`, …). See README "Processes and machines".
+   */
+  machine?: boolean | MachineConfig
+}
+
+export interface MachineConfig {
+  /** Slots shared by every process using `dir`, 1–1024. @default the host's CPUs (cgroup-aware) */
+  slots?: number
+  /** Where the slot files `slot-<i>` live; created (0700) if missing. @default `<tmpdir>/offthread-<uid>-machine` */
+  dir?: string
+}
+
+/** The machine-wide budget as `stats()` reports it. */
+export interface MachineStats {
+  slots: number
+  /** Slots any process holds now (this one included), probed with a non-blocking lock per slot. */
+  inUse: number
+  dir: string
 }
 
 /** Sets the pool's options. Call before first use; afterwards it throws `ERR_POOL_STARTED`. */
@@ -156,6 +180,8 @@ export interface PoolStats {
    * `kinds.native.running + kinds.js.running` never exceeds `threads`. `js` is process-wide.
    */
   kinds: { native: KindStats; js: KindStats }
+  /** The machine-wide budget, or null when it is off. */
+  machine: MachineStats | null
 }
 
 /** Queued and running tasks of one kind. */

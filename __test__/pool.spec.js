@@ -92,8 +92,9 @@ async function runScenario (t, name, options) {
 test.serial('stats() returns plain numbers, and the counters move with the tasks', async (t) => {
   const before = ot.stats()
   t.is(Object.getPrototypeOf(before), Object.prototype)
-  t.deepEqual(Object.keys(before).sort(), ['cancelled', 'closed', 'completed', 'failed', 'inFlight', 'kinds', 'maxQueue', 'priority',
-    'queued', 'rejected', 'runP50Ms', 'runP99Ms', 'running', 'threads', 'waitP50Ms', 'waitP99Ms'])
+  t.deepEqual(Object.keys(before).sort(), ['cancelled', 'closed', 'completed', 'failed', 'inFlight', 'kinds', 'machine', 'maxQueue',
+    'priority', 'queued', 'rejected', 'runP50Ms', 'runP99Ms', 'running', 'threads', 'waitP50Ms', 'waitP99Ms'])
+  t.is(before.machine, null, 'no machine-wide budget unless asked (machine-budget.spec.js)')
   for (const key of ['threads', 'maxQueue', 'queued', 'running', 'completed', 'failed', 'cancelled', 'rejected', 'inFlight']) {
     t.true(Number.isSafeInteger(before[key]) && before[key] >= 0, `${key} = ${before[key]}`)
   }

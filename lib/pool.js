@@ -4,12 +4,32 @@
 const native = require('./native')
 const scheduler = require('./scheduler')
 const workers = require('./workers')
-const { codedError } = require('./errors')
+const { codedError, invalidType, invalidValue } = require('./errors')
 const v = require('./validate')
 
 const P = native.policy.pool
-const CONFIG_KEYS = new Set(['threads', 'priority', 'maxQueue'])
+const CONFIG_KEYS = new Set(['threads', 'priority', 'maxQueue', 'machine'])
+const MACHINE_KEYS = new Set(['slots', 'dir'])
 const TASK_KEYS = new Set(['signal', 'executor'])
+
+/**
+ * `machine`: true, false, or { slots, dir }, as the native side takes it ({ enabled, slots, dir }),
+ * or undefined when not given (then OFFTHREAD_MACHINE decides when the pool starts).
+ */
+function machineOption (value) {
+  if (value === undefined) return undefined
+  if (typeof value === 'boolean') return { enabled: value }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidType('machine', 'boolean or object', value)
+  }
+  const m = v.knownKeys('machine', value, MACHINE_KEYS)
+  const slots = v.optInt('machine.slots', m.slots, P.machine.slots.min, P.machine.slots.max)
+  if (m.dir !== undefined && typeof m.dir !== 'string') throw invalidType('machine.dir', 'string', m.dir)
+  if (m.dir === '' || (m.dir !== undefined && m.dir.includes('\0'))) {
+    throw invalidValue('machine.dir', 'a non-empty path without NUL bytes', m.dir)
+  }
+  return { enabled: true, slots, dir: m.dir }
+}
 
 /** Sets pool options before first use. Throws ERR_POOL_STARTED afterwards. */
 function configure (options) {
@@ -17,10 +37,11 @@ function configure (options) {
   const threads = v.optInt('threads', o.threads, P.threads.min, P.threads.max)
   const priority = v.oneOf('priority', o.priority, P.priorities)
   const maxQueue = v.optInt('maxQueue', o.maxQueue, P.maxQueue.min, P.maxQueue.max)
+  const machine = machineOption(o.machine)
   if (native.isStarted()) {
     throw codedError('ERR_POOL_STARTED', 'configure() must be called before the pool is first used')
   }
-  native.configure({ threads, priority, maxQueue })
+  native.configure({ threads, priority, maxQueue, machine })
 }
 
 /** The pool's counters as plain numbers. Does not start the pool. */
@@ -42,6 +63,9 @@ function stats () {
     runP50Ms: s.runP50Ms,
     runP99Ms: s.runP99Ms,
     closed: s.closed,
+    // The machine-wide budget (configure({ machine }) / OFFTHREAD_MACHINE): slots shared by the host's
+    // offthread processes and how many any of them holds now; null when off.
+    machine: s.machine ? { slots: s.machine.slots, inUse: s.machine.inUse, dir: s.machine.dir } : null,
     inFlight: scheduler.inFlight(),
     // The same budget by kind: JS tasks (workers()/run()) hold a pool thread each while they run.
     kinds: {
@@ -76,9 +100,20 @@ function _testPanic (executor = 'pool') {
   })
 }
 
+/**
+ * A task that keeps a pool thread busy for `ms` and resolves to [start, end] in microseconds on the
+ * host's monotonic clock (process.hrtime's), for tests that compare tasks across processes.
+ */
+function _testSpin (ms, options) {
+  return scheduler.reject(() => {
+    const opts = scheduler.taskOptions(v.knownKeys('options', v.options(options), TASK_KEYS))
+    return scheduler.run((t) => native.testSpin(t, ms), opts)
+  })
+}
+
 /** A synchronous native call that panics: must throw ERR_INTERNAL. */
 function _testPanicSync () {
   native.testPanicSync()
 }
 
-module.exports = { configure, stats, close, noop, _testPanic, _testPanicSync }
+module.exports = { configure, stats, close, noop, _testPanic, _testPanicSync, _testSpin }

@@ -142,6 +142,14 @@ fn pool_policy() -> Value {
         "settlePerTurn": pool::SETTLE_PER_TURN,
         "batchStride": crate::channel::BATCH_STRIDE,
         "readInPlaceFrom": offthread_core::READ_IN_PLACE_FROM,
+        "machine": {
+            "slots": range(1, pool::machine::MAX_SLOTS as u64),
+            "pollMs": range(
+                u64::try_from(pool::machine::POLL_MIN.as_millis()).unwrap_or(u64::MAX),
+                u64::try_from(pool::machine::POLL_MAX.as_millis()).unwrap_or(u64::MAX),
+            ),
+            "env": [pool::machine::MACHINE_ENV, pool::machine::SLOTS_ENV, pool::machine::DIR_ENV],
+        },
     })
 }
 

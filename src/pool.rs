@@ -5,6 +5,7 @@ use crate::schedule::{self, Job, Ticket};
 use crate::values::{self, Output};
 use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
+use offthread_core::pool::machine::{Budget, MachineConfig};
 use offthread_core::pool::{self, Config, Priority};
 
 /// Connects this environment (main thread or worker) to the pool. Called once by `lib/`.
@@ -20,6 +21,18 @@ pub struct PoolOptions {
     /// `'background'` or `'normal'`.
     pub priority: Option<String>,
     pub max_queue: Option<u32>,
+    /// The machine-wide budget, normalized by `lib/`: absent = as `OFFTHREAD_MACHINE` says.
+    pub machine: Option<MachineOptions>,
+}
+
+/// `configure({ machine })` as `lib/` normalizes it (`true` is `{ enabled: true }`).
+#[napi(object)]
+pub struct MachineOptions {
+    pub enabled: bool,
+    /// Slots shared by every process using `dir`. @default the host's CPUs (cgroup-aware)
+    pub slots: Option<u32>,
+    /// @default `<tmpdir>/offthread-<uid>-machine`
+    pub dir: Option<String>,
 }
 
 /// Sets the pool's options; throws `ERR_POOL_STARTED` once the pool has started.
@@ -42,6 +55,13 @@ pub fn configure(env: Env, options: PoolOptions) -> napi::Result<()> {
         threads: options.threads.map(|t| t as usize),
         priority,
         max_queue: options.max_queue.map(|q| q as usize),
+        machine: options.machine.map(|m| match m.enabled {
+            false => Budget::Off,
+            true => Budget::On(MachineConfig {
+                slots: m.slots.map(|s| s as usize),
+                dir: m.dir.map(Into::into),
+            }),
+        }),
     })
     .map_err(|e| values::to_napi(&env, &e))
 }
@@ -69,6 +89,16 @@ pub struct PoolStats {
     pub run_p50_ms: f64,
     pub run_p99_ms: f64,
     pub closed: bool,
+    /// The machine-wide budget, or absent when it is off.
+    pub machine: Option<MachineStats>,
+}
+
+/// The machine-wide budget's slots: how many, how many any process holds now, where.
+#[napi(object)]
+pub struct MachineStats {
+    pub slots: u32,
+    pub in_use: u32,
+    pub dir: String,
 }
 
 /// Reads the pool's counters. Does not start the pool, so `configure()` still works after it.
@@ -91,6 +121,11 @@ pub fn stats() -> PoolStats {
         run_p50_ms: s.run_p50_ms,
         run_p99_ms: s.run_p99_ms,
         closed: pool::is_closed(),
+        machine: pool::machine_snapshot().map(|m| MachineStats {
+            slots: m.slots,
+            in_use: m.in_use,
+            dir: m.dir,
+        }),
     }
 }
 
@@ -126,6 +161,17 @@ pub fn noop(env: Env, ticket: Ticket) -> napi::Result<u32> {
 #[napi(catch_unwind)]
 pub fn test_panic(env: Env, ticket: Ticket) -> napi::Result<u32> {
     let job: Job = Box::new(|_| offthread_core::test_panic("task").map(|()| Output::Undefined));
+    schedule::submit(&env, ticket, job)
+}
+
+/// Test hook: a task that keeps its pool thread busy for `ms` and resolves to its start and end on
+/// the host's monotonic clock in microseconds, `[start, end]` (only with OFFTHREAD_TEST_HOOKS=1).
+#[napi(catch_unwind)]
+pub fn test_spin(env: Env, ticket: Ticket, ms: u32) -> napi::Result<u32> {
+    let job: Job = Box::new(move |state| {
+        let (start, end) = pool::machine::test_spin(state, ms)?;
+        Ok(Output::Value(serde_json::json!([start / 1000, end / 1000])))
+    });
     schedule::submit(&env, ticket, job)
 }
 

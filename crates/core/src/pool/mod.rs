@@ -5,6 +5,7 @@
 //! parallel lanes, blake3) run on the same low-priority threads.
 
 mod codes;
+pub mod machine;
 mod priority;
 pub mod slot;
 mod stats;
@@ -37,11 +38,13 @@ pub const SETTLE_PER_TURN: u32 = 16;
 pub const THREADS_ENV: &str = "OFFTHREAD_THREADS";
 
 /// What `configure` may set. `None` keeps the default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     pub threads: Option<usize>,
     pub priority: Option<Priority>,
     pub max_queue: Option<usize>,
+    /// The machine-wide budget (see [`machine`]); `None`: as `OFFTHREAD_MACHINE` says.
+    pub machine: Option<machine::Budget>,
 }
 
 /// The settled configuration of a started pool.
@@ -58,14 +61,19 @@ struct Pool {
     closed: AtomicBool,
     /// Set when rayon's global pool was already built by someone else: we then use our own.
     private: Option<rayon::ThreadPool>,
+    /// The machine-wide budget, when on: each job takes one of its slots before it runs.
+    machine: Option<machine::Machine>,
 }
 
 static CONFIG: Mutex<Config> = Mutex::new(Config {
     threads: None,
     priority: None,
     max_queue: None,
+    machine: None,
 });
 static POOL: OnceLock<Pool> = OnceLock::new();
+/// The budget `configure` opened (so that a bad directory fails there), until the pool takes it.
+static OPENED: Mutex<Option<machine::Machine>> = Mutex::new(None);
 
 /// Sets the pool's options before its first use. `ERR_POOL_STARTED` once it has started.
 pub fn configure(config: Config) -> Result<()> {
@@ -86,17 +94,40 @@ pub fn configure(config: Config) -> Result<()> {
             "configure() must be called before the pool's first use",
         ));
     }
+    if let Some(budget) = &config.machine {
+        let opened = match budget {
+            machine::Budget::On(m) => Some(machine::Machine::open(m)?),
+            machine::Budget::Off => None,
+        };
+        *OPENED.lock().unwrap_or_else(|e| e.into_inner()) = opened;
+    }
     *current = Config {
         threads: config.threads.or(current.threads),
         priority: config.priority.or(current.priority),
         max_queue: config.max_queue.or(current.max_queue),
+        machine: config.machine.or(current.machine.take()),
     };
     Ok(())
 }
 
+/// The budget the pool starts with: the one `configure` opened, else `OFFTHREAD_MACHINE`'s. A
+/// directory the environment names but that cannot be used leaves the budget off, with a warning
+/// on stderr (there is no caller to throw to).
+fn resolve_machine(config: Option<&machine::Budget>) -> Option<machine::Machine> {
+    match config {
+        Some(_) => OPENED.lock().unwrap_or_else(|e| e.into_inner()).take(),
+        None => {
+            let wanted = machine::from_env()?;
+            machine::Machine::open(&wanted)
+                .inspect_err(|e| eprintln!("offthread: {} ignored: {e}", machine::MACHINE_ENV))
+                .ok()
+        }
+    }
+}
+
 /// The thread count: `configure`, then `OFFTHREAD_THREADS`, then the available parallelism
 /// (which honours cgroup CPU quotas). `RAYON_NUM_THREADS` is ignored.
-fn resolve(config: Config) -> Settings {
+fn resolve(config: &Config) -> Settings {
     let from_env = std::env::var(THREADS_ENV)
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
@@ -116,8 +147,8 @@ fn resolve(config: Config) -> Settings {
 
 fn pool() -> &'static Pool {
     POOL.get_or_init(|| {
-        let config = *CONFIG.lock().unwrap_or_else(|e| e.into_inner());
-        let settings = resolve(config);
+        let config = CONFIG.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let settings = resolve(&config);
         let builder = || {
             let priority = settings.priority;
             rayon::ThreadPoolBuilder::new()
@@ -136,6 +167,7 @@ fn pool() -> &'static Pool {
             stats: Stats::new(),
             closed: AtomicBool::new(false),
             private,
+            machine: resolve_machine(config.machine.as_ref()),
         }
     })
 }
@@ -152,10 +184,12 @@ pub fn is_started() -> bool {
 }
 
 /// True when some pool thread is idle and nothing waits: the moment to split a task (argon2's
-/// lanes) across threads. False before the pool starts.
+/// lanes) across threads. False before the pool starts, and always with the machine budget on
+/// (a task's slot covers one thread).
 pub fn has_idle_threads() -> bool {
     POOL.get().is_some_and(|p| {
-        p.stats.queued.load(Ordering::Relaxed) == 0
+        p.machine.is_none()
+            && p.stats.queued.load(Ordering::Relaxed) == 0
             && p.stats.running.load(Ordering::Relaxed) < p.settings.threads as u64
     })
 }
@@ -212,7 +246,7 @@ pub fn left_queue_elsewhere() {
 pub fn settings() -> Settings {
     match POOL.get() {
         Some(p) => p.settings,
-        None => resolve(*CONFIG.lock().unwrap_or_else(|e| e.into_inner())),
+        None => resolve(&CONFIG.lock().unwrap_or_else(|e| e.into_inner())),
     }
 }
 
@@ -226,6 +260,19 @@ pub fn snapshot() -> Snapshot {
             threads: u32::try_from(settings().threads).unwrap_or(u32::MAX),
             ..Snapshot::default()
         },
+    }
+}
+
+/// The machine-wide budget's slots, slots in use (a probe of every slot: a few system calls
+/// each) and directory; `None` when the budget is off. Does not start the pool.
+pub fn machine_snapshot() -> Option<machine::MachineSnapshot> {
+    match POOL.get() {
+        Some(p) => p.machine.as_ref().map(machine::Machine::snapshot),
+        None => OPENED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(machine::Machine::snapshot),
     }
 }
 
@@ -261,15 +308,21 @@ where
     let p = pool();
     admit_to(p)?;
     let job = move || {
+        // With the machine budget, wait here (still queued, so still cancellable) for a slot.
+        let slot = p
+            .machine
+            .as_ref()
+            .map(|m| m.acquire(|| state.is_cancelled()));
         let Some(claimed) = claim_in(p, &state) else {
             return; // cancelled while queued; `cancel` already counted it
         };
-        let result = if state.is_cancelled() {
+        let result = if state.is_cancelled() || matches!(slot, Some(None)) {
             Err(Error::aborted())
         } else {
             guarded(|| work(&state))
         };
         let result = claimed.finish(&state, result);
+        drop(slot);
         let _ = catch_unwind(AssertUnwindSafe(|| done(result)));
     };
     spawn(p, job);
@@ -302,7 +355,15 @@ pub fn admit() -> Result<()> {
 /// Runs `job` on a pool thread, in FIFO order with submitted tasks. Not a task: not counted,
 /// not cancellable. For the jobs that [`claim`] admitted tasks.
 pub fn spawn_uncounted(job: impl FnOnce() + Send + 'static) {
-    spawn(pool(), job);
+    let p = pool();
+    if let Some(m) = &p.machine {
+        // One slot for the whole job (it claims its tasks, whose cancellation it handles).
+        return spawn(p, move || {
+            let _slot = m.acquire(|| false);
+            job();
+        });
+    }
+    spawn(p, job);
 }
 
 /// An admitted task taken off the queue by a pool job: it counts as running until
