@@ -4,8 +4,11 @@
 //   npm run bench:password
 //   BENCH_SECONDS=1 BENCH_FILTER='bcrypt' node bench/password.js
 //
-// Env: BENCH_SECONDS (per case, default 4), BENCH_CONCURRENCY (default 8), BENCH_IDLE_SECONDS
-// (default 3), BENCH_FILTER (case-insensitive regex on "<params> / <library>").
+// Env: BENCH_SECONDS (per case, default 4), BENCH_CONCURRENCY (default 8), BENCH_BCRYPT_CONCURRENCY
+// (the concurrencies bcrypt runs at, default "8,32"), BENCH_IDLE_SECONDS (default 3), BENCH_FILTER
+// (case-insensitive regex on "<params> / <library>").
+// bcrypt runs at cost 10 and 12, at each of its concurrencies: offthread hashes queued bcrypt tasks
+// several at a time on one pool thread, so how many wait matters.
 // Each case hashes a fresh password hash with a random salt per operation, after one untimed
 // warm-up. libuv's threadpool keeps its default size (4) unless UV_THREADPOOL_SIZE is set.
 
@@ -25,6 +28,8 @@ const pbkdf2 = promisify(crypto.pbkdf2)
 
 const SECONDS = h.envNumber('BENCH_SECONDS', 4)
 const CONCURRENCY = h.envNumber('BENCH_CONCURRENCY', 8)
+const BCRYPT_CONCURRENCY = (process.env.BENCH_BCRYPT_CONCURRENCY ?? '8,32')
+  .split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0)
 const IDLE_SECONDS = h.envNumber('BENCH_IDLE_SECONDS', 3)
 const FILTER = h.envFilter()
 
@@ -52,17 +57,21 @@ function argon2Cases (m, t, p) {
   ]
 }
 
-function bcryptCases (cost) {
-  const group = `bcrypt cost=${cost}`
+function bcryptCases (cost, concurrency) {
+  const group = `bcrypt cost=${cost} c=${concurrency}`
   const opts = { algorithm: 'bcrypt', cost }
-  return [
+  const cases = [
     { group, name: 'offthread (pool)', fn: () => offthread.hashPassword(PASSWORD, opts) },
     { group, name: 'offthread (libuv)', fn: () => offthread.hashPassword(PASSWORD, { ...opts, executor: 'libuv' }) },
     { group, name: 'bcrypt', fn: () => bcrypt.hash(PASSWORD, cost) },
-    { group, name: '@node-rs/bcrypt', fn: () => nodeRsBcrypt.hash(PASSWORD, { cost }) },
-    // Pure JS: runs on the event loop in chunks. Kept on purpose, for its loop delay.
-    { group, name: 'bcryptjs', fn: () => bcryptjs.hash(PASSWORD, cost) }
+    { group, name: '@node-rs/bcrypt', fn: () => nodeRsBcrypt.hash(PASSWORD, { cost }) }
   ]
+  // Pure JS: runs on the event loop in chunks. Kept on purpose, for its loop delay; once (cost 10 at the
+  // first concurrency), since at cost 12 and c=32 draining its in-flight hashes alone takes a minute.
+  if (cost === 10 && concurrency === BCRYPT_CONCURRENCY[0]) {
+    cases.push({ group, name: 'bcryptjs', fn: () => bcryptjs.hash(PASSWORD, cost) })
+  }
+  return cases
 }
 
 function scryptCases (logN, r, p) {
@@ -95,10 +104,11 @@ function pbkdf2Cases (iterations) {
 const CASES = [
   ...argon2Cases(19456, 2, 1),
   ...argon2Cases(65536, 3, 4),
-  ...bcryptCases(10),
   ...scryptCases(17, 8, 1),
   ...pbkdf2Cases(600000)
 ]
+/** bcrypt's cases, one suite per concurrency. */
+const BCRYPT_RUNS = BCRYPT_CONCURRENCY.map((c) => ({ concurrency: c, cases: [...bcryptCases(10, c), ...bcryptCases(12, c)] }))
 
 /** Per group: each offthread row's ops/s over the fastest peer's. */
 function ratios (results) {
@@ -115,14 +125,20 @@ function ratios (results) {
   return out
 }
 
+/** Runs the cases that match the filter at `concurrency`; none matching is not an error here. */
+async function runMatching (cases, concurrency, idleSeconds) {
+  const matching = cases.filter((c) => FILTER === null || FILTER.test(`${c.group} / ${c.name}`))
+  if (matching.length === 0) return { idle: null, results: [] }
+  const run = await h.runSuite({ cases: matching, seconds: SECONDS, concurrency, idleSeconds, filter: FILTER })
+  return { idle: run.idle, results: run.results.map((r) => ({ ...r, concurrency })) }
+}
+
 async function main () {
-  const { idle, results } = await h.runSuite({
-    cases: CASES,
-    seconds: SECONDS,
-    concurrency: CONCURRENCY,
-    idleSeconds: IDLE_SECONDS,
-    filter: FILTER
-  })
+  const runs = [await runMatching(CASES, CONCURRENCY, IDLE_SECONDS)]
+  for (const b of BCRYPT_RUNS) runs.push(await runMatching(b.cases, b.concurrency, runs[0].idle ? 1 : IDLE_SECONDS))
+  const results = runs.flatMap((r) => r.results)
+  if (results.length === 0) throw new Error(`no case matches ${FILTER}`)
+  const idle = runs.find((r) => r.idle !== null).idle
   const pool = offthread.stats()
   await offthread.close()
 
@@ -138,7 +154,8 @@ async function main () {
   ], results)
   const rs = ratios(results)
 
-  console.log(`\n## Password hashing: concurrency ${CONCURRENCY}, ${SECONDS} s per case, one process\n`)
+  console.log(`\n## Password hashing: concurrency ${CONCURRENCY} (bcrypt: ${BCRYPT_CONCURRENCY.join(' and ')}), ` +
+    `${SECONDS} s per case, one process\n`)
   console.log(`${machine.cpu}, ${machine.cores} cores, ${machine.totalMemGiB} GiB, ${machine.platform}, ` +
     `Node ${machine.node}, libuv threadpool ${machine.uvThreadpoolSize}, offthread pool ${pool.threads} threads ` +
     `(${pool.priority}), ${machine.date}\n`)
@@ -150,7 +167,13 @@ async function main () {
     for (const r of rs) console.log(`- ${r.group}, ${r.name}: ${r.ratio.toFixed(2)}× ${r.peer}`)
   }
   const file = h.writeResults('password', {
-    config: { seconds: SECONDS, concurrency: CONCURRENCY, idleSeconds: IDLE_SECONDS, filter: FILTER?.source ?? null },
+    config: {
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      bcryptConcurrency: BCRYPT_CONCURRENCY,
+      idleSeconds: IDLE_SECONDS,
+      filter: FILTER?.source ?? null
+    },
     offthread: { threads: pool.threads, priority: pool.priority, maxQueue: pool.maxQueue },
     idle,
     results,
