@@ -49,7 +49,7 @@ strings.add(`pbkdf2_sha256$1000$seedsalt$${django}`)
 strings.add(`bcrypt$${bcrypt}`)
 strings.add(`bcrypt_sha256$${bcrypt}`)
 strings.add(`$bcrypt-sha256$v=2,t=2b,r=4$${bcrypt.slice(7, 29)}$${bcrypt.slice(29)}`)
-strings.add(`scrypt$seedsalt$2$1$1$${crypto.scryptSync('password', 'seedsalt', 64, { N: 2, r: 1, p: 1 }).toString('base64')}`)
+strings.add(`scrypt$2$seedsalt$1$1$${crypto.scryptSync('password', 'seedsalt', 64, { N: 2, r: 1, p: 1 }).toString('base64')}`)
 strings.add('$5$rounds=1000$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5')
 strings.add('$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX.')
 let i = 0

@@ -23,7 +23,7 @@ pub enum Format {
     DjangoBcrypt,
     /// `bcrypt_sha256$$2b$12$…`: bcrypt of the hex SHA-256 of the password.
     DjangoBcryptSha256,
-    /// `scrypt$<salt>$<N>$<r>$<p>$<base64>` (Django >= 4.0).
+    /// `scrypt$<N>$<salt>$<r>$<p>$<base64>` (Django >= 4.0).
     DjangoScrypt,
     /// `$bcrypt-sha256$v=2,t=2b,r=12$<salt>$<digest>` and v1's `$bcrypt-sha256$2a,12$…`.
     PasslibBcryptSha256,
@@ -71,9 +71,9 @@ fn django_pbkdf2(s: &str, digest: Digest) -> Result<Stored> {
 /// Django's scrypt, rewritten as the PHC string of the same parameters.
 fn django_scrypt_phc(s: &str) -> Result<String> {
     let fields: Vec<&str> = s.split('$').collect();
-    let [_, salt, n, r, p, hash] = fields[..] else {
+    let [_, n, salt, r, p, hash] = fields[..] else {
         return Err(Error::invalid_hash(
-            "expected scrypt$<salt>$<N>$<r>$<p>$<hash>",
+            "expected scrypt$<N>$<salt>$<r>$<p>$<hash>",
         ));
     };
     let n = pbkdf2::decimal(n)?;
@@ -111,7 +111,9 @@ fn passlib_bcrypt_sha256(s: &str, password: &[u8]) -> Result<(String, Vec<u8>)> 
         [t, r] => (false, t, r),
         _ => return Err(bad()),
     };
-    if !matches!(ident, "2a" | "2b") || rounds.is_empty() || rounds.len() > 2 {
+    // passlib's v2 writes only $2b$; v1 wrote $2a$ or $2b$.
+    let idents: &[&str] = if v2 { &["2b"] } else { &["2a", "2b"] };
+    if !idents.contains(&ident) || rounds.is_empty() || rounds.len() > 2 {
         return Err(bad());
     }
     let cost = pbkdf2::decimal(rounds).map_err(|_| bad())?;
@@ -174,6 +176,24 @@ pub fn verify(
     }
 }
 
+/// Parses `s` as `format` without computing anything (for `needs_rehash`): the same
+/// structural checks as [`verify`], no cost ceilings.
+pub fn check(format: Format, s: &str) -> Result<()> {
+    if s.len() > phc::MAX_LEN {
+        return Err(Error::invalid_hash("too long"));
+    }
+    let none = &super::Limits::NONE;
+    let rest = |prefix: &str| &s[prefix.len()..];
+    match format {
+        Format::DjangoPbkdf2(d) => django_pbkdf2(s, d)?.check(none).map(drop),
+        Format::DjangoArgon2 => argon2::parse(&Phc::parse(rest("argon2"))?, none).map(drop),
+        Format::DjangoBcrypt => bcrypt::parse(rest("bcrypt$")).map(drop),
+        Format::DjangoBcryptSha256 => bcrypt::parse(rest("bcrypt_sha256$")).map(drop),
+        Format::DjangoScrypt => scrypt::parse(&Phc::parse(&django_scrypt_phc(s)?)?, none).map(drop),
+        Format::PasslibBcryptSha256 => bcrypt::parse(&passlib_bcrypt_sha256(s, b"")?.0).map(drop),
+    }
+}
+
 /// The PBKDF2 parameters behind a Django PBKDF2 hash (for `needs_rehash` and the
 /// node:crypto path).
 pub fn pbkdf2_of(format: Format, s: &str) -> Option<Result<Stored>> {
@@ -204,9 +224,9 @@ mod tests {
 
     #[test]
     fn django_scrypt_becomes_phc() {
-        let phc = django_scrypt_phc("scrypt$salt$16384$8$1$aGFzaA==").unwrap();
+        let phc = django_scrypt_phc("scrypt$16384$salt$8$1$aGFzaA==").unwrap();
         assert_eq!(phc, "$scrypt$ln=14,r=8,p=1$c2FsdA$aGFzaA");
-        assert!(django_scrypt_phc("scrypt$salt$1000$8$1$aGFzaA==").is_err());
+        assert!(django_scrypt_phc("scrypt$1000$salt$8$1$aGFzaA==").is_err());
     }
 
     #[test]
@@ -224,6 +244,7 @@ mod tests {
         for bad in [
             "$bcrypt-sha256$v=3,t=2b,r=5$a$b",
             "$bcrypt-sha256$v=2,t=2y,r=5$a$b",
+            "$bcrypt-sha256$v=2,t=2a,r=5$a$b",
             "$bcrypt-sha256$v=2,t=2b,r=$a$b",
             "$bcrypt-sha256$2b$a$b",
         ] {

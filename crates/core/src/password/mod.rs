@@ -283,7 +283,7 @@ pub fn params_of(hash: &str) -> Result<Option<(Params, Option<u32>)>> {
             None,
         ),
         Family::Pbkdf2 => {
-            let stored = pbkdf2::parse(hash)?;
+            let stored = pbkdf2::parse(hash)?.check(&Limits::NONE)?;
             let passlib = !hash.split('$').nth(2).unwrap_or_default().contains('=');
             (Params::Pbkdf2(stored.params()), passlib.then_some(1))
         }
@@ -292,9 +292,7 @@ pub fn params_of(hash: &str) -> Result<Option<(Params, Option<u32>)>> {
             return Ok(None);
         }
         Family::Inherited(format) => {
-            if let Some(stored) = inherited::pbkdf2_of(format, hash) {
-                stored?;
-            }
+            inherited::check(format, hash)?;
             return Ok(None);
         }
         Family::Bcrypt => {

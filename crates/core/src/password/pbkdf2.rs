@@ -294,6 +294,9 @@ fn parse_phc(phc: &Phc<'_>, digest: Digest) -> Result<Stored> {
         return Err(Error::invalid_hash("PBKDF2 hashes carry no version"));
     }
     phc.only(&["i", "l"])?;
+    if phc.salt.is_empty() {
+        return Err(Error::invalid_hash("PBKDF2 PHC string with an empty salt"));
+    }
     let stored = Stored {
         digest,
         iterations: phc.int("i")?,

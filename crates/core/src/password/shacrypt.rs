@@ -1,7 +1,8 @@
 //! glibc's SHA-crypt, `$5$` (SHA-256) and `$6$` (SHA-512), verify only, on RustCrypto's
 //! `sha-crypt` core: `$5$[rounds=N$]<salt>$<hash>` as `crypt(3)` writes it (Drepper's
-//! specification). The round count is clamped to 1,000..999,999,999 as glibc does, then capped
-//! by `Limits::max_rounds`.
+//! specification). The round count must be one crypt(3) writes, 1,000..999,999,999 (glibc
+//! clamps a setting's count into that range and writes the clamped one, so a stored
+//! `rounds=10` was never made by it), then capped by `Limits::max_rounds`.
 
 use super::Limits;
 use crate::pool::TaskState;
@@ -11,10 +12,10 @@ use sha_crypt::Params;
 
 /// glibc's default when a hash carries no `rounds=`.
 pub const DEFAULT_ROUNDS: u32 = 5_000;
-/// glibc clamps `rounds=` into this range.
+/// The counts glibc writes (it clamps a setting's `rounds=` into this range).
 pub const MIN_ROUNDS: u32 = 1_000;
 pub const MAX_ROUNDS: u32 = 999_999_999;
-/// Salt characters used; glibc ignores the rest.
+/// Salt characters glibc uses and writes (it ignores the rest of a longer setting).
 const MAX_SALT: usize = 16;
 
 /// Which SHA-crypt.
@@ -110,7 +111,7 @@ pub fn parse(s: &str) -> Result<Parsed<'_>> {
     let rounds = match fields.first().and_then(|f| f.strip_prefix("rounds=")) {
         Some(n) if fields.len() == 3 => {
             fields.remove(0);
-            clamp_rounds(n)?
+            rounds(n)?
         }
         _ => DEFAULT_ROUNDS,
     };
@@ -121,25 +122,38 @@ pub fn parse(s: &str) -> Result<Parsed<'_>> {
     if hash.len() != variant.encoded_len() || !hash.bytes().all(alphabet) {
         return Err(Error::invalid_hash("invalid SHA-crypt hash field"));
     }
-    let salt = salt.as_bytes();
+    // crypt(3) salts are one field of a colon-separated line (/etc/shadow): libxcrypt and musl
+    // refuse ':' and newlines in them.
+    if salt.contains([':', '\n']) {
+        return Err(Error::invalid_hash("':' or a newline in a SHA-crypt salt"));
+    }
+    if salt.len() > MAX_SALT {
+        return Err(Error::invalid_hash(
+            "a SHA-crypt salt of more than 16 characters, which crypt(3) never writes",
+        ));
+    }
     Ok(Parsed {
         variant,
         rounds,
-        salt: &salt[..salt.len().min(MAX_SALT)],
+        salt: salt.as_bytes(),
         hash,
     })
 }
 
-/// `rounds=` as glibc reads it: decimal digits, clamped into `MIN_ROUNDS..=MAX_ROUNDS`.
-fn clamp_rounds(n: &str) -> Result<u32> {
-    if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid_hash("invalid SHA-crypt rounds"));
+/// `rounds=` as glibc writes it: decimal, no leading zero, within `MIN_ROUNDS..=MAX_ROUNDS`.
+fn rounds(n: &str) -> Result<u32> {
+    let bad = || {
+        Error::invalid_hash(format!(
+            "SHA-crypt rounds={n} is not a count crypt(3) writes ({MIN_ROUNDS}..{MAX_ROUNDS})"
+        ))
+    };
+    if n.len() > 1 && n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
     }
-    let v: u128 = n
-        .parse()
-        .map_err(|_| Error::invalid_hash("invalid SHA-crypt rounds"))?;
-    let clamped = v.clamp(MIN_ROUNDS.into(), MAX_ROUNDS.into());
-    u32::try_from(clamped).map_err(|_| Error::invalid_hash("invalid SHA-crypt rounds"))
+    n.parse::<u32>()
+        .ok()
+        .filter(|r| (MIN_ROUNDS..=MAX_ROUNDS).contains(r))
+        .ok_or_else(bad)
 }
 
 /// Checks `password` against a `$5$`/`$6$` string within `limits`, comparing the encoded
@@ -199,10 +213,10 @@ mod tests {
             ),
             Ok(true)
         );
-        // rounds=10 is clamped to 1000, as glibc does.
+        // The setting rounds=10 is clamped: glibc writes rounds=1000, and only that verifies.
         assert_eq!(
             check(
-                "$6$rounds=10$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX.",
+                "$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX.",
                 b"the minimum number is still observed"
             ),
             Ok(true)
@@ -238,5 +252,14 @@ mod tests {
             Err("ERR_INVALID_HASH")
         );
         assert_eq!(parse(huge).unwrap().rounds, MAX_ROUNDS);
+        for outside in [
+            "rounds=10",
+            "rounds=999",
+            "rounds=1000000000",
+            "rounds=01000",
+        ] {
+            let s = format!("$5${outside}$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5");
+            assert!(parse(&s).is_err(), "{s}");
+        }
     }
 }
