@@ -219,3 +219,107 @@ fn a_task_cancelled_while_queued_never_runs_and_admission_holds() {
     assert_eq!(after.cancelled - before.cancelled, MAX_QUEUE as u64);
     assert_eq!(after.rejected - before.rejected, 1);
 }
+
+/// The batch path takes exactly the hashes and verifies the ordinary path would complete; every
+/// input the ordinary path refuses stays on it, so errors keep their codes and messages.
+#[test]
+fn batchable_exactly_when_the_ordinary_path_succeeds() {
+    let bcrypt = |cost| HashOptions {
+        params: Params::Bcrypt { cost },
+        ..HashOptions::default()
+    };
+    let long = vec![b'a'; 100];
+    let hashes: Vec<(&str, Vec<u8>, HashOptions)> = vec![
+        ("plain", b"pw".to_vec(), bcrypt(4)),
+        ("cost 3", b"pw".to_vec(), bcrypt(3)),
+        ("cost 32", b"pw".to_vec(), bcrypt(32)),
+        ("NUL byte", b"p\0w".to_vec(), bcrypt(4)),
+        ("over 72 bytes", long.clone(), bcrypt(4)),
+        (
+            "over 72 bytes, truncate",
+            long.clone(),
+            HashOptions {
+                truncate: true,
+                ..bcrypt(4)
+            },
+        ),
+        (
+            "over maxPasswordLength",
+            b"pw".to_vec(),
+            HashOptions {
+                max_password_length: 1,
+                ..bcrypt(4)
+            },
+        ),
+        (
+            "a secret",
+            b"pw".to_vec(),
+            HashOptions {
+                secrets: password::Secrets {
+                    secret: Some(b"pepper".to_vec()),
+                    associated_data: None,
+                },
+                ..bcrypt(4)
+            },
+        ),
+        ("argon2id", b"pw".to_vec(), HashOptions::default()),
+    ];
+    for (what, pw, options) in &hashes {
+        let ordinary = password::hash(pw, options, &TaskState::new());
+        let is_bcrypt = matches!(options.params, Params::Bcrypt { .. });
+        assert_eq!(
+            Work::hash(pw, options).is_some(),
+            ordinary.is_ok() && is_bcrypt,
+            "hash, {what}: {ordinary:?}"
+        );
+    }
+    let stored = password::bcrypt::hash(b"pw", 5, false, &[1; 16], &TaskState::new()).unwrap();
+    let a_long = password::bcrypt::hash(&long[..72], 4, true, &[1; 16], &TaskState::new())
+        .unwrap()
+        .replacen("$2b$", "$2a$", 1);
+    let strict = VerifyOptions {
+        limits: password::Limits {
+            max_bcrypt_cost: 4,
+            ..password::Limits::DEFAULT
+        },
+        ..VerifyOptions::default()
+    };
+    let short = VerifyOptions {
+        max_password_length: 1,
+        ..VerifyOptions::default()
+    };
+    let default = VerifyOptions::default();
+    let verifies: Vec<(&str, &str, Vec<u8>, &VerifyOptions, bool)> = vec![
+        ("right", &stored, b"pw".to_vec(), &default, true),
+        ("wrong", &stored, b"px".to_vec(), &default, true),
+        ("over maxCost", &stored, b"pw".to_vec(), &strict, false),
+        (
+            "over maxPasswordLength",
+            &stored,
+            b"pw".to_vec(),
+            &short,
+            false,
+        ),
+        ("malformed", &stored[..59], b"pw".to_vec(), &default, false),
+        (
+            "$2a$, 255+ bytes: two forms",
+            &a_long,
+            vec![b'a'; 300],
+            &default,
+            false,
+        ),
+        ("$2a$, 100 bytes", &a_long, long.clone(), &default, true),
+    ];
+    for (what, hash, pw, options, batchable) in verifies {
+        let ordinary = password::verify(hash, &pw, options, &TaskState::new());
+        let work = Work::verify(hash, &pw, options);
+        assert_eq!(work.is_some(), batchable, "verify, {what}: {ordinary:?}");
+        if let Some(work) = work {
+            assert_eq!(
+                work.run(&TaskState::new()),
+                ordinary.map(Outcome::Verify),
+                "verify, {what}"
+            );
+        }
+    }
+}
