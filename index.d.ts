@@ -129,9 +129,9 @@ export interface PoolConfig {
    * The machine-wide budget: every offthread process on the host with it on shares `slots` slots, so
    * together they run at most that many pool tasks; a task waits for a slot in its own process's queue
    * (still cancellable by its signal). `true` for the defaults, `false` to keep it off even when
-   * `OFFTHREAD_MACHINE=1`. When not given: `OFFTHREAD_MACHINE=1` turns it on, with
-   * `OFFTHREAD_MACHINE_SLOTS` / `OFFTHREAD_MACHINE_DIR`. A directory that cannot be used throws here
-   * (`EACCES`, `EIO`, …). See README "Processes and machines".
+   * `OFFTHREAD_MACHINE=1`; when not given, `OFFTHREAD_MACHINE=1` turns it on. `slots` and `dir` not
+   * given come from `OFFTHREAD_MACHINE_SLOTS` / `OFFTHREAD_MACHINE_DIR`, then the defaults. A
+   * directory that cannot be used throws here (`EACCES`, `EIO`, …). See README "Processes and machines".
    */
   machine?: boolean | MachineConfig
 }

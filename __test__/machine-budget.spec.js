@@ -10,6 +10,7 @@
 
 const test = require('ava')
 const fs = require('node:fs')
+const http = require('node:http')
 const os = require('node:os')
 const path = require('node:path')
 const readline = require('node:readline')
@@ -336,4 +337,43 @@ test.serial('configure({ machine }) after the pool started throws ERR_POOL_START
   late.stdout.on('data', (d) => { out += d })
   await new Promise((resolve) => late.on('exit', resolve))
   t.is(out.trim(), 'ERR_POOL_STARTED')
+})
+
+test.serial('examples/cluster: workers share one budget and one user table, and stop on SIGTERM', async (t) => {
+  const dir = tempDir()
+  const primary = spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'cluster', 'server.js')], {
+    env: { ...process.env, WORKERS: '2', PORT: '0', OFFTHREAD_MACHINE_DIR: dir, OFFTHREAD_MACHINE: '' },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  children.add(primary)
+  let out = ''
+  primary.stdout.on('data', (d) => { out += d })
+  const exited = new Promise((resolve) => primary.on('exit', (code, signal) => resolve({ code, signal })))
+  for (let i = 0; i < 200 && !/localhost:\d+/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  const port = Number(out.match(/localhost:(\d+)/)[1])
+  // One connection per request (no keep-alive), so the primary's round-robin spreads them.
+  const request = (method, route, body) => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: route, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = ''
+      res.on('data', (d) => { text += d })
+      res.on('end', () => resolve({ status: res.statusCode, worker: res.headers['x-worker'], body: JSON.parse(text) }))
+    })
+    req.on('error', reject)
+    req.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+  const signup = await request('POST', '/signup', { username: 'ada', password: 'lovelace' })
+  t.is(signup.status, 201)
+  // Logins until another worker than the one that signed up answers.
+  let other
+  for (let i = 0; i < 6 && other === undefined; i++) {
+    const r = await request('POST', '/login', { username: 'ada', password: 'lovelace' })
+    t.is(r.status, 200)
+    if (r.worker !== signup.worker) other = r.worker
+  }
+  t.truthy(other, 'a second worker answered, and knew the user')
+  const stats = (await request('GET', '/stats')).body
+  t.deepEqual(stats.pool.machine, { slots: CPUS, inUse: 0, dir })
+  primary.kill('SIGTERM')
+  t.deepEqual(await exited, { code: 0, signal: null })
+  t.regex(out, /bye/)
 })

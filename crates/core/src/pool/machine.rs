@@ -46,7 +46,7 @@ pub enum Budget {
     On(MachineConfig),
 }
 
-/// The budget's options. `None` takes the environment, then the default.
+/// The budget's options. `None` takes the environment ([`with_env`]), then the default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MachineConfig {
     pub slots: Option<usize>,
@@ -75,22 +75,27 @@ pub fn default_dir() -> PathBuf {
     }
 }
 
-/// The configuration `OFFTHREAD_MACHINE*` asks for, or `None` when the variable is unset, empty,
-/// `0` or `false`. Unparsable or out-of-range slot counts are ignored (the default applies), as
-/// `OFFTHREAD_THREADS` is.
-pub fn from_env() -> Option<MachineConfig> {
-    let on = std::env::var(MACHINE_ENV).ok()?;
-    if matches!(on.trim(), "" | "0" | "false") {
-        return None;
-    }
-    let slots = std::env::var(SLOTS_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|s| (1..=MAX_SLOTS).contains(s));
-    let dir = std::env::var_os(DIR_ENV)
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from);
-    Some(MachineConfig { slots, dir })
+/// True when `OFFTHREAD_MACHINE` asks for the budget: set, and not empty, `0` or `false`.
+pub fn wanted_by_env() -> bool {
+    std::env::var(MACHINE_ENV).is_ok_and(|on| !matches!(on.trim(), "" | "0" | "false"))
+}
+
+/// `config` with what it leaves unset taken from `OFFTHREAD_MACHINE_SLOTS` and
+/// `OFFTHREAD_MACHINE_DIR` (the defaults apply after them). An unparsable or out-of-range slot
+/// count there is ignored, as `OFFTHREAD_THREADS` is.
+pub fn with_env(config: &MachineConfig) -> MachineConfig {
+    let slots = config.slots.or_else(|| {
+        std::env::var(SLOTS_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|s| (1..=MAX_SLOTS).contains(s))
+    });
+    let dir = config.dir.clone().or_else(|| {
+        std::env::var_os(DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+    });
+    MachineConfig { slots, dir }
 }
 
 struct SlotFile {
@@ -176,9 +181,10 @@ fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
 }
 
 impl Machine {
-    /// Opens (creating as needed) the slot files of `config`: `slots` files in `dir`. Costs one
-    /// open per slot, once per process.
+    /// Opens (creating as needed) the slot files of `config`, completed by [`with_env`]: `slots`
+    /// files in `dir`. Costs one open per slot, once per process.
     pub fn open(config: &MachineConfig) -> Result<Machine> {
+        let config = with_env(config);
         let slots = config.slots.unwrap_or_else(default_slots);
         if !(1..=MAX_SLOTS).contains(&slots) {
             return Err(Error::out_of_range(

@@ -116,12 +116,12 @@ pub fn configure(config: Config) -> Result<()> {
 fn resolve_machine(config: Option<&machine::Budget>) -> Option<machine::Machine> {
     match config {
         Some(_) => OPENED.lock().unwrap_or_else(|e| e.into_inner()).take(),
-        None => {
-            let wanted = machine::from_env()?;
-            machine::Machine::open(&wanted)
+        None if machine::wanted_by_env() => {
+            machine::Machine::open(&machine::MachineConfig::default())
                 .inspect_err(|e| eprintln!("offthread: {} ignored: {e}", machine::MACHINE_ENV))
                 .ok()
         }
+        None => None,
     }
 }
 
