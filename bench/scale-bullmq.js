@@ -12,8 +12,8 @@
 //
 // Environment: BENCH_JOBS (each of password, image, JSON; default 12), BENCH_COST (bcrypt cost, default 13:
 // bcryptjs blocks the loop ~1.3 s per job here, past the 1 s lock), BENCH_SIZES (default "1,2,4"),
-// BENCH_MODES (default "offthread,main-thread"), BENCH_MACHINE=1 adds offthread runs with the machine-wide
-// budget (OFFTHREAD_MACHINE=1). Writes bench/results/scale-bullmq.json.
+// BENCH_MODES (default "offthread,offthread+machine,main-thread"; offthread+machine sets OFFTHREAD_MACHINE=1 in
+// the workers, so that all of them share one set of slots, one per CPU). Writes bench/results/scale-bullmq.json.
 
 const h = require('./harness')
 const { startRedis } = require('../__test__/fixtures/bullmq/redis')
@@ -27,8 +27,7 @@ const RUN_TIMEOUT_MS = 600_000
 const JOBS_EACH = h.envNumber('BENCH_JOBS', 12)
 const COST = h.envNumber('BENCH_COST', 13)
 const SIZES = (process.env.BENCH_SIZES || '1,2,4').split(',').map(Number)
-const MODES = (process.env.BENCH_MODES || 'offthread,main-thread').split(',')
-if (process.env.BENCH_MACHINE === '1') MODES.splice(1, 0, 'offthread+machine')
+const MODES = (process.env.BENCH_MODES || 'offthread,offthread+machine,main-thread').split(',')
 
 /** The worker processes' environment for `mode`. */
 function envFor (mode) {
@@ -71,8 +70,11 @@ async function main () {
           jobsPerSec: completed / r.seconds,
           loopMaxMs: r.loopMaxMs,
           jobsPerProcess: [...r.byPid.values()],
-          threadsPerProcess: Object.values(r.statsByPid).map((s) => s.stats.threads)
+          threadsPerProcess: Object.values(r.statsByPid).map((s) => s.stats.threads),
+          // null: no machine budget (stats().machine is null until a process's pool starts)
+          machineSlots: Object.values(r.statsByPid).map((s) => s.stats.machine?.slots).find((n) => n !== undefined && n !== null) ?? null
         }
+        if (mode === 'offthread+machine' && row.machineSlots === null) throw new Error('OFFTHREAD_MACHINE=1 did not turn on the machine budget (stats().machine missing)')
         rows.push(row)
         process.stderr.write(`${h.fmt(row.jobsPerSec)} jobs/s, ${row.stalled} stalled, ${row.failed} failed\n`)
       }

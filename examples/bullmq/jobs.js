@@ -33,7 +33,8 @@ async function password (job, signal) {
 }
 
 /**
- * `image`: `{ image (base64), width, height?, format?, quality? }`. A thumbnail that fits in width × height.
+ * `image`: `{ image (base64), width, height?, format? ('webp', 'jpeg', 'png', 'gif'), quality? }`. A thumbnail
+ * that fits in width × height.
  * The job carries the bytes because the worker may run on another machine; for large files put a URL or an
  * object-store key in the data instead. Resolves `{ format, width, height, size, data (base64) }`.
  */
@@ -41,7 +42,7 @@ async function image (job, signal) {
   const { image, width, height = width, format = 'webp', quality = 80 } = job.data
   const { data, info } = await offthread.image(Buffer.from(image, 'base64'))
     .resize(width, height, { fit: 'inside', withoutEnlargement: true })
-    .toFormat(format, { quality })
+    .toFormat(format, format === 'gif' ? {} : { quality }) // gif() has no quality
     .toBuffer({ signal, resolveWithObject: true })
   await job.updateProgress(100)
   return { format: info.format, width: info.width, height: info.height, size: info.size, data: data.toString('base64') }
@@ -62,6 +63,10 @@ async function json (job, signal) {
 
 const PROCESSORS = { password, image, json }
 
+/** offthread's codes for input that will fail the same way on every attempt. */
+const BAD_INPUT = new Set(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE', 'ERR_PASSWORD_TOO_LONG',
+  'ERR_IMAGE_FORMAT', 'ERR_IMAGE_DECODE', 'ERR_IMAGE_TOO_LARGE'])
+
 /** The time limit of `job` in ms: `data.timeoutMs`, else its type's default. */
 function timeLimitOf (job) {
   return job.data.timeoutMs ?? TIME_LIMIT_MS[job.name]
@@ -81,6 +86,10 @@ async function processJob (job, token, signal) {
   try {
     return await run(job, jobSignal)
   } catch (err) {
+    if (BAD_INPUT.has(err?.code)) {
+      // Bad job data: retrying cannot help, so BullMQ should not (UnrecoverableError), whatever `attempts` says.
+      throw Object.assign(new UnrecoverableError(`${err.code}: ${err.message}`), { code: err.code, cause: err })
+    }
     if (err?.code !== 'ABORT_ERR') throw err
     if (limit.aborted) {
       // offthread's AbortError (name, code ABORT_ERR, cause: the TimeoutError), its message saying which limit.

@@ -8,8 +8,9 @@
 //   QUEUE                the queue's name, default 'offthread-jobs'
 //   CONCURRENCY          jobs in flight in this process, default 2 × offthread's threads (so the pool always
 //                        has the next job queued while one finishes)
-//   LOCK_DURATION_MS     BullMQ's lockDuration (default 30000); STALLED_INTERVAL_MS its stalledInterval
-//                        (default 30000); MAX_STALLED_COUNT its maxStalledCount (default 1)
+//   LOCK_DURATION_MS     BullMQ's lockDuration (default 30000); LOCK_RENEW_TIME_MS its lockRenewTime (default
+//                        half the lock); STALLED_INTERVAL_MS its stalledInterval (default 30000);
+//                        MAX_STALLED_COUNT its maxStalledCount (default 1)
 //   PROCESSOR            'offthread' (default) or 'main-thread': the same jobs on the JS thread (main-thread.js),
 //                        to watch them stall
 // offthread reads its own variables too (OFFTHREAD_THREADS, ...; see the main README).
@@ -42,6 +43,7 @@ function optionsFromEnv (env = process.env) {
     processor,
     concurrency: envInteger(env, 'CONCURRENCY'),
     lockDuration: envInteger(env, 'LOCK_DURATION_MS'),
+    lockRenewTime: envInteger(env, 'LOCK_RENEW_TIME_MS'),
     stalledInterval: envInteger(env, 'STALLED_INTERVAL_MS'),
     maxStalledCount: envInteger(env, 'MAX_STALLED_COUNT')
   }
@@ -52,7 +54,7 @@ function optionsFromEnv (env = process.env) {
  * (default 2 × offthread's threads) jobs in flight; 'main-thread' runs main-thread.js's with 1 (more would only
  * queue work behind the blocked loop). The BullMQ options left undefined keep BullMQ's defaults.
  */
-function createWorker ({ redisUrl = DEFAULT_REDIS_URL, queueName = DEFAULT_QUEUE, processor = 'offthread', concurrency, lockDuration, stalledInterval, maxStalledCount } = {}) {
+function createWorker ({ redisUrl = DEFAULT_REDIS_URL, queueName = DEFAULT_QUEUE, processor = 'offthread', concurrency, lockDuration, lockRenewTime, stalledInterval, maxStalledCount } = {}) {
   const onMainThread = processor === 'main-thread'
   const fn = onMainThread ? require('./main-thread').processJobOnMainThread : processJob
   const opts = {
@@ -61,6 +63,7 @@ function createWorker ({ redisUrl = DEFAULT_REDIS_URL, queueName = DEFAULT_QUEUE
     concurrency: concurrency ?? (onMainThread ? 1 : 2 * offthread.stats().threads)
   }
   if (lockDuration !== undefined) opts.lockDuration = lockDuration
+  if (lockRenewTime !== undefined) opts.lockRenewTime = lockRenewTime
   if (stalledInterval !== undefined) opts.stalledInterval = stalledInterval
   if (maxStalledCount !== undefined) opts.maxStalledCount = maxStalledCount
   return new Worker(queueName, fn, opts)
