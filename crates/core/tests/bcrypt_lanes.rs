@@ -150,3 +150,133 @@ fn lanes_throughput() {
         );
     }
 }
+
+/// Upper bounds for a gather kernel: Blowfish encryptions (16 rounds of four S-box gathers)
+/// in 8 (AVX2) or 16 (AVX-512) lanes whose S-boxes are interleaved, with no S-box stores, so
+/// faster than a real EksBlowfish on gathers could be. Lane-encryptions per second per core.
+#[cfg(target_arch = "x86_64")]
+mod gather {
+    use core::arch::x86_64::*;
+
+    const N: usize = 1 << 16;
+
+    /// `s`: 4 x 256 words x 16 lanes, lane fastest. SAFETY: needs AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn avx512(s: &[u32], p: &[u32; 18]) -> u32 {
+        let lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        let byte = _mm512_set1_epi32(255);
+        let base = s.as_ptr().cast::<i32>();
+        let f = |x: __m512i| {
+            let idx = |sh: i32, k: i32| {
+                let b = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_set1_epi32(sh)), byte);
+                _mm512_add_epi32(
+                    _mm512_slli_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(k * 256)), 4),
+                    lane,
+                )
+            };
+            let a = _mm512_i32gather_epi32::<4>(idx(24, 0), base);
+            let b = _mm512_i32gather_epi32::<4>(idx(16, 1), base);
+            let c = _mm512_i32gather_epi32::<4>(idx(8, 2), base);
+            let d = _mm512_i32gather_epi32::<4>(idx(0, 3), base);
+            _mm512_add_epi32(_mm512_xor_si512(_mm512_add_epi32(a, b), c), d)
+        };
+        let (mut l, mut r) = (_mm512_set1_epi32(1), _mm512_set1_epi32(2));
+        for _ in 0..N {
+            l = _mm512_xor_si512(l, _mm512_set1_epi32(p[0] as i32));
+            for i in (1..17).step_by(2) {
+                r = _mm512_xor_si512(r, _mm512_xor_si512(f(l), _mm512_set1_epi32(p[i] as i32)));
+                l = _mm512_xor_si512(
+                    l,
+                    _mm512_xor_si512(f(r), _mm512_set1_epi32(p[i + 1] as i32)),
+                );
+            }
+            (l, r) = (_mm512_xor_si512(r, _mm512_set1_epi32(p[17] as i32)), l);
+        }
+        _mm512_reduce_add_epi32(_mm512_xor_si512(l, r)) as u32
+    }
+
+    /// `s`: 4 x 256 words x 8 lanes, lane fastest. SAFETY: needs AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn avx2(s: &[u32], p: &[u32; 18]) -> u32 {
+        let lane = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+        let byte = _mm256_set1_epi32(255);
+        let base = s.as_ptr().cast::<i32>();
+        let f = |x: __m256i| {
+            let idx = |sh: i32, k: i32| {
+                let b = _mm256_and_si256(_mm256_srlv_epi32(x, _mm256_set1_epi32(sh)), byte);
+                _mm256_add_epi32(
+                    _mm256_slli_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(k * 256)), 3),
+                    lane,
+                )
+            };
+            let a = _mm256_i32gather_epi32::<4>(base, idx(24, 0));
+            let b = _mm256_i32gather_epi32::<4>(base, idx(16, 1));
+            let c = _mm256_i32gather_epi32::<4>(base, idx(8, 2));
+            let d = _mm256_i32gather_epi32::<4>(base, idx(0, 3));
+            _mm256_add_epi32(_mm256_xor_si256(_mm256_add_epi32(a, b), c), d)
+        };
+        let (mut l, mut r) = (_mm256_set1_epi32(1), _mm256_set1_epi32(2));
+        for _ in 0..N {
+            l = _mm256_xor_si256(l, _mm256_set1_epi32(p[0] as i32));
+            for i in (1..17).step_by(2) {
+                r = _mm256_xor_si256(r, _mm256_xor_si256(f(l), _mm256_set1_epi32(p[i] as i32)));
+                l = _mm256_xor_si256(
+                    l,
+                    _mm256_xor_si256(f(r), _mm256_set1_epi32(p[i + 1] as i32)),
+                );
+            }
+            (l, r) = (_mm256_xor_si256(r, _mm256_set1_epi32(p[17] as i32)), l);
+        }
+        let mut out = [0u32; 8];
+        _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm256_xor_si256(l, r));
+        out.iter().fold(0, |a, b| a ^ b)
+    }
+
+    pub fn rate(lanes: usize, run: impl Fn(&[u32], &[u32; 18]) -> u32) -> f64 {
+        let s: Vec<u32> = (0..4 * 256 * u32::try_from(lanes).expect("small"))
+            .map(|i| i.wrapping_mul(2_654_435_761))
+            .collect();
+        let p: [u32; 18] =
+            core::array::from_fn(|i| u32::try_from(i).expect("< 18").wrapping_mul(0x9e37_79b9));
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            std::hint::black_box(run(&s, &p));
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        (N * lanes) as f64 / best
+    }
+}
+
+/// `cargo test --release -p offthread-core --test bcrypt_lanes -- --ignored --nocapture`
+#[test]
+#[ignore = "a benchmark: gather kernels' upper bound against the interleaved scalar kernel"]
+#[cfg(target_arch = "x86_64")]
+fn gather_upper_bound() {
+    // The interleaved kernel's real rate, in lane-encryptions: a cost-8 hash runs 2^8 rounds of
+    // 2 x 521 encryptions (+ 521 for the setup, + 192 for the output).
+    let per_hash = ((1u64 << 8) * 2 * 521 + 521 + 192) as f64;
+    for n in [1, 4] {
+        let hashes = rate(n, 8, 7, n == 1);
+        println!(
+            "scalar, {n} lane(s) interleaved: {:.1} M lane-encryptions/s per core",
+            hashes * per_hash / 1e6
+        );
+    }
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is present.
+        let r = gather::rate(8, |s, p| unsafe { gather::avx2(s, p) });
+        println!(
+            "AVX2 gathers, 8 lanes, no stores: {:.1} M lane-encryptions/s per core",
+            r / 1e6
+        );
+    }
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F is present.
+        let r = gather::rate(16, |s, p| unsafe { gather::avx512(s, p) });
+        println!(
+            "AVX-512 gathers, 16 lanes, no stores: {:.1} M lane-encryptions/s per core",
+            r / 1e6
+        );
+    }
+}

@@ -9,8 +9,11 @@
 //! 1 lane 0.99x the scalar kernel, 2 lanes 1.85x, 3 lanes 2.51x, 4 lanes 2.82x, and 5 to 8
 //! lanes 2.1-2.4x (register pressure, presumably: 2 chain words per lane), hence
 //! [`MAX_LANES`] = 4.
-//! No AVX2/AVX-512 gather kernel: a pool thread at concurrency 8 holds 4 tasks, too few to fill
-//! 8 or 16 vector lanes, and four interleaved scalar lanes already keep the load ports busy.
+//! No AVX2/AVX-512 gather kernel: on the same machine (`gather_upper_bound` in that test file)
+//! Blowfish encryptions on gathers, without even the S-box stores EksBlowfish needs, ran 34.7 M
+//! lane-encryptions/s per core on AVX2 (8 lanes) and 32.9 M on AVX-512 (16 lanes), against
+//! 60.6 M for four interleaved scalar lanes (21.4 M for one). Gathers are microcoded on AMD, and
+//! a pool thread at concurrency 8 holds only 4 tasks anyway.
 //!
 //! The states live side by side in one allocation, so every lane's S-box load is addressed
 //! from one base register with a constant displacement.
