@@ -177,43 +177,46 @@ export interface PoolStats {
 /** The nice value of a pool thread, measured on one (Linux; 0 elsewhere). For tests. */
 export declare function poolThreadNice(): number
 
-/** JS tasks' slots, process-wide: queued and running (each running one holds a pool thread). */
+/**
+ * Admits a JS task (the pool's queue, `maxQueue`, close). Returns its id when it already holds a
+ * pool thread (hand it to a worker now), minus its id when it waits (the id reaches `onStart`
+ * later), or 0 when refused (`slotRefused()` says why). Cheap: one lock, no thread wake-up when
+ * a spare thread is there.
+ */
+export declare function slotAcquire(): number
+
+/**
+ * JS tasks and the pool's totals, read at one instant: JS tasks waiting and running, and the pool's
+ * queued and running (which include them).
+ */
 export interface SlotCounts {
   queued: number
   running: number
+  poolQueued: number
+  poolRunning: number
 }
 
-/** Connects this environment to slot starts: `onStart(ids)` receives the ids of started slots. */
+/** Connects this environment to slot starts: `onStart(ids)` receives the ids of started tasks. */
 export declare function slotInit(onStart: unknown): void
 
-/**
- * Native tasks waiting in the pool's queue now (queued tasks that are not slots). Cheap: lib/workers.js
- * asks it after every JS task, to hand its slot straight to the pool's next JS task only when no
- * native task waits.
- */
-export declare function slotNativeWaiting(): number
+/** Keeps the event loop alive (true) while tasks of this thread wait to start, or lets it exit. */
+export declare function slotRef(keep: boolean): void
+
+/** Why the last `slotAcquire()` of this thread answered 0: an `Admission` code. */
+export declare function slotRefused(): number
 
 /**
- * Releases slot `id`: its pool thread is free again (or, if it had not started, it never will).
- * Unknown ids are ignored.
+ * Ends task `id` with `outcome` (policy.workers.outcomes): a waiting task never starts, a running
+ * one frees its thread. Returns the id of a task of this thread that takes the thread over now,
+ * or 0. Unknown ids are ignored.
  */
-export declare function slotRelease(id: number): void
+export declare function slotRelease(id: number, outcome: number): number
 
 /** Reads the slot counters. Does not start the pool. */
 export declare function slotStats(): SlotCounts
 
-/**
- * Queues a slot for the ticket's task, through the same admission as native tasks. Returns an
- * `Admission` code. Once it starts, its id is sent to `onStart` and a pool thread is held until
- * `slotRelease(id)`.
- */
-export declare function slotSubmit(ticket: Ticket): number
-
-/**
- * True when a pool thread is idle and nothing waits: a slot submitted now starts at once, so
- * lib/workers.js hands the task to an idle worker without waiting for the start notification.
- */
-export declare function slotThreadIdle(): boolean
+/** Gives this thread's spare pool threads back (lib/workers.js calls it once per loop turn). */
+export declare function slotTrim(): void
 
 /** Reads the pool's counters. Does not start the pool, so `configure()` still works after it. */
 export declare function stats(): PoolStats

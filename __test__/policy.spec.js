@@ -72,7 +72,8 @@ test('the values are the documented ones (a change to core\'s policy must be del
     idleTimeout: { min: 0, max: 2 ** 31 - 1, default: 10000 },
     threads: { min: 1, max: 1024 },
     minThreads: 0,
-    maxMemoryLimitBeforeRecycle: { min: 1, max: Number.MAX_SAFE_INTEGER }
+    maxMemoryLimitBeforeRecycle: { min: 1, max: Number.MAX_SAFE_INTEGER },
+    outcomes: { completed: 0, failed: 1, cancelled: 2 }
   })
 })
 

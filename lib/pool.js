@@ -67,9 +67,10 @@ function stats () {
     // offthread processes and how many any of them holds now; null when off.
     machine: s.machine ? { slots: s.machine.slots, inUse: s.machine.inUse, dir: s.machine.dir } : null,
     inFlight: scheduler.inFlight(),
-    // The same budget by kind: JS tasks (workers()/run()) hold a pool thread each while they run.
+    // The same budget by kind: JS tasks (workers()/run()) hold a pool thread each while they run. Read
+    // at one instant with the pool's totals (core moves both in one critical section), so exact.
     kinds: {
-      native: { queued: Math.max(0, s.queued - js.queued), running: Math.max(0, s.running - js.running) },
+      native: { queued: js.poolQueued - js.queued, running: js.poolRunning - js.running },
       js: { queued: js.queued, running: js.running }
     }
   }

@@ -2,47 +2,77 @@
 // Your own JavaScript off the loop: worker threads whose tasks share the pool's CPU budget, priority,
 // queue and cancellation.
 //
-// Each task first queues a native slot (src/slot.rs) through the scheduler, like any native task: the
-// same queue, maxQueue / ERR_QUEUE_FULL, ERR_POOL_CLOSED and cancellation while queued. When the slot
-// starts, it holds one pool thread and its id arrives here (onStart); only then is the task handed to a
-// worker. The slot is released when the task settles, so native and JS tasks together never run more
-// than `threads` at once. Two shortcuts keep the round trip short: when a pool thread is idle and
-// nothing waits, the slot heads the queue and the task goes to a worker at once (its thread is taken
-// within a wake-up); and a finished task hands its slot to the pool's next queued task when no native
-// task waits. Workers lower their own thread to the pool's priority (lib/worker-host.js).
+// Each task first takes one of the pool's threads (a slot, src/slot.rs and core's pool::slot): the same
+// queue as native tasks, maxQueue / ERR_QUEUE_FULL, ERR_POOL_CLOSED and cancellation while queued.
+// Core owns every slot's state; this file only learns, for each task, that it holds a thread (at once
+// from slotAcquire, from the start notifier, or from slotRelease handing a finished task's thread
+// over) and only then gives it to a worker. A slot's pool thread sleeps while its task runs, so native
+// and JS tasks together never run more than `threads` at once. Workers lower their own thread to the
+// pool's priority (lib/worker-host.js).
 
 const path = require('node:path')
 const { pathToFileURL } = require('node:url')
 const { Worker } = require('node:worker_threads')
 const native = require('./native')
 const scheduler = require('./scheduler')
-const { AbortError, codedError, invalidType, abortError, poolClosed } = require('./errors')
+const { AbortError, codedError, invalidType, abortError, poolClosed, queueFull } = require('./errors')
 const v = require('./validate')
 const { portable } = require('./worker-scope')
 
 const W = native.policy.workers
+const OUTCOME = W.outcomes
+const ADMISSION = native.policy.pool.admission
 const HOST = path.join(__dirname, 'worker-host.js')
 const POOL_KEYS = new Set(['minThreads', 'maxThreads', 'idleTimeout', 'abortGraceMs', 'resourceLimits', 'env', 'execArgv',
   'workerData', 'maxMemoryLimitBeforeRecycle'])
 const RUN_KEYS = new Set(['signal', 'transfer'])
 
-/** Tasks of this thread by slot id (the scheduler's task id), for the start notifier. */
+/** Tasks of this thread by slot id, from admission until they settle. */
 const bySlot = new Map()
-/** The reason a slot is withdrawn from the queue with: a constant, so no DOMException is built each time. */
-const WITHDRAWN = Object.freeze({ withdrawn: true })
 /** Open pools of this thread, for close(). */
 const pools = new Set()
 let notifier = false
+/** Tasks of this thread waiting for a thread: while there are any, the start notifier keeps the loop alive. */
+let waiting = 0
+let trimDue = false
+
+function connect () {
+  if (!notifier) {
+    native.slotInit(onStart)
+    notifier = true
+  }
+}
+
+function waitingHere (delta) {
+  waiting += delta
+  if (waiting === delta && delta > 0) native.slotRef(true)
+  else if (waiting === 0 && delta < 0) native.slotRef(false)
+}
+
+/** Pool threads kept as spares by this turn's releases go back to the pool at the next turn. */
+function trimLater () {
+  if (trimDue) return
+  trimDue = true
+  setImmediate(() => {
+    trimDue = false
+    native.slotTrim()
+  })
+}
 
 function onStart (ids) {
-  for (const id of ids) {
-    const task = bySlot.get(id)
-    if (task === undefined || task.settled) {
-      bySlot.delete(id)
-      native.slotRelease(id)
-    } else {
-      task.pool._granted(task)
-    }
+  for (const id of ids) started(id)
+}
+
+/**
+ * Task `id` of this thread holds a pool thread now. A task that settled meanwhile (aborted while its
+ * start was on the way) gives the thread straight back, or to the next task it is handed to.
+ */
+function started (id) {
+  for (let next = id; next !== 0;) {
+    const task = bySlot.get(next)
+    if (task !== undefined && task.state === 'queued') return task.pool._granted(task)
+    bySlot.delete(next)
+    next = native.slotRelease(next, OUTCOME.cancelled)
   }
 }
 
@@ -93,8 +123,6 @@ class WorkerPool {
   /** Tasks whose slot started but that wait for a worker (maxThreads below the pool's threads). */
   #waiting = []
   #tasks = new Set()
-  /** Tasks whose slot is queued, oldest first (a Set keeps insertion order). */
-  #queued = new Set()
   #closing = undefined
 
   constructor (module, options) {
@@ -176,62 +204,31 @@ class WorkerPool {
       message.args = moved.args
       transfer = moved.transfer
     }
-    if (!notifier) {
-      native.slotInit(onStart)
-      notifier = true
-    }
+    connect()
     if (opts.signal !== undefined && opts.signal.aborted) throw abortError(opts.signal)
+    const acquired = native.slotAcquire()
+    if (acquired === 0) throw native.slotRefused() === ADMISSION.queueFull ? queueFull() : poolClosed()
     const task = {
-      pool: this, id: undefined, slotId: undefined, message, transfer, signal: opts.signal, onAbort: undefined,
+      pool: this, id: Math.abs(acquired), message, transfer, signal: opts.signal, onAbort: undefined,
       resolve: undefined, reject: undefined, settled: false, state: 'queued', worker: undefined, aborted: false,
-      grace: undefined, withdraw: new AbortController()
+      grace: undefined
     }
     const promise = new Promise((resolve, reject) => { task.resolve = resolve; task.reject = reject })
-    // A pool thread idle and nothing queued: the slot about to be queued starts at once (it heads the
-    // queue), so the task goes to an idle worker now instead of after the start notification.
-    const early = this.#idle.length > 0 && native.slotThreadIdle()
-    // The slot's own signal: aborted to withdraw it from the queue (the caller aborted, or the task
-    // took over a finished task's slot). The caller's signal is wired below.
-    const slot = scheduler.run((ticket) => {
-      task.id = ticket.id
-      bySlot.set(ticket.id, task)
-      return native.slotSubmit(ticket)
-    }, { signal: task.withdraw.signal, executor: opts.executor }, false)
-    // Refused (queue full, closed): the task never ran. Later, the slot's own outcome (released,
-    // withdrawn) says nothing the task has not said.
-    slot.then(undefined, (err) => { if (task.state === 'queued') this.#settle(task, true, err) })
+    bySlot.set(task.id, task)
+    this.#tasks.add(task)
     if (task.signal !== undefined) {
       task.onAbort = () => this.#abort(task)
       task.signal.addEventListener('abort', task.onAbort, { once: true })
     }
-    this.#tasks.add(task)
-    this.#queued.add(task)
-    if (early && task.id !== undefined && !task.settled) this._granted(task)
+    if (acquired > 0) this._granted(task, false) // a spare thread: no wait, no notification
+    else waitingHere(1)
     return promise
   }
 
-  /**
-   * The pool's oldest queued task, to take over a finished task's slot at once, when no native task
-   * waits for a thread (so native tasks keep their turn). Saves the slot's round trip through a pool
-   * thread (release, the next slot's start, its notification) when JS tasks queue up.
-   */
-  #handOver () {
-    if (this.#queued.size === 0 || native.slotNativeWaiting() > 0) return undefined
-    const next = this.#queued.values().next().value
-    this.#queued.delete(next)
-    bySlot.delete(next.id)
-    next.state = 'granted'
-    next.withdraw.abort(WITHDRAWN) // its own queued slot leaves the queue (or, just started, is released)
-    native.slotRelease(next.id)
-    return next
-  }
-
-  /** The task's slot started (called by onStart): hand it to an idle worker, a new one, or wait for one. */
-  _granted (task) {
-    if (task.state !== 'queued') return // already given a thread (early, or by hand-over)
+  /** The task holds a pool thread (called by started()): hand it to an idle worker, a new one, or wait for one. */
+  _granted (task, waited = true) {
     task.state = 'granted'
-    task.slotId = task.id
-    this.#queued.delete(task)
+    if (waited) waitingHere(-1)
     this.#serve(task)
   }
 
@@ -252,37 +249,39 @@ class WorkerPool {
       worker.handle.postMessage({ ...task.message, id: task.id }, task.transfer)
     } catch (err) { // DataCloneError: an argument that cannot be sent
       worker.task = undefined
-      this.#settle(task, true, err)
       this.#parkIdle(worker)
+      this.#settle(task, OUTCOME.failed, err)
     }
   }
 
-  /** Settles the task once: rejects with `err` when `failed`, else resolves with `value`; releases its slot. */
-  #settle (task, failed, err, value) {
+  /**
+   * Settles the task once, as `outcome` (policy.workers.outcomes): resolves with `result` when completed,
+   * else rejects with it. Its slot is released: a waiting one never starts; a held thread goes on to the
+   * next waiting task (served here when it is this thread's) or back to the pool.
+   */
+  #settle (task, outcome, result) {
     if (task.settled) return
     task.settled = true
-    this.#queued.delete(task)
-    if (task.id !== undefined) bySlot.delete(task.id)
-    if (task.state === 'queued' && task.id !== undefined) { // its own slot, queued (or just started)
-      task.withdraw.abort(WITHDRAWN)
-      native.slotRelease(task.id)
-    }
-    if (task.slotId !== undefined) native.slotRelease(task.slotId) // the pool thread it held
+    bySlot.delete(task.id)
+    if (task.state === 'queued') waitingHere(-1)
     if (task.onAbort !== undefined) task.signal.removeEventListener('abort', task.onAbort)
     clearTimeout(task.grace)
     this.#tasks.delete(task)
-    if (failed) task.reject(err)
-    else task.resolve(value)
+    if (outcome === OUTCOME.completed) task.resolve(result)
+    else task.reject(result)
+    const next = native.slotRelease(task.id, outcome)
+    if (next !== 0) started(next)
+    else trimLater()
     this.#maybeClosed()
   }
 
   #abort (task) {
     if (task.settled) return
     const err = abortError(task.signal)
-    if (task.state === 'queued') return this.#settle(task, true, err) // never ran (its slot is released, if it started meanwhile)
+    if (task.state === 'queued') return this.#settle(task, OUTCOME.cancelled, err) // never runs (or, just started, frees its thread)
     if (task.state === 'granted') {
       this.#waiting.splice(this.#waiting.indexOf(task), 1)
-      return this.#settle(task, true, err)
+      return this.#settle(task, OUTCOME.cancelled, err)
     }
     // Running: the task sees this.signal abort; past the grace period its worker is terminated.
     task.aborted = true
@@ -315,25 +314,16 @@ class WorkerPool {
     const task = worker.task
     if (task === undefined || m.id !== task.id) return
     worker.task = undefined
-    const recycle = this.#o.maxHeapBytes > 0 && m.heap > this.#o.maxHeapBytes
-    const next = this.#closing === undefined && !task.aborted ? this.#handOver() : undefined
-    if (next !== undefined) {
-      next.slotId = task.slotId // the finished task's pool thread goes on with the next task
-      task.slotId = undefined
-    }
-    if (task.aborted) this.#settle(task, true, abortError(task.signal))
-    else if (m.ok) this.#settle(task, false, undefined, m.value)
-    else this.#settle(task, true, unpack(m.error))
-    if (recycle) {
+    // The worker is free first, so that a task its thread is handed to can take it.
+    if (this.#o.maxHeapBytes > 0 && m.heap > this.#o.maxHeapBytes) {
       this.#retire(worker)
       this.#replace()
-    }
-    if (next !== undefined) {
-      if (!recycle && !worker.retired) this.#dispatch(next, worker)
-      else this.#serve(next)
-    } else if (!recycle && !worker.retired) {
+    } else if (!worker.retired) {
       this.#parkIdle(worker)
     }
+    if (task.aborted) this.#settle(task, OUTCOME.cancelled, abortError(task.signal))
+    else if (m.ok) this.#settle(task, OUTCOME.completed, m.value)
+    else this.#settle(task, OUTCOME.failed, unpack(m.error))
   }
 
   #parkIdle (worker) {
@@ -365,7 +355,10 @@ class WorkerPool {
     clearTimeout(worker.idleTimer)
     const task = worker.task
     worker.task = undefined
-    if (task !== undefined) this.#settle(task, true, task.aborted ? abortError(task.signal) : workerExited(code, worker.error))
+    if (task !== undefined) {
+      if (task.aborted) this.#settle(task, OUTCOME.cancelled, abortError(task.signal))
+      else this.#settle(task, OUTCOME.failed, workerExited(code, worker.error))
+    }
     this.#replace()
   }
 

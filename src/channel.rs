@@ -24,16 +24,189 @@ pub struct Completion {
     pub result: TaskResult,
 }
 
-/// The part shared with pool threads.
-struct Shared {
-    queue: Mutex<Vec<Completion>>,
+/// Items that pool threads queue for one environment's JS thread, and the threadsafe function that
+/// wakes it, only when the queue goes from empty to non-empty. Shared by the completion channel and
+/// the slots' start notifier (src/slot.rs).
+pub struct Wakeup<T> {
+    queue: Mutex<Vec<T>>,
     /// The raw threadsafe function, or 0 once the environment is going away.
     tsfn: RwLock<usize>,
+}
+
+impl<T> Default for Wakeup<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Wakeup<T> {
+    /// An empty queue, not yet connected to a threadsafe function (see [`open`]).
+    pub fn new() -> Self {
+        Wakeup {
+            queue: Mutex::new(Vec::new()),
+            tsfn: RwLock::new(0),
+        }
+    }
+
+    /// Queues `item` and wakes the JS thread if it was not already due to drain.
+    pub fn send(&self, item: T) {
+        let was_empty = {
+            let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let empty = q.is_empty();
+            q.push(item);
+            empty
+        };
+        if was_empty {
+            let tsfn = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
+            if *tsfn != 0 {
+                // SAFETY: non-zero means the tsfn is alive; teardown zeroes it under the write lock.
+                unsafe {
+                    sys::napi_call_threadsafe_function(
+                        *tsfn as sys::napi_threadsafe_function,
+                        ptr::null_mut(),
+                        sys::ThreadsafeFunctionCallMode::nonblocking,
+                    );
+                }
+            }
+        }
+    }
+
+    /// No more wake-ups (the environment is going away).
+    pub fn close(&self) {
+        *self.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
+    }
+
+    /// Lets the threadsafe function keep the event loop alive (`keep`) or not.
+    ///
+    /// # Safety
+    /// On the JS thread of `env`, which created the threadsafe function.
+    pub unsafe fn set_ref(&self, env: sys::napi_env, keep: bool) {
+        let tsfn = *self.tsfn.read().unwrap_or_else(|e| e.into_inner());
+        if tsfn == 0 {
+            return;
+        }
+        let tsfn = tsfn as sys::napi_threadsafe_function;
+        if keep {
+            sys::napi_ref_threadsafe_function(env, tsfn);
+        } else {
+            sys::napi_unref_threadsafe_function(env, tsfn);
+        }
+    }
+}
+
+/// Owners of a [`Wakeup`]: the context of its threadsafe function.
+pub trait Woken: Send + Sync + 'static {
+    type Item;
+    fn wakeup(&self) -> &Wakeup<Self::Item>;
+}
+
+/// Finalizer of a threadsafe function made by [`open`]: no more calls into it, then drop the owner.
+unsafe extern "C" fn finalize<C: Woken>(
+    _env: sys::napi_env,
+    data: *mut c_void,
+    _hint: *mut c_void,
+) {
+    let owner = Arc::from_raw(data as *const C);
+    owner.wakeup().close();
+}
+
+/// Creates `owner`'s threadsafe function (unref'd: it does not keep the loop alive), calling `drain`
+/// on the JS thread of `env` with `cb` and `owner` as context. The function holds one reference to
+/// `owner`, dropped by its finalizer.
+///
+/// # Safety
+/// On the JS thread of `env`, from a napi call.
+pub unsafe fn open<C: Woken>(
+    owner: &Arc<C>,
+    env: sys::napi_env,
+    cb: sys::napi_value,
+    label: &str,
+    drain: unsafe extern "C" fn(sys::napi_env, sys::napi_value, *mut c_void, *mut c_void),
+) -> napi::Result<sys::napi_threadsafe_function> {
+    let mut name = ptr::null_mut();
+    sys::napi_create_string_utf8(env, label.as_ptr().cast(), label.len() as isize, &mut name);
+    let context = Arc::into_raw(owner.clone()) as *mut c_void;
+    let mut tsfn = ptr::null_mut();
+    let status = sys::napi_create_threadsafe_function(
+        env,
+        cb,
+        ptr::null_mut(),
+        name,
+        0,
+        1,
+        context,
+        Some(finalize::<C>),
+        context,
+        Some(drain),
+        &mut tsfn,
+    );
+    if status != sys::Status::napi_ok {
+        drop(Arc::from_raw(context as *const C));
+        return Err(napi::Error::from_reason(
+            "offthread: napi_create_threadsafe_function failed",
+        ));
+    }
+    sys::napi_unref_threadsafe_function(env, tsfn);
+    *owner
+        .wakeup()
+        .tsfn
+        .write()
+        .unwrap_or_else(|e| e.into_inner()) = tsfn as usize;
+    Ok(tsfn)
+}
+
+/// The head of a [`open`]ed function's `drain`: its owner and everything queued so far, or `None`
+/// when there is nothing to do (no environment, or an empty queue).
+///
+/// # Safety
+/// `context` is the context [`open`] gave the threadsafe function of owner type `C`.
+pub unsafe fn drained<'a, C: Woken>(
+    env: sys::napi_env,
+    context: *mut c_void,
+) -> Option<(&'a C, Vec<C::Item>)> {
+    if env.is_null() || context.is_null() {
+        return None;
+    }
+    let owner = &*(context as *const C);
+    let items = std::mem::take(
+        &mut *owner
+            .wakeup()
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
+    if items.is_empty() {
+        return None;
+    }
+    Some((owner, items))
+}
+
+/// Calls `f(arg)` with `this` undefined.
+///
+/// # Safety
+/// On the JS thread of `env`, inside a handle scope.
+pub unsafe fn call(env: sys::napi_env, f: sys::napi_value, arg: sys::napi_value) {
+    let mut undefined = ptr::null_mut();
+    sys::napi_get_undefined(env, &mut undefined);
+    let mut result = ptr::null_mut();
+    sys::napi_call_function(env, undefined, f, 1, &arg, &mut result);
+}
+
+/// The part shared with pool threads.
+struct Shared {
+    wake: Wakeup<Completion>,
     /// Set at environment teardown: every task of this environment counts as cancelled, so
     /// queued ones never run and running ones stop at their next checkpoint.
     gone: Arc<AtomicBool>,
     /// Tasks now reading borrowed JS memory; teardown waits for this to reach zero.
     reading: AtomicUsize,
+}
+
+impl Woken for Shared {
+    type Item = Completion;
+    fn wakeup(&self) -> &Wakeup<Completion> {
+        &self.wake
+    }
 }
 
 /// Marks a task as reading borrowed JS memory, for as long as it lives.
@@ -69,25 +242,7 @@ pub struct Sender(Arc<Shared>);
 impl Sender {
     /// Queues `c` and wakes the JS thread if it was not already due to drain.
     pub fn send(&self, c: Completion) {
-        let was_empty = {
-            let mut q = self.0.queue.lock().unwrap_or_else(|e| e.into_inner());
-            let empty = q.is_empty();
-            q.push(c);
-            empty
-        };
-        if was_empty {
-            let tsfn = self.0.tsfn.read().unwrap_or_else(|e| e.into_inner());
-            if *tsfn != 0 {
-                // SAFETY: non-zero means the tsfn is alive; teardown zeroes it under the write lock.
-                unsafe {
-                    sys::napi_call_threadsafe_function(
-                        *tsfn as sys::napi_threadsafe_function,
-                        ptr::null_mut(),
-                        sys::ThreadsafeFunctionCallMode::nonblocking,
-                    );
-                }
-            }
-        }
+        self.0.wake.send(c);
     }
 }
 
@@ -230,8 +385,7 @@ unsafe fn deliver(env: sys::napi_env, settle: sys::napi_value, batch: Vec<Comple
         sys::napi_set_element(env, arr, base + 1, code);
         sys::napi_set_element(env, arr, base + 2, payload);
     }
-    let mut result = ptr::null_mut();
-    sys::napi_call_function(env, undefined, settle, 1, &arr, &mut result);
+    call(env, settle, arr);
 }
 
 /// The threadsafe function's JS-thread callback: drain everything queued so far.
@@ -241,14 +395,9 @@ unsafe extern "C" fn drain(
     context: *mut c_void,
     _data: *mut c_void,
 ) {
-    if env.is_null() || context.is_null() {
+    let Some((_, batch)) = drained::<Shared>(env, context) else {
         return;
-    }
-    let shared = &*(context as *const Shared);
-    let batch = std::mem::take(&mut *shared.queue.lock().unwrap_or_else(|e| e.into_inner()));
-    if batch.is_empty() {
-        return;
-    }
+    };
     let n = u32::try_from(batch.len()).unwrap_or(u32::MAX);
     let _ = with(|ch| {
         let mut map = ch.cancellable.borrow_mut();
@@ -268,17 +417,11 @@ unsafe extern "C" fn drain(
     deliver(env, js_cb, batch);
 }
 
-/// Finalizer of the threadsafe function: no more calls into it, then drop the shared state.
-unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    let shared = Arc::from_raw(data as *const Shared);
-    *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
-}
-
 /// Environment teardown: close the channel before Node frees the threadsafe function.
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let shared = Arc::from_raw(arg as *const Shared);
     shared.gone.store(true, Ordering::SeqCst);
-    *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = 0;
+    shared.wake.close();
     // Tasks reading this environment's memory stop at their next checkpoint (they are
     // cancelled); the memory must outlive them.
     while shared.reading.load(Ordering::SeqCst) > 0 {
@@ -289,39 +432,14 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
 
 /// Creates this environment's channel, delivering to `settle`. Replaces an earlier one.
 pub fn init(env: sys::napi_env, settle: sys::napi_value) -> napi::Result<()> {
-    let status_err = |what: &str| napi::Error::from_reason(format!("offthread: {what} failed"));
     let shared = Arc::new(Shared {
-        queue: Mutex::new(Vec::new()),
-        tsfn: RwLock::new(0),
+        wake: Wakeup::new(),
         gone: Arc::new(AtomicBool::new(false)),
         reading: AtomicUsize::new(0),
     });
     // SAFETY: called from a #[napi] function on the JS thread of `env`.
     unsafe {
-        let mut name = ptr::null_mut();
-        let label = "offthread";
-        sys::napi_create_string_utf8(env, label.as_ptr().cast(), label.len() as isize, &mut name);
-        let context = Arc::into_raw(shared.clone()) as *mut c_void;
-        let mut tsfn = ptr::null_mut();
-        let status = sys::napi_create_threadsafe_function(
-            env,
-            settle,
-            ptr::null_mut(),
-            name,
-            0,
-            1,
-            context,
-            Some(finalize),
-            context,
-            Some(drain),
-            &mut tsfn,
-        );
-        if status != sys::Status::napi_ok {
-            drop(Arc::from_raw(context as *const Shared));
-            return Err(status_err("napi_create_threadsafe_function"));
-        }
-        sys::napi_unref_threadsafe_function(env, tsfn);
-        *shared.tsfn.write().unwrap_or_else(|e| e.into_inner()) = tsfn as usize;
+        let tsfn = open(&shared, env, settle, "offthread", drain)?;
         let mut settle_ref = ptr::null_mut();
         sys::napi_create_reference(env, settle, 1, &mut settle_ref);
         let hook_arg = Arc::into_raw(shared.clone()) as *mut c_void;
