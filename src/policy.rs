@@ -161,6 +161,7 @@ fn workers_policy() -> Value {
         "threads": { "min": 1, "max": pool::MAX_THREADS as u64 },
         "minThreads": slot::MIN_WORKERS,
         "maxMemoryLimitBeforeRecycle": range(1, MAX_SAFE_INTEGER),
+        "outcomes": slot::Outcome::ALL.iter().map(|(n, o)| (n.to_string(), o.code().into())).collect::<Map<_, _>>(),
     })
 }
 
