@@ -265,6 +265,73 @@ test.serial('one queue: maxQueue counts JS and native tasks; past it, ERR_QUEUE_
   t.true(ot.stats().rejected >= 2)
 })
 
+test.serial('one FIFO: a native task queued between two JS tasks runs before the second; a finished JS task hands its thread over only when no native task waits', async (t) => {
+  t.timeout(30000)
+  const open = await occupy(t)
+  const first = pool.run('window', [200])
+  const hash = ot.hashPassword('fifo').then(() => performance.timeOrigin + performance.now())
+  const second = pool.run('window', [20])
+  let k = ot.stats().kinds
+  t.deepEqual([k.js.queued, k.native.queued], [2, 1], 'queued in order: JS, native, JS')
+  await open()
+  const both = () => { k = ot.stats().kinds; return k.native.running === 1 && k.js.running === 1 }
+  t.true(await until(both, true), 'the first JS task and the native task started')
+  t.deepEqual(k, { native: { queued: 0, running: 1 }, js: { queued: 1, running: 1 } }, 'the second JS task waits for one of them')
+  const [[firstStart], hashEnd, [secondStart]] = await Promise.all([first, hash, second])
+  t.true(secondStart > firstStart && hashEnd > firstStart)
+  t.deepEqual(ot.stats().kinds, { native: { queued: 0, running: 0 }, js: { queued: 0, running: 0 } })
+})
+
+test.serial('exact counts under churn: every JS task in flight counts once (queued or running), across pools, with aborts at any moment', async (t) => {
+  t.timeout(60000)
+  const other = ot.workers(TASKS, { maxThreads: 1 })
+  const pools = [pool, other]
+  const problems = []
+  let checks = 0
+  const check = (where) => {
+    checks++
+    const s = ot.stats()
+    const k = s.kinds
+    const inFlight = pools.reduce((n, p) => n + p.threads.tasks, 0)
+    if (k.js.queued + k.js.running !== inFlight) problems.push(`${where}: js ${JSON.stringify(k.js)} with ${inFlight} in flight`)
+    if (k.js.running > THREADS || k.js.running + k.native.running > THREADS) problems.push(`${where}: over budget ${JSON.stringify(k)}`)
+    if (k.native.queued < 0 || k.native.running < 0) problems.push(`${where}: negative ${JSON.stringify(k.native)}`)
+  }
+  const sampler = setInterval(() => check('sampled'), 1)
+  let resolved = 0
+  let abortedCount = 0
+  const lanes = Array.from({ length: 6 }, async (_, lane) => {
+    for (let i = 0; i < 50; i++) {
+      const ac = (i + lane) % 4 === 0 ? new AbortController() : undefined
+      const task = pools[lane % 2].run('add', [i, lane], ac && { signal: ac.signal })
+      check('submitted')
+      if (ac !== undefined) {
+        if (i % 3 === 0) ac.abort()
+        else if (i % 3 === 1) setImmediate(() => ac.abort())
+        else queueMicrotask(() => ac.abort())
+      }
+      try {
+        const v = await task
+        if (v !== i + lane) problems.push(`lane ${lane} task ${i}: ${v}`)
+        resolved++
+      } catch (err) {
+        if (err.name !== 'AbortError') problems.push(`lane ${lane} task ${i}: ${err.stack}`)
+        abortedCount++
+      }
+      check('settled')
+      if (lane === 0 && i % 10 === 0) await ot.hashPassword(`churn${i}`)
+    }
+  })
+  await Promise.all(lanes)
+  clearInterval(sampler)
+  await other.close()
+  t.deepEqual(problems, [])
+  t.is(resolved + abortedCount, 300)
+  t.true(resolved > 0 && abortedCount > 0, `${resolved} resolved, ${abortedCount} aborted`)
+  t.true(checks > 600)
+  t.deepEqual(ot.stats().kinds.js, { queued: 0, running: 0 }, 'exact at once, no settling delay')
+})
+
 test.serial('priority: each worker thread runs at nice +10 over the process (read from /proc/self/task/*/stat)', async (t) => {
   if (process.platform !== 'linux') return t.pass('Linux only')
   const nice = (tid) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16])
