@@ -7,7 +7,7 @@
 const test = require('ava')
 const crypto = require('node:crypto')
 const ot = require('..')
-const { ERR, rejects, throws } = require('./helpers/errors')
+const { ERR, rejects, throws, aborted } = require('./helpers/errors')
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -239,6 +239,37 @@ test.serial('ceilings: a sha-crypt hash one round over maxRounds (1,000,000) rej
   // At the ceiling itself: accepted by default.
   const at = row('gen-sha256-crypt-rounds-1000000')
   t.true(await ot.verifyPassword(at.hash, pw(at)))
+})
+
+// Hashes that take about 10 s each on this machine's debug build (sha512-crypt ~0.5 s, sha256-crypt ~0.16 s per
+// million rounds; PBKDF2-SHA256 ~0.12 s per million iterations): long enough that an abort must cut them short,
+// short enough that an implementation without checkpoints fails this test in seconds rather than hanging it.
+const LONG = [
+  ['$6$rounds=20000000$', HUGE.sha512.replace('rounds=999999999', 'rounds=20000000'), { maxRounds: 20000000 }],
+  ['$5$rounds=60000000$', HUGE.sha256.replace('rounds=999999999', 'rounds=60000000'), { maxRounds: 60000000 }],
+  ['Django pbkdf2_sha256$100000000$', HUGE.django.replace('999999999', '100000000'), { maxIterations: 100000000 }],
+  ['passlib $pbkdf2-sha256$100000000$', HUGE.passlib.replace('999999999', '100000000'), { maxIterations: 100000000 }]
+]
+
+test.serial('raised ceilings let a long sha-crypt or PBKDF2 hash run, and an abort stops it at a checkpoint (< 2 s CPU in all)', async (t) => {
+  const cases = LONG
+  for (const [label, hash, limits] of cases) {
+    const controller = new AbortController()
+    const { ms } = await cpuMs(async () => {
+      const promise = ot.verifyPassword(hash, 'x', { ...limits, signal: controller.signal })
+      // Serial test: nothing else is on the pool, so `running` is this task, past parsing and the ceiling.
+      const started = Date.now()
+      while (ot.stats().running === 0 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 5))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      t.is(ot.stats().running, 1, `${label}: running`)
+      const before = process.cpuUsage()
+      controller.abort()
+      await aborted(t, promise, controller.signal, label)
+      return process.cpuUsage(before)
+    })
+    // The whole run (wait, 100 ms of work, abort) is far from the hours the hash would take.
+    t.true(ms < 2000, `${label}: ${ms.toFixed(0)} ms of CPU`)
+  }
 })
 
 test('ceilings: maxRounds counts sha-crypt\'s rounds, implicit 5000 included', async (t) => {

@@ -290,6 +290,59 @@ fn huge_costs_reject_at_once() {
     }
 }
 
+/// With the ceiling raised, a long hash runs; cancelling it must stop it at a checkpoint, not
+/// after the whole computation (STYLE: check a cancellation flag inside long work). The hashes
+/// take seconds here, so an implementation without checkpoints fails in seconds, not hours.
+#[test]
+fn raised_ceilings_run_and_cancel_promptly() {
+    let long = [
+        // sha512-crypt: ~0.3-0.5 s per million rounds here.
+        (
+            "$6$rounds=10000000$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1",
+            Limits { max_rounds: 10_000_000, ..Limits::DEFAULT },
+        ),
+        (
+            "$5$rounds=30000000$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+            Limits { max_rounds: 30_000_000, ..Limits::DEFAULT },
+        ),
+        // PBKDF2-SHA256: ~0.12 s per million iterations.
+        (
+            "pbkdf2_sha256$50000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH9PUJBkRrvf9gGPL7Cps=",
+            Limits { max_iterations: 50_000_000, ..Limits::DEFAULT },
+        ),
+    ];
+    let mut slow = Vec::new();
+    for (hash, limits) in long {
+        let options = VerifyOptions {
+            limits,
+            ..VerifyOptions::default()
+        };
+        let task = Arc::new(TaskState::new());
+        assert!(task.start());
+        let canceller = {
+            let task = Arc::clone(&task);
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(100));
+                let at = Instant::now();
+                assert_eq!(task.cancel(), CancelOutcome::WasRunning);
+                at
+            })
+        };
+        let got = password::verify(hash, b"x", &options, &task).map_err(|e| e.code());
+        let returned = Instant::now();
+        let cancelled_at = canceller.join().expect("canceller");
+        let late = returned.saturating_duration_since(cancelled_at);
+        if got != Err("ABORT_ERR") || late >= Duration::from_millis(500) {
+            slow.push(format!("{hash}: {got:?} {late:?} after the cancel"));
+        }
+    }
+    assert!(
+        slow.is_empty(),
+        "not stopped at a checkpoint:\n{}",
+        slow.join("\n")
+    );
+}
+
 #[test]
 fn ceilings_are_inclusive_and_can_be_raised() {
     let by_id = |id: &str| {
