@@ -248,11 +248,19 @@ const LONG = [
   ['$6$rounds=20000000$', HUGE.sha512.replace('rounds=999999999', 'rounds=20000000'), { maxRounds: 20000000 }],
   ['$5$rounds=60000000$', HUGE.sha256.replace('rounds=999999999', 'rounds=60000000'), { maxRounds: 60000000 }],
   ['Django pbkdf2_sha256$100000000$', HUGE.django.replace('999999999', '100000000'), { maxIterations: 100000000 }],
-  ['passlib $pbkdf2-sha256$100000000$', HUGE.passlib.replace('999999999', '100000000'), { maxIterations: 100000000 }]
+  ['passlib $pbkdf2-sha256$100000000$', HUGE.passlib.replace('999999999', '100000000'), { maxIterations: 100000000 }],
+  // The wrappers of the other engines (each a few seconds if it ran to the end).
+  ['passlib $bcrypt-sha256$v=2,t=2b,r=16$', row('pl-bcrypt_sha256-v2-password').hash.replace('r=5$', 'r=16$'), { maxCost: 16 }],
+  ['passlib $bcrypt-sha256$2b,16$', row('pl-bcrypt_sha256-v1-2b-password').hash.replace('2b,5$', '2b,16$'), { maxCost: 16 }],
+  ['Django bcrypt$$2a$16$', row('pl-dj-bcrypt-2').hash.replace('$2a$10$', '$2a$16$'), { maxCost: 16 }],
+  ['Django bcrypt_sha256$$2a$16$', row('pl-dj-bcrypt_sha256-2').hash.replace('$2a$08$', '$2a$16$'), { maxCost: 16 }],
+  ['Django argon2$argon2id$ t=32', row('dj-test_argon2_version_upgrade').hash.replace('m=102400,t=2,p=8', 'm=65536,t=32,p=1'), {}],
+  ['Django scrypt$65536$…$8$32$', row('dj-test_scrypt').hash.replace('scrypt$16384$seasalt$8$5$', 'scrypt$65536$seasalt$8$32$'), {}]
 ]
 
-test.serial('raised ceilings let a long sha-crypt or PBKDF2 hash run, and an abort stops it at a checkpoint (< 2 s CPU in all)', async (t) => {
+test.serial('raised ceilings let a long hash of each inherited engine run, and an abort stops it at a checkpoint (< 2 s CPU each)', async (t) => {
   const cases = LONG
+  for (const [label, hash] of cases) t.notRegex(hash, /999999999|\$2a\$10\$|r=5\$|m=102400/, `${label}: mutated`)
   for (const [label, hash, limits] of cases) {
     const controller = new AbortController()
     const { ms } = await cpuMs(async () => {
