@@ -133,6 +133,25 @@ for (const [format, n] of Object.entries(FORMAT_ROWS)) {
   test(`${format}: reference vectors verify, wrong passwords do not`, (t) => verifyRows(t, format, n))
 }
 
+test('all bcrypt-based rows verified at once (the batch queue runs same-cost tasks together) give each row\'s own answer', async (t) => {
+  const BCRYPT = ['django-bcrypt', 'django-bcrypt_sha256', 'passlib-bcrypt-sha256-v1', 'passlib-bcrypt-sha256-v2']
+  const rows = good.filter((r) => BCRYPT.includes(r.format) && !/\$(2a|2b)\$1[0-9]\$|r=1[0-9]\$/.test(r.hash))
+  t.true(rows.length >= 30, `${rows.length} rows`)
+  const jobs = []
+  for (let round = 0; round < 2; round++) {
+    for (const r of rows) {
+      jobs.push([r.id, 'right', r.valid, pw(r)])
+      if (r.valid) jobs.push([r.id, 'wrong', false, wrong(pw(r))])
+    }
+  }
+  // 32 at a time: well inside the queue's 128, which the other tests of this file share.
+  for (let i = 0; i < jobs.length; i += 32) {
+    const chunk = jobs.slice(i, i + 32)
+    const answers = await Promise.all(chunk.map(([id, , , password]) => ot.verifyPassword(byId.get(id).hash, password)))
+    chunk.forEach(([id, which, expected], k) => t.is(answers[k], expected, `${id}: ${which} password`))
+  }
+})
+
 test('the rows come with the strings the references wrote: passwords as bytes, prefixes kept', (t) => {
   // Django's bcrypt wrappers keep bcrypt's own $2a$/$2b$ behind "bcrypt$" and "bcrypt_sha256$".
   t.regex(row('pl-dj-bcrypt-1').hash, /^bcrypt\$\$2a\$06\$/)
