@@ -88,6 +88,7 @@ test('every core error code is built with its class, by lib and by the binding a
   }
   t.is(P.errorClasses.ERR_INVALID_ARG_VALUE, 'TypeError')
   t.is(P.errorClasses.ERR_OUT_OF_RANGE, 'RangeError')
+  t.is(P.errorClasses.ERR_WORKER_EXITED, 'Error', 'workers() rejects with it (lib/workers.js builds it by this code)')
   t.is(P.errorClasses.ERR_BUFFER_TOO_LARGE, 'RangeError')
   t.is(P.errorClasses.ERR_QUEUE_FULL, 'Error')
   // The binding's own errors carry the same classes: an out-of-range level refused by core (below lib).

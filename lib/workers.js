@@ -76,7 +76,7 @@ function started (id) {
   }
 }
 
-/** The error a task rejects with when its worker ends under it. */
+/** The error a task rejects with when its worker ends under it (code and class: core's ErrorKind::WorkerExited). */
 function workerExited (code, cause) {
   const err = codedError('ERR_WORKER_EXITED', `The worker thread running this task exited with code ${code}` +
     (cause !== undefined ? ` (${cause && cause.message})` : ''))

@@ -47,6 +47,9 @@ pub enum ErrorKind {
     ImageTooLarge,
     /// An encoder failed.
     ImageEncode,
+    /// The worker thread running a JS task (`workers()` / `run()`) exited under it: `process.exit()`,
+    /// an uncaught error, or out of `resourceLimits` memory.
+    WorkerExited,
     /// A bug: a panic or an invariant that did not hold.
     Internal,
 }
@@ -76,6 +79,7 @@ impl ErrorKind {
             ErrorKind::ImageFormat => "ERR_IMAGE_FORMAT",
             ErrorKind::ImageTooLarge => "ERR_IMAGE_TOO_LARGE",
             ErrorKind::ImageEncode => "ERR_IMAGE_ENCODE",
+            ErrorKind::WorkerExited => "ERR_WORKER_EXITED",
             ErrorKind::Internal => "ERR_INTERNAL",
         }
     }
@@ -83,7 +87,7 @@ impl ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for tables exported to JavaScript.
-    pub const ALL: [ErrorKind; 22] = [
+    pub const ALL: [ErrorKind; 23] = [
         ErrorKind::InvalidArgType,
         ErrorKind::InvalidArgValue,
         ErrorKind::OutOfRange,
@@ -105,6 +109,7 @@ impl ErrorKind {
         ErrorKind::ImageFormat,
         ErrorKind::ImageTooLarge,
         ErrorKind::ImageEncode,
+        ErrorKind::WorkerExited,
         ErrorKind::Internal,
     ];
 
@@ -243,6 +248,7 @@ mod tests {
             | ErrorKind::ImageFormat
             | ErrorKind::ImageTooLarge
             | ErrorKind::ImageEncode
+            | ErrorKind::WorkerExited
             | ErrorKind::Internal => ErrorKind::ALL.iter().position(|&x| x == k),
         };
         for k in ErrorKind::ALL {
