@@ -6,8 +6,8 @@
 // Redis: Debian's redis-server, started here on a free port with no persistence (as the test does). Each run
 // uses a fresh queue, starts its worker processes (the example worker, reporting over IPC), waits until they are
 // ready, adds every job at once and times from the first add to the last job finished. Locks are short (1 s,
-// the stalled check every 1 s; BullMQ's defaults are 30 s) so that a blocked loop shows as stalled jobs within
-// the run. A stalled job goes back to the wait list and runs again; after its second stall it fails
+// renewed every 100–200 ms, the stalled check every 1 s; BullMQ's defaults are 30 s, 15 s and 30 s) so that a
+// blocked loop shows as stalled jobs within the run, as in __test__/bullmq.spec.js. A stalled job goes back to the wait list and runs again; after its second stall it fails
 // (maxStalledCount 1, BullMQ's default). jobs/s counts completed jobs only.
 //
 // Environment: BENCH_JOBS (each of password, image, JSON; default 12), BENCH_COST (bcrypt cost, default 13:
@@ -21,6 +21,7 @@ const { runJobs } = require('../__test__/fixtures/bullmq/run')
 const { sampleJobs } = require('../examples/bullmq/producer')
 
 const LOCK_DURATION_MS = 1000
+const LOCK_RENEW_TIME_MS = 200
 const STALLED_INTERVAL_MS = 1000
 const RUN_TIMEOUT_MS = 600_000
 
@@ -33,6 +34,7 @@ const MODES = (process.env.BENCH_MODES || 'offthread,offthread+machine,main-thre
 function envFor (mode) {
   const env = {
     LOCK_DURATION_MS: String(LOCK_DURATION_MS),
+    LOCK_RENEW_TIME_MS: String(LOCK_RENEW_TIME_MS),
     STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS),
     PROCESSOR: mode === 'main-thread' ? 'main-thread' : 'offthread'
   }
@@ -101,7 +103,7 @@ async function main () {
   const m = h.machineInfo()
   console.log(`\nBullMQ ${require('bullmq/package.json').version}, Redis on 127.0.0.1; ${m.cpu}, ${m.availableParallelism} CPUs, Node ${m.node}`)
   console.log(`${JOBS_EACH} password (bcrypt cost ${COST}: hash, then verify), ${JOBS_EACH} image (1800×1200 JPEG → 320 px WebP) and ` +
-    `${JOBS_EACH} JSON (290 KB: SHA-256 + brotli 11) jobs per run; lockDuration ${LOCK_DURATION_MS} ms, stalledInterval ${STALLED_INTERVAL_MS} ms\n`)
+    `${JOBS_EACH} JSON (290 KB: SHA-256 + brotli 11) jobs per run; lockDuration ${LOCK_DURATION_MS} ms, lockRenewTime ${LOCK_RENEW_TIME_MS} ms, stalledInterval ${STALLED_INTERVAL_MS} ms\n`)
   console.log(table)
   const offthread = rows.filter((r) => r.mode === 'offthread')
   const one = offthread.find((r) => r.workers === 1)
@@ -114,7 +116,7 @@ async function main () {
     `jobs/s at 2 processes ${targets.twoOverOne === null ? '—' : `${h.fmt(targets.twoOverOne, 2)}× 1 process (target ≥ 1.0×: ${targets.twoOverOne >= 1 ? 'met' : 'NOT met'})`}`)
   const file = h.writeResults('scale-bullmq', {
     bullmq: require('bullmq/package.json').version,
-    settings: { jobsEach: JOBS_EACH, cost: COST, lockDurationMs: LOCK_DURATION_MS, stalledIntervalMs: STALLED_INTERVAL_MS, sizes: SIZES, modes: MODES },
+    settings: { jobsEach: JOBS_EACH, cost: COST, lockDurationMs: LOCK_DURATION_MS, lockRenewTimeMs: LOCK_RENEW_TIME_MS, stalledIntervalMs: STALLED_INTERVAL_MS, sizes: SIZES, modes: MODES },
     rows,
     targets,
     table
