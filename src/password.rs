@@ -159,6 +159,26 @@ fn verify_job(hash: String, password: Vec<u8>, options: core::VerifyOptions) -> 
     Box::new(move |task| core::verify(&hash, &password, &options, task).map(Output::Bool))
 }
 
+/// Queues a bcrypt task on the pool through core's batch queue, where it may share a thread's
+/// interleaved kernel with other bcrypt tasks of its cost (`offthread_core::password::bcrypt::batch`).
+fn bcrypt_batched(work: core::bcrypt::batch::Work) -> schedule::Enqueue {
+    use core::bcrypt::batch::{self, Outcome};
+    Box::new(move |state, deliver| {
+        batch::submit(state, work, move |result| {
+            deliver(result.map(|outcome| match outcome {
+                Outcome::Hash(s) => Output::Str(s),
+                Outcome::Verify(ok) => Output::Bool(ok),
+            }));
+        })
+    })
+}
+
+/// True when the ticket's task runs on offthread's pool (where bcrypt tasks are batched).
+fn on_pool(ticket: &Ticket) -> bool {
+    offthread_core::pool::Executor::from_code(ticket.executor)
+        == offthread_core::pool::Executor::Pool
+}
+
 /// Queues a password hash. Returns an admission code.
 #[napi(catch_unwind)]
 pub fn hash_password(
@@ -167,8 +187,16 @@ pub fn hash_password(
     password: Either<String, Uint8Array>,
     options: HashOptions,
 ) -> napi::Result<u32> {
-    let job = hash_job(bytes(&password), hash_options(&options));
-    schedule::submit(&env, ticket, job)
+    let (password, options) = (bytes(&password), hash_options(&options));
+    let batched = match &options {
+        Ok(o) if on_pool(&ticket) => core::bcrypt::batch::Work::hash(&password, o),
+        _ => None,
+    };
+    let job = hash_job(password, options);
+    match batched {
+        Some(work) => schedule::submit_via(&env, ticket, job, bcrypt_batched(work)),
+        None => schedule::submit(&env, ticket, job),
+    }
 }
 
 /// Hashes on the calling thread (blocks the event loop: for scripts and tests).
@@ -191,8 +219,15 @@ pub fn verify_password(
     password: Either<String, Uint8Array>,
     options: VerifyOptions,
 ) -> napi::Result<u32> {
-    let job = verify_job(hash, bytes(&password), verify_options(&options));
-    schedule::submit(&env, ticket, job)
+    let (password, options) = (bytes(&password), verify_options(&options));
+    let batched = on_pool(&ticket)
+        .then(|| core::bcrypt::batch::Work::verify(&hash, &password, &options))
+        .flatten();
+    let job = verify_job(hash, password, options);
+    match batched {
+        Some(work) => schedule::submit_via(&env, ticket, job, bcrypt_batched(work)),
+        None => schedule::submit(&env, ticket, job),
+    }
 }
 
 /// Verifies on the calling thread (blocks the event loop: for scripts and tests).
