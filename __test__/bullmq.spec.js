@@ -10,6 +10,7 @@ const crypto = require('node:crypto')
 const zlib = require('node:zlib')
 const bcrypt = require('bcryptjs')
 const { Queue } = require('bullmq')
+const { heavy } = require('./helpers/quick')
 const { startRedis } = require('./fixtures/bullmq/redis')
 const { runJobs, startWorkers, nextMessage } = require('./fixtures/bullmq/run')
 const { sampleJobs, passwordJob, imageJob } = require('../examples/bullmq/producer')
@@ -72,7 +73,10 @@ test.after.always(async () => {
 /** The same 10 jobs for both processors. */
 const theJobs = () => sampleJobs({ ...JOBS, cost, timeoutMs: TIME_LIMIT_MS, opts: KEEP })
 
-test.serial('offthread: 10 jobs across 2 worker processes each complete exactly once, none stalls', async (t) => {
+// The two runs take ~25 s together on an idle 2-core machine: test:quick skips them.
+const comparison = heavy('two runs of 10 jobs on 2 worker processes, ~25 s', test.serial)
+
+comparison('offthread: 10 jobs across 2 worker processes each complete exactly once, none stalls', async (t) => {
   const jobs = theJobs()
   const r = await runJobs({ redisUrl: redis.url, queueName: 'offthread', jobs, workers: 2, env: { ...SETTINGS, PROCESSOR: 'offthread' }, timeoutMs: TIME_LIMIT_MS })
   results.offthread = r
@@ -113,7 +117,7 @@ test.serial('offthread: 10 jobs across 2 worker processes each complete exactly 
   }
 })
 
-test.serial('main thread: the same jobs under the same locks stall and are processed twice', async (t) => {
+comparison('main thread: the same jobs under the same locks stall and are processed twice', async (t) => {
   const jobs = theJobs()
   const r = await runJobs({ redisUrl: redis.url, queueName: 'main-thread', jobs, workers: 2, env: { ...SETTINGS, PROCESSOR: 'main-thread' }, timeoutMs: TIME_LIMIT_MS })
   results.mainThread = r
