@@ -107,23 +107,49 @@ function context (task) {
   }
 }
 
-async function runTask (m) {
+/** Exported functions already looked up, by name: later tasks call them without awaiting the module. */
+const functions = new Map()
+
+function runTask (m) {
   const task = { id: m.id, controller: undefined, signal: undefined, aborted: false }
   current = task
-  let reply
+  let fn
   try {
-    const fn = m.t === 'fn' ? compile(m.src) : await lookup(m.name)
-    const value = await fn.apply(context(task), m.args)
-    reply = { id: m.id, ok: true, value }
+    fn = m.t === 'fn' ? compile(m.src) : functions.get(m.name)
   } catch (err) {
-    reply = { id: m.id, ok: false, error: pack(err, new Set()) }
+    return finish(task, false, err)
   }
-  current = undefined
+  if (fn !== undefined) return call(task, fn, m.args)
+  lookup(m.name).then((found) => {
+    functions.set(m.name, found)
+    call(task, found, m.args)
+  }, (err) => finish(task, false, err))
+}
+
+/** Calls the task's function; a synchronous result is posted at once, a thenable's once it settles. */
+function call (task, fn, args) {
+  let value
+  try {
+    value = fn.apply(context(task), args)
+  } catch (err) {
+    return finish(task, false, err)
+  }
+  if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function') {
+    Promise.resolve(value).then((v) => finish(task, true, v), (err) => finish(task, false, err))
+  } else {
+    finish(task, true, value)
+  }
+}
+
+/** Posts the task's result (or its packed error) to the pool. */
+function finish (task, ok, result) {
+  const reply = ok ? { id: task.id, ok: true, value: result } : { id: task.id, ok: false, error: pack(result, new Set()) }
+  if (current === task) current = undefined
   if (reportHeap) reply.heap = v8.getHeapStatistics().used_heap_size
   try {
     parentPort.postMessage(reply)
   } catch (err) { // a result that cannot be cloned (a function, a class instance with private state…)
-    parentPort.postMessage({ id: m.id, ok: false, error: pack(err, new Set()), heap: reply.heap })
+    parentPort.postMessage({ id: task.id, ok: false, error: pack(err, new Set()), heap: reply.heap })
   }
 }
 

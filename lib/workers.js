@@ -208,8 +208,9 @@ class WorkerPool {
     if (opts.signal !== undefined && opts.signal.aborted) throw abortError(opts.signal)
     const acquired = native.slotAcquire()
     if (acquired === 0) throw native.slotRefused() === ADMISSION.queueFull ? queueFull() : poolClosed()
+    message.id = Math.abs(acquired)
     const task = {
-      pool: this, id: Math.abs(acquired), message, transfer, signal: opts.signal, onAbort: undefined,
+      pool: this, id: message.id, message, transfer, signal: opts.signal, onAbort: undefined,
       resolve: undefined, reject: undefined, settled: false, state: 'queued', worker: undefined, aborted: false,
       grace: undefined
     }
@@ -246,7 +247,7 @@ class WorkerPool {
     worker.task = task
     worker.handle.ref()
     try {
-      worker.handle.postMessage({ ...task.message, id: task.id }, task.transfer)
+      worker.handle.postMessage(task.message, task.transfer)
     } catch (err) { // DataCloneError: an argument that cannot be sent
       worker.task = undefined
       this.#parkIdle(worker)
