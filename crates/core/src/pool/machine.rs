@@ -15,12 +15,16 @@
 //! finish: no two tasks can deadlock waiting for each other's slots.
 //!
 //! Waiting happens on the pool thread, never on the JS thread: it polls `try_lock` every
-//! [`POLL_MIN`]..[`POLL_MAX`] and gives up as soon as the task is cancelled.
+//! [`POLL_MIN`]..[`POLL_MAX`] and gives up as soon as the task is cancelled. Threads that have
+//! waited [`STARVING_AFTER`] announce themselves with a shared lock on the file [`WAITERS`], and a
+//! thread that arrives then queues behind them (no FIFO order among waiters, but no process can
+//! starve the others by taking every slot back the moment it frees it).
 
 use crate::{Error, ErrorKind, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// `OFFTHREAD_MACHINE=1` turns the budget on when `configure` did not say.
@@ -38,6 +42,11 @@ pub const POLL_MIN: Duration = Duration::from_millis(2);
 pub const POLL_MAX: Duration = Duration::from_millis(5);
 /// Each further round waits this much longer, up to [`POLL_MAX`].
 pub const POLL_STEP: Duration = Duration::from_millis(1);
+/// A thread that has waited this long announces itself (see [`WAITERS`]): from then on, threads
+/// arriving queue behind it. Shorter waits do not: handing a slot to a sleeping thread costs a
+/// wake-up (milliseconds on a busy host, where pool threads run at a lower priority), so a thread
+/// that finishes and has more work keeps its slot unless someone has waited this long.
+pub const STARVING_AFTER: Duration = Duration::from_millis(1000);
 
 /// What `configure` said about the budget: off (even if `OFFTHREAD_MACHINE` is set), or on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +120,15 @@ pub struct Machine {
     slots: Box<[SlotFile]>,
     /// Where the next search starts, so that threads do not all contend for slot 0.
     next: AtomicUsize,
+    /// This process's handle on [`WAITERS`], to test whether anyone holds a shared lock on it.
+    waiters_probe: Mutex<File>,
 }
+
+/// The file every thread that has waited [`STARVING_AFTER`] for a slot holds a shared lock on
+/// (through its own open of it): a thread that arrives then queues behind it instead of taking
+/// the slot the moment it frees, so a process that finishes and resubmits at once cannot starve
+/// the others.
+pub const WAITERS: &str = "waiters";
 
 /// A held slot: released (file unlocked) on drop.
 pub struct Held<'a> {
@@ -180,6 +197,27 @@ fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
     Ok(())
 }
 
+/// A thread about to wait for a slot returns the heap memory freed by earlier tasks to the system
+/// (glibc keeps freed memory in its per-thread arenas): with the budget, most of a process's pool
+/// threads wait most of the time, and each would otherwise keep its last task's high-water mark.
+/// Memory a task keeps on purpose (argon2's per-thread block arena) is not freed by this.
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Opens (creating, 0600 on Unix) the file `name` in `dir`.
+fn open_in(dir: &Path, name: &str) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(dir.join(name)).map_err(|e| dir_error(dir, &e))
+}
+
 impl Machine {
     /// Opens (creating as needed) the slot files of `config`, completed by [`with_env`]: `slots`
     /// files in `dir`. Costs one open per slot, once per process.
@@ -207,23 +245,32 @@ impl Machine {
         };
         let files = (0..slots)
             .map(|i| {
-                let path = dir.join(format!("slot-{i}"));
-                let mut options = std::fs::OpenOptions::new();
-                options.read(true).write(true).create(true).truncate(false);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let file = options.open(&path).map_err(|e| dir_error(&dir, &e))?;
+                let file = open_in(&dir, &format!("slot-{i}"))?;
                 Ok(SlotFile {
                     file,
                     taken: AtomicBool::new(false),
                 })
             })
             .collect::<Result<Box<[_]>>>()?;
+        let waiters_probe = Mutex::new(open_in(&dir, WAITERS)?);
         Ok(Machine {
             dir,
             slots: files,
             next: AtomicUsize::new(0),
+            waiters_probe,
         })
+    }
+
+    /// True when some thread (of any process) waits for a slot.
+    fn others_waiting(&self) -> bool {
+        let probe = self.waiters_probe.lock().unwrap_or_else(|e| e.into_inner());
+        match probe.try_lock() {
+            Ok(()) => {
+                let _ = probe.unlock();
+                false
+            }
+            Err(_) => true,
+        }
     }
 
     /// How many slots this process uses.
@@ -261,19 +308,37 @@ impl Machine {
         (0..n).find_map(|k| self.try_slot((start + k) % n))
     }
 
-    /// Waits on this thread for a free slot, polling every [`POLL_MIN`] to [`POLL_MAX`].
-    /// `None` when `give_up` (checked before each round's sleep) returned true first.
+    /// Waits on this thread for a free slot: takes one at once when nobody waits, otherwise
+    /// announces itself (a shared lock on [`WAITERS`]) and polls every [`POLL_MIN`] to
+    /// [`POLL_MAX`]. `None` when `give_up` (checked before each try) returned true first.
     pub fn acquire(&self, give_up: impl Fn() -> bool) -> Option<Held<'_>> {
+        if give_up() {
+            return None;
+        }
+        if !self.others_waiting() {
+            if let Some(held) = self.try_acquire() {
+                return Some(held);
+            }
+        }
+        release_free_heap();
+        let since = std::time::Instant::now();
+        let mut announced = None;
         let mut delay = POLL_MIN;
         loop {
+            std::thread::sleep(delay);
+            delay = (delay + POLL_STEP).min(POLL_MAX);
             if give_up() {
                 return None;
             }
             if let Some(held) = self.try_acquire() {
                 return Some(held);
             }
-            std::thread::sleep(delay);
-            delay = (delay + POLL_STEP).min(POLL_MAX);
+            if announced.is_none() && since.elapsed() >= STARVING_AFTER {
+                // Best effort: without the announcement, waiting still works, only less fairly.
+                announced = open_in(&self.dir, WAITERS)
+                    .ok()
+                    .filter(|f| f.lock_shared().is_ok());
+            }
         }
     }
 
@@ -381,6 +446,7 @@ mod tests {
         drop((a2, b1));
         assert_eq!(a.in_use(), 0);
         assert!(dir.join("slot-0").exists() && dir.join("slot-1").exists());
+        assert!(dir.join(WAITERS).exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -424,6 +490,42 @@ mod tests {
             drop(held);
             assert!(t.join().unwrap());
         });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_thread_arriving_while_others_wait_queues_behind_them() {
+        let dir = temp("fair");
+        let cfg = MachineConfig {
+            slots: Some(1),
+            dir: Some(dir.clone()),
+        };
+        let a = Machine::open(&cfg).unwrap();
+        let b = Machine::open(&cfg).unwrap();
+        let held = a.try_acquire().unwrap();
+        assert!(!a.others_waiting());
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| b.acquire(|| false).is_some());
+            let t0 = std::time::Instant::now();
+            while !a.others_waiting() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(
+                t0.elapsed() >= STARVING_AFTER - POLL_MAX,
+                "announced only once starving"
+            );
+            drop(held);
+            // `a` finishes and wants a slot again at once: it leaves the free slot to the waiter.
+            let tries = AtomicUsize::new(0);
+            assert!(a
+                .acquire(|| tries.fetch_add(1, Ordering::Relaxed) >= 1)
+                .is_none());
+            assert!(waiter.join().unwrap());
+        });
+        assert!(
+            !a.others_waiting(),
+            "the waiter's announcement ends with its wait"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
