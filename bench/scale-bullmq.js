@@ -15,6 +15,7 @@
 // BENCH_MODES (default "offthread,offthread+machine,main-thread"; offthread+machine sets OFFTHREAD_MACHINE=1 in
 // the workers, so that all of them share one set of slots, one per CPU). Writes bench/results/scale-bullmq.json.
 
+const os = require('node:os')
 const h = require('./harness')
 const { startRedis } = require('../__test__/fixtures/bullmq/redis')
 const { runJobs } = require('../__test__/fixtures/bullmq/run')
@@ -71,6 +72,8 @@ async function main () {
           seconds: r.seconds,
           jobsPerSec: completed / r.seconds,
           loopMaxMs: r.loopMaxMs,
+          // The host's 1-minute load average as the run ends: this bench shares the machine with whatever else runs.
+          load: os.loadavg()[0],
           jobsPerProcess: [...r.byPid.values()],
           threadsPerProcess: Object.values(r.statsByPid).map((s) => s.stats.threads),
           // null: no machine budget (stats().machine is null until a process's pool starts)
@@ -98,7 +101,8 @@ async function main () {
     { header: 'stalled', value: (r) => r.stalled },
     { header: 'run twice', value: (r) => r.runTwice },
     { header: 'failed', value: (r) => r.failed },
-    { header: 'loop max (ms)', value: (r) => h.fmt(r.loopMaxMs, 0) }
+    { header: 'loop max (ms)', value: (r) => h.fmt(r.loopMaxMs, 0) },
+    { header: 'host load', value: (r) => h.fmt(r.load, 1) }
   ], rows)
   const m = h.machineInfo()
   console.log(`\nBullMQ ${require('bullmq/package.json').version}, Redis on 127.0.0.1; ${m.cpu}, ${m.availableParallelism} CPUs, Node ${m.node}`)
