@@ -1,6 +1,7 @@
-//! glibc's SHA-crypt, `$5$` (SHA-256) and `$6$` (SHA-512), verify only, on RustCrypto's
-//! `sha-crypt` core: `$5$[rounds=N$]<salt>$<hash>` as `crypt(3)` writes it (Drepper's
-//! specification). The round count must be one crypt(3) writes, 1,000..999,999,999 (glibc
+//! glibc's SHA-crypt, `$5$` (SHA-256) and `$6$` (SHA-512), verify only:
+//! `$5$[rounds=N$]<salt>$<hash>` as `crypt(3)` writes it, computed as Drepper's specification
+//! says on RustCrypto's SHA-2, with a cancellation check every 16,384 rounds (RustCrypto's
+//! `sha-crypt` crate, which has none, is the reference of the differential test). The round count must be one crypt(3) writes, 1,000..999,999,999 (glibc
 //! clamps a setting's count into that range and writes the clamped one, so a stored
 //! `rounds=10` was never made by it), then capped by `Limits::max_rounds`.
 
@@ -8,7 +9,7 @@ use super::Limits;
 use crate::pool::TaskState;
 use crate::{Error, Result};
 use base64ct::{Base64ShaCrypt, Encoding};
-use sha_crypt::Params;
+use sha2::{Digest, Sha256, Sha512};
 
 /// glibc's default when a hash carries no `rounds=`.
 pub const DEFAULT_ROUNDS: u32 = 5_000;
@@ -156,9 +157,71 @@ fn rounds(n: &str) -> Result<u32> {
         .ok_or_else(bad)
 }
 
+/// Rounds between two cancellation checks (a few ms).
+const CHECK_EVERY: u32 = 16_384;
+
+/// `bytes` repeated to `len` bytes (the specification's P and S sequences).
+fn stretch(bytes: &[u8], len: usize) -> Vec<u8> {
+    bytes.iter().copied().cycle().take(len).collect()
+}
+
+/// SHA-crypt's digest of `password` and `salt` after `rounds` rounds, in digest order.
+fn crypt<D: Digest>(
+    password: &[u8],
+    salt: &[u8],
+    rounds: u32,
+    task: &TaskState,
+) -> Result<Vec<u8>> {
+    let n = <D as Digest>::output_size();
+    let b = D::new()
+        .chain_update(password)
+        .chain_update(salt)
+        .chain_update(password)
+        .finalize();
+    let mut a = D::new().chain_update(password).chain_update(salt);
+    a.update(stretch(&b, password.len()));
+    let mut bits = password.len();
+    while bits > 0 {
+        if bits & 1 == 1 {
+            a.update(&b);
+        } else {
+            a.update(password);
+        }
+        bits >>= 1;
+    }
+    let a = a.finalize();
+    let mut dp = D::new();
+    for _ in 0..password.len() {
+        dp.update(password);
+    }
+    let p = stretch(&dp.finalize(), password.len());
+    let mut ds = D::new();
+    for _ in 0..16 + usize::from(a[0]) {
+        ds.update(salt);
+    }
+    let s = stretch(&ds.finalize(), salt.len());
+    let mut c = a.to_vec();
+    for r in 0..rounds {
+        if r % CHECK_EVERY == 0 {
+            task.checkpoint()?;
+        }
+        let mut h = D::new();
+        h.update(if r & 1 == 1 { &p[..] } else { &c[..] });
+        if r % 3 != 0 {
+            h.update(&s);
+        }
+        if r % 7 != 0 {
+            h.update(&p);
+        }
+        h.update(if r & 1 == 1 { &c[..] } else { &p[..] });
+        c = h.finalize().to_vec();
+    }
+    debug_assert_eq!(c.len(), n);
+    Ok(c)
+}
+
 /// Checks `password` against a `$5$`/`$6$` string within `limits`, comparing the encoded
-/// hash in constant time. The rounds run without a cancellation check (the `sha-crypt` core
-/// has none): `max_rounds` bounds how long that is.
+/// hash in constant time.
 pub fn verify(s: &str, password: &[u8], limits: &Limits, task: &TaskState) -> Result<bool> {
     let p = parse(s)?;
     if p.rounds > limits.max_rounds {
@@ -167,16 +230,12 @@ pub fn verify(s: &str, password: &[u8], limits: &Limits, task: &TaskState) -> Re
             p.rounds, limits.max_rounds
         )));
     }
-    task.checkpoint()?;
-    let params =
-        Params::new(p.rounds).map_err(|_| Error::invalid_hash("invalid SHA-crypt rounds"))?;
-    let digest: Vec<u8> = match p.variant {
-        Variant::Sha256 => sha_crypt::sha256_crypt(password, p.salt, params).to_vec(),
-        Variant::Sha512 => sha_crypt::sha512_crypt(password, p.salt, params).to_vec(),
+    let digest = match p.variant {
+        Variant::Sha256 => crypt::<Sha256>(password, p.salt, p.rounds, task)?,
+        Variant::Sha512 => crypt::<Sha512>(password, p.salt, p.rounds, task)?,
     };
     let ordered: Vec<u8> = p.variant.order().iter().map(|&i| digest[i]).collect();
     let encoded = Base64ShaCrypt::encode_string(&ordered);
-    task.checkpoint()?;
     Ok(super::ct_eq(encoded.as_bytes(), p.hash.as_bytes()))
 }
 
@@ -186,6 +245,45 @@ mod tests {
 
     fn check(s: &str, pw: &[u8]) -> Result<bool> {
         verify(s, pw, &Limits::DEFAULT, &TaskState::new())
+    }
+
+    #[test]
+    fn rounds_match_rustcrypto() {
+        let task = TaskState::new();
+        let mut seed = 0x2545_f491_u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for case in 0..24 {
+            let pw: Vec<u8> = (0..next() % 200).map(|_| next().to_le_bytes()[0]).collect();
+            let salt: Vec<u8> = (0..case % 17)
+                .map(|_| b'a' + (next() % 26).to_le_bytes()[0])
+                .collect();
+            let rounds = 1000 + next() % 3000;
+            let params = sha_crypt::Params::new(rounds).unwrap();
+            assert_eq!(
+                crypt::<Sha256>(&pw, &salt, rounds, &task).unwrap(),
+                sha_crypt::sha256_crypt(&pw, &salt, params).to_vec(),
+                "sha256 case {case}"
+            );
+            assert_eq!(
+                crypt::<Sha512>(&pw, &salt, rounds, &task).unwrap(),
+                sha_crypt::sha512_crypt(&pw, &salt, params).to_vec(),
+                "sha512 case {case}"
+            );
+        }
+    }
+
+    #[test]
+    fn cancellation_stops_the_rounds() {
+        let task = TaskState::new();
+        task.start();
+        task.cancel();
+        let r = crypt::<Sha512>(b"pw", b"salt", MAX_ROUNDS, &task);
+        assert_eq!(r.map_err(|e| e.code()), Err("ABORT_ERR"));
     }
 
     #[test]
