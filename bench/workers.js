@@ -6,6 +6,8 @@
 //   npm run bench:workers
 //   BENCH_SECONDS=4 BENCH_SERIAL_N=5000 BENCH_FILTER=piscina npm run bench:workers
 //
+// The pools' processes are all up at once and each phase below runs for every pool before the next phase
+// (rotating which pool goes first), so a column's rows are measured seconds apart on a noisy machine.
 // Per pool: the no-op round trip (serial mean and p99, then 64 in flight for BENCH_SECONDS); the
 // throughput of a 5 ms CPU-bound task at concurrency 32; while CPU-bound tasks saturate every thread
 // (2 × threads in flight): the loop's p99 (monitorEventLoopDelay), an Express /health's latency seen by
@@ -140,61 +142,82 @@ async function underLoad (probeFile, web, fn, concurrency, seconds) {
   return { opsPerSec: r.opsPerSec, errors: r.errors, firstError: r.firstError, ...(await probes.stop()), healthP99Ms: webStats.p99, healthN: webStats.n }
 }
 
-async function measure (peer) {
+/**
+ * One peer's process: opens its pool, /health server and probe file, then runs the phases the parent
+ * asks for one at a time (each answers the row fields it measured), so that every phase of every peer
+ * runs seconds apart from the same phase of the others and the machine's changing load hits them alike.
+ */
+async function peerMain (peer) {
   const probe = h.createProbeFile()
   const web = await health()
   const pool = await openPool(peer)
-  const r = { peer }
-  try {
+  // Warm-up: the pool's workers started, the client's connection, Express's first requests.
+  await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run('noop')))
+  web.start()
+  await h.sleep(1000)
+  await web.stop()
+  for (let i = 0; i < 1000; i++) await pool.run('noop')
+  const phases = {
     // Idle baseline: the same probes with the pool's workers started and nothing running.
-    await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run('noop')))
-    web.start() // warm-up: the client's connection, Express's first requests
-    await h.sleep(1000)
-    await web.stop()
-    const idleProbes = h.startProbes(probe.file)
-    web.start()
-    await h.sleep(SECONDS * 1000)
-    const idleWeb = await web.stop()
-    r.idle = { ...(await idleProbes.stop()), healthP99Ms: idleWeb.p99 }
-
-    for (let i = 0; i < 1000; i++) await pool.run('noop') // warm-up
-    const us = new Float64Array(SERIAL_N)
-    for (let i = 0; i < SERIAL_N; i++) {
-      const t0 = performance.now()
-      await pool.run('noop')
-      us[i] = (performance.now() - t0) * 1000
-    }
-    us.sort()
-    r.serialMeanUs = us.reduce((a, b) => a + b, 0) / us.length
-    r.serialP99Us = h.percentile(us, 99)
-    r.pipelinedOpsPerSec = (await h.load({ fn: () => pool.run('noop'), concurrency: IN_FLIGHT, seconds: SECONDS, record: false })).opsPerSec
-
-    r.cpu5ms = (await h.load({ fn: () => pool.run('spin', { ms: 5 }), concurrency: 32, seconds: SECONDS + 1, record: false })).opsPerSec
-
-    r.saturated = await underLoad(probe.file, web, () => pool.run('spin', { ms: 20 }), THREADS * 2, SECONDS)
-    r.allocating = await underLoad(probe.file, web, () => pool.run('alloc', { ms: 20 }), THREADS * 2, SECONDS)
-
+    idle: async () => {
+      const idleProbes = h.startProbes(probe.file)
+      web.start()
+      await h.sleep(SECONDS * 1000)
+      const idleWeb = await web.stop()
+      return { idle: { ...(await idleProbes.stop()), healthP99Ms: idleWeb.p99 } }
+    },
+    serial: async () => {
+      for (let i = 0; i < 200; i++) await pool.run('noop') // warm again after the other peers ran
+      const us = new Float64Array(SERIAL_N)
+      for (let i = 0; i < SERIAL_N; i++) {
+        const t0 = performance.now()
+        await pool.run('noop')
+        us[i] = (performance.now() - t0) * 1000
+      }
+      us.sort()
+      return { serialMeanUs: us.reduce((a, b) => a + b, 0) / us.length, serialP99Us: h.percentile(us, 99) }
+    },
+    pipelined: async () => ({
+      pipelinedOpsPerSec: (await h.load({ fn: () => pool.run('noop'), concurrency: IN_FLIGHT, seconds: SECONDS, record: false })).opsPerSec
+    }),
+    cpu: async () => ({
+      cpu5ms: (await h.load({ fn: () => pool.run('spin', { ms: 5 }), concurrency: 32, seconds: SECONDS + 1, record: false })).opsPerSec
+    }),
+    saturated: async () => ({ saturated: await underLoad(probe.file, web, () => pool.run('spin', { ms: 20 }), THREADS * 2, SECONDS) }),
+    allocating: async () => ({ allocating: await underLoad(probe.file, web, () => pool.run('alloc', { ms: 20 }), THREADS * 2, SECONDS) }),
     // Mixed: offthread's argon2id beside this pool's JS tasks.
-    const ot = require('..')
-    const sab = new SharedArrayBuffer(8)
-    const watch = sampler(sab)
-    let hashes = 0
-    let jsTasks = 0
-    const probes = h.startProbes(probe.file)
-    const end = performance.now() + SECONDS * 1000
-    await Promise.all([
-      ...Array.from({ length: THREADS * 2 }, async () => { while (performance.now() < end) { await ot.hashPassword('pw'); hashes++ } }),
-      ...Array.from({ length: THREADS * 2 }, async () => { while (performance.now() < end) { await pool.run('spin', { ms: 10, sab }); jsTasks++ } })
-    ])
-    const loop = await probes.stop()
-    r.mixed = { mostRunning: await watch.stop(), jsMostRunning: new Int32Array(sab)[1], hashesPerSec: hashes / SECONDS, jsPerSec: jsTasks / SECONDS, loopP99Ms: loop.loopP99Ms }
-  } finally {
-    await pool.close()
-    web.close()
-    probe.cleanup()
+    mixed: async () => {
+      const ot = require('..')
+      const sab = new SharedArrayBuffer(8)
+      const watch = sampler(sab)
+      let hashes = 0
+      let jsTasks = 0
+      const probes = h.startProbes(probe.file)
+      const end = performance.now() + SECONDS * 1000
+      await Promise.all([
+        ...Array.from({ length: THREADS * 2 }, async () => { while (performance.now() < end) { await ot.hashPassword('pw'); hashes++ } }),
+        ...Array.from({ length: THREADS * 2 }, async () => { while (performance.now() < end) { await pool.run('spin', { ms: 10, sab }); jsTasks++ } })
+      ])
+      const loop = await probes.stop()
+      return { mixed: { mostRunning: await watch.stop(), jsMostRunning: new Int32Array(sab)[1], hashesPerSec: hashes / SECONDS, jsPerSec: jsTasks / SECONDS, loopP99Ms: loop.loopP99Ms } }
+    }
   }
-  return r
+  process.on('message', (m) => {
+    if (m === 'close') {
+      Promise.resolve(pool.close()).finally(() => {
+        web.close()
+        probe.cleanup()
+        process.exit(0)
+      })
+      return
+    }
+    phases[m]().then((fields) => process.send(fields), (err) => { console.error(err); process.exit(1) })
+  })
+  process.send('ready')
 }
+
+/** The phases, in the order they run; each runs for every peer before the next starts. */
+const PHASES = ['idle', 'serial', 'pipelined', 'cpu', 'saturated', 'allocating', 'mixed']
 
 function cpuModel () {
   try {
@@ -206,25 +229,35 @@ function cpuModel () {
 
 async function main () {
   const peers = PEERS.filter((p) => FILTER === null || FILTER.test(p))
-  const rows = []
-  for (const peer of peers) {
-    process.stderr.write(`${peer}... `)
+  // Every peer's process is up at once (idle between its phases); each phase runs peer after peer, starting
+  // with a different peer each phase, so no peer always measures first or last.
+  const children = await Promise.all(peers.map((peer) => new Promise((resolve, reject) => {
     const child = fork(__filename, ['--peer', peer], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
-    const row = await new Promise((resolve, reject) => {
-      child.once('message', resolve)
-      child.once('exit', (code) => reject(new Error(`${peer} exited with ${code}`)))
-    })
-    rows.push(row)
-    process.stderr.write('done\n')
-    await h.sleep(500)
+    child.once('message', () => resolve(child))
+    child.once('exit', (code) => reject(new Error(`${peer} exited with ${code}`)))
+  })))
+  const ask = (child, phase) => new Promise((resolve) => { child.once('message', resolve); child.send(phase) })
+  const rows = peers.map((peer) => ({ peer }))
+  for (const [i, phase] of PHASES.entries()) {
+    process.stderr.write(`${phase}: `)
+    for (let j = 0; j < peers.length; j++) {
+      const k = (i + j) % peers.length
+      Object.assign(rows[k], await ask(children[k], phase))
+      process.stderr.write(`${peers[k]}; `)
+      await h.sleep(200)
+    }
+    process.stderr.write('\n')
   }
+  await Promise.all(children.map((child) => new Promise((resolve) => { child.once('exit', resolve); child.send('close') })))
   const f = (n, d) => h.fmt(n, d)
   const best = Math.max(...rows.filter((r) => r.peer !== 'offthread').map((r) => r.cpu5ms))
   console.log(`\n## Worker tasks: ${THREADS} workers each; ${cpuModel()} (${os.cpus().length} vCPU), Node ${process.version}, ${new Date().toISOString()}\n`)
   console.log(`Round trip: ${SERIAL_N} serial no-ops after 1000; pipelined: ${IN_FLIGHT} in flight for ${SECONDS} s. CPU: 5 ms tasks at concurrency 32 ` +
     `for ${SECONDS + 1} s. Saturated: ${THREADS * 2} CPU-bound 20 ms tasks in flight for ${SECONDS} s (allocating: the same with ` +
     `allocation-heavy tasks); /health: one GET every 10 ms from another process. Mixed: ${THREADS * 2} argon2id hashes ` +
-    `(offthread, 19 MiB, t=2) + ${THREADS * 2} JS 10 ms tasks in flight; "most running" sampled every 0.5 ms.\n`)
+    `(offthread, 19 MiB, t=2) + ${THREADS * 2} JS 10 ms tasks in flight; "most running" sampled every 0.5 ms. ` +
+    'Each pool in its own process, all up at once; each phase runs pool after pool (a different one first each phase), ' +
+    'so the rows of one column were measured within seconds of each other.\n')
   console.log(h.markdownTable([
     { header: 'pool', value: (r) => r.peer, align: 'left' },
     { header: 'no-op mean µs', value: (r) => f(r.serialMeanUs, 1) },
@@ -261,7 +294,7 @@ async function main () {
 if (process.argv[2] === '--client') {
   client(Number(process.argv[3]))
 } else if (process.argv[2] === '--peer') {
-  measure(process.argv[3]).then((r) => { process.send(r); process.exit(0) }, (err) => { console.error(err); process.exit(1) })
+  peerMain(process.argv[3]).catch((err) => { console.error(err); process.exit(1) })
 } else {
   main().catch((err) => {
     console.error(err)
