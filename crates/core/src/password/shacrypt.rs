@@ -200,7 +200,7 @@ fn crypt<D: Digest>(
         ds.update(salt);
     }
     let s = stretch(&ds.finalize(), salt.len());
-    let mut c = a.to_vec();
+    let mut c = a;
     for r in 0..rounds {
         if r % CHECK_EVERY == 0 {
             task.checkpoint()?;
@@ -214,10 +214,10 @@ fn crypt<D: Digest>(
             h.update(&p);
         }
         h.update(if r & 1 == 1 { &c[..] } else { &p[..] });
-        c = h.finalize().to_vec();
+        c = h.finalize();
     }
     debug_assert_eq!(c.len(), n);
-    Ok(c)
+    Ok(c.to_vec())
 }
 
 /// Checks `password` against a `$5$`/`$6$` string within `limits`, comparing the encoded
