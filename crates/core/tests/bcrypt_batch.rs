@@ -323,3 +323,60 @@ fn batchable_exactly_when_the_ordinary_path_succeeds() {
         }
     }
 }
+
+/// Other work queued behind a stream of bcrypt tasks starts after the bcrypt tasks queued
+/// before it, not after the ones submitted later (stale tokens must not let them pass).
+#[test]
+fn other_work_is_not_overtaken_by_later_bcrypt_tasks() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let _serial = serial();
+    const IN_FLIGHT: usize = 16;
+    static DONE: AtomicUsize = AtomicUsize::new(0);
+    let (tx, rx) = channel::<()>();
+    let submit = |tx: std::sync::mpsc::Sender<()>| {
+        let work = hash_work(b"stream", 7);
+        batch::submit(Arc::new(TaskState::new()), work, move |r| {
+            assert!(r.is_ok());
+            DONE.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send(());
+        })
+        .expect("admitted");
+    };
+    let base = DONE.load(Ordering::SeqCst);
+    for _ in 0..IN_FLIGHT {
+        submit(tx.clone());
+    }
+    // Let runners take over the stream (their tasks' tokens go stale in the FIFO).
+    for _ in 0..4 * IN_FLIGHT {
+        rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        submit(tx.clone());
+    }
+    let submitted_at = DONE.load(Ordering::SeqCst) - base;
+    let (mtx, mrx) = channel();
+    pool::submit(
+        Arc::new(TaskState::new()),
+        move |_| Ok(DONE.load(Ordering::SeqCst) - base),
+        move |r| {
+            let _ = mtx.send(r);
+        },
+    )
+    .unwrap();
+    let started_at = loop {
+        if let Ok(r) = mrx.try_recv() {
+            break r.unwrap();
+        }
+        rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        submit(tx.clone());
+    };
+    for _ in 0..IN_FLIGHT {
+        rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    }
+    idle();
+    // At most the tasks in flight when it was queued finish first (plus a batch per thread
+    // of slack for the moment the runners notice it).
+    let overtaken = started_at - submitted_at;
+    assert!(
+        overtaken <= IN_FLIGHT + 2 * 4,
+        "{overtaken} bcrypt tasks finished between the marker's submission and its start"
+    );
+}

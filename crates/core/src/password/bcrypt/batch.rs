@@ -4,18 +4,20 @@
 //! [`submit`] admits a task to the pool's queue (same counters and `ERR_QUEUE_FULL` as any
 //! task), puts it in a queue per cost here, and spawns one *token* job for it. A token that
 //! runs becomes a *runner*: it takes the oldest waiting task's cost and claims tasks of that
-//! cost, up to its fair share, as lanes. Between two rounds (~50 µs at any cost) the runner lets
-//! cancelled lanes leave with `ABORT_ERR`, delivers finished lanes, and takes more waiting tasks
-//! of its cost into free lanes. It ends when it has no lane left. A token that finds nothing
-//! waiting returns at once. Since every task brings a token, no task is ever stranded, and a
-//! lone task starts at once, alone (the one-lane kernel is the scalar one): nobody waits for
+//! cost submitted no later than its own task, up to its fair share, as lanes. Between two
+//! rounds (~50 µs at any cost) the runner lets cancelled lanes leave with `ABORT_ERR`, delivers
+//! finished lanes, and takes more waiting tasks of its cost into free lanes. It ends when it
+//! has no lane left. A token that finds nothing for it returns at once. Since every task
+//! brings a token, which may always take its own task, no task is ever stranded, and a lone
+//! task starts at once, alone (the one-lane kernel is the scalar one): nobody waits for
 //! company.
 //!
-//! Fair share: a runner holds at most `ceil(bcrypt tasks / threads free for them)` lanes
-//! (at most [`MAX_LANES`]), so with two idle threads and eight tasks each thread takes four
-//! instead of one taking all. A runner stops taking new lanes while other tasks (another cost,
-//! another algorithm) wait in the pool's queue, so it drains and hands the thread back in FIFO
-//! order.
+//! Fairness: a runner holds at most `ceil(bcrypt tasks / threads free for them)` lanes (at most
+//! [`MAX_LANES`]), so with two idle threads and eight tasks each thread takes four instead of
+//! one taking all. A runner stops taking new lanes while other tasks (another cost, another
+//! algorithm) wait in the pool's queue, so it drains and hands the thread back; and since a
+//! token only takes tasks as old as its own, the tokens of tasks runners already took (still in
+//! the pool's FIFO) cannot let newer bcrypt tasks pass work queued before them.
 
 use super::lanes::{Lane, Lanes, MAX_LANES};
 use super::{key_for, parse, Prefix, MAX_COST, MAX_PASSWORD, MIN_COST};
@@ -178,16 +180,22 @@ fn queue() -> MutexGuard<'static, Queue> {
 }
 
 impl Queue {
-    /// The cost of the oldest waiting task.
-    fn oldest_cost(&self) -> Option<u32> {
+    /// The cost of the oldest waiting task, if it was submitted no later than task `seq`.
+    fn oldest_cost(&self, seq: u64) -> Option<u32> {
         (MIN_COST..=MAX_COST)
             .filter_map(|c| self.by_cost[c as usize].front().map(|p| (p.seq, c)))
             .min()
+            .filter(|(oldest, _)| *oldest <= seq)
             .map(|(_, c)| c)
     }
 
-    fn pop(&mut self, cost: u32) -> Option<Pending> {
-        let p = self.by_cost[cost as usize].pop_front()?;
+    /// The oldest waiting task of `cost`, if it was submitted no later than task `seq`.
+    fn pop(&mut self, cost: u32, seq: u64) -> Option<Pending> {
+        let queue = &mut self.by_cost[cost as usize];
+        if queue.front()?.seq > seq {
+            return None;
+        }
+        let p = queue.pop_front()?;
         self.len -= 1;
         Some(p)
     }
@@ -203,9 +211,10 @@ pub fn submit(
     done: impl FnOnce(Result<Outcome>) + Send + 'static,
 ) -> Result<()> {
     pool::admit()?;
+    let seq;
     {
         let mut q = queue();
-        let seq = q.next_seq;
+        seq = q.next_seq;
         q.next_seq += 1;
         q.len += 1;
         q.by_cost[work.cost as usize].push_back(Pending {
@@ -215,7 +224,7 @@ pub fn submit(
             seq,
         });
     }
-    pool::spawn_uncounted(run_token);
+    pool::spawn_uncounted(move || run_token(seq));
     Ok(())
 }
 
@@ -258,12 +267,15 @@ struct Runner {
 }
 
 impl Runner {
-    /// Claims up to `n` waiting tasks of the runner's cost as new lanes. A task cancelled while
-    /// queued is skipped (its canceller settled it); one cancelled with its group ends at once.
-    fn take(&mut self, q: &mut Queue, n: usize, leaving: &mut Vec<Slot>) {
+    /// Claims up to `n` waiting tasks of the runner's cost, submitted no later than task `seq`,
+    /// as new lanes. A task cancelled while queued is skipped (its canceller settled it); one
+    /// cancelled with its group ends at once.
+    fn take(&mut self, q: &mut Queue, n: usize, seq: u64, leaving: &mut Vec<Slot>) {
         let mut taken = 0;
         while taken < n {
-            let Some(p) = q.pop(self.cost) else { break };
+            let Some(p) = q.pop(self.cost, seq) else {
+                break;
+            };
             let Some(claimed) = pool::claim(&p.state) else {
                 continue;
             };
@@ -293,7 +305,7 @@ impl Runner {
             let mine = q.by_cost[self.cost as usize].len() as u64;
             if mine > 0 && pool::queued() <= mine {
                 let n = share(&q, self.cost, self.slots.len());
-                self.take(&mut q, n, &mut leaving);
+                self.take(&mut q, n, u64::MAX, &mut leaving);
             }
         }
         for slot in leaving {
@@ -349,12 +361,15 @@ impl Runner {
     }
 }
 
-/// A token job: becomes a runner for the oldest waiting cost, or returns at once.
-fn run_token() {
+/// The token job of task `seq`: becomes a runner for the oldest waiting cost, or returns at
+/// once. It takes only tasks submitted no later than its own: a token stays in the pool's FIFO
+/// after a runner took its task, and must not let later bcrypt tasks pass work queued before
+/// them (its own task, if still waiting, is always among those it may take).
+fn run_token(seq: u64) {
     let mut leaving = Vec::new();
     let mut runner = {
         let mut q = queue();
-        let Some(cost) = q.oldest_cost() else {
+        let Some(cost) = q.oldest_cost(seq) else {
             return;
         };
         let mut runner = Runner {
@@ -363,7 +378,7 @@ fn run_token() {
             slots: Vec::with_capacity(MAX_LANES),
         };
         let n = share(&q, cost, 0).max(1);
-        runner.take(&mut q, n, &mut leaving);
+        runner.take(&mut q, n, seq, &mut leaving);
         runner
     };
     for slot in leaving {
