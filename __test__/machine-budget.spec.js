@@ -301,7 +301,7 @@ test.serial('machine options are validated with Node\'s codes', (t) => {
   const P = native.policy.pool.machine
   t.deepEqual(P.slots, { min: 1, max: 1024 })
   t.deepEqual(P.pollMs, { min: 2, max: 5 })
-  t.is(P.starvingAfterMs, 1000)
+  t.is(P.starvingAfterMs, 100)
   t.deepEqual(P.env, ['OFFTHREAD_MACHINE', 'OFFTHREAD_MACHINE_SLOTS', 'OFFTHREAD_MACHINE_DIR'])
   throws(t, () => ot.configure({ machine: 'yes' }), ERR.type)
   throws(t, () => ot.configure({ machine: null }), ERR.type)

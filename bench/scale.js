@@ -232,6 +232,7 @@ async function primary () {
   if (LOADS.includes('image') && !fs.existsSync(PHOTO)) throw new Error(`image load needs ${PHOTO} (BENCH_IMAGE)`)
   cluster.setupPrimary({ exec: __filename })
   const machine = h.machineInfo()
+  const loadBefore = os.loadavg()
   console.error(`bench:scale (cluster half): ${machine.cpu}, ${machine.availableParallelism} CPUs, Node ${machine.node}`)
   const runs = []
   for (const size of SIZES) {
@@ -263,6 +264,7 @@ async function primary () {
   const MiB = (b) => b / 2 ** 20
   const aboveIdle = (r) => MiB(r.closed.peakRss - r.idleRss)
   const rows = runs.map((r) => ({ ...r, aboveIdleMiB: aboveIdle(r) }))
+  console.log(`\nHost load average before/after (1 min): ${h.fmt(loadBefore[0])} / ${h.fmt(os.loadavg()[0])}`)
   console.log(`\n### bench:scale, cluster (${machine.cpu}, ${machine.availableParallelism} CPUs, Node ${machine.node}; ` +
     `closed loop ${SECONDS} s at 2 x threads in flight per process, open loop ${OPEN_SECONDS} s of Poisson arrivals at ${OPEN_LOAD} x the no-budget capacity)\n`)
   console.log(h.markdownTable([
@@ -308,7 +310,10 @@ async function primary () {
   const file = h.writeResults('scale', {
     params: { seconds: SECONDS, openSeconds: OPEN_SECONDS, openLoad: OPEN_LOAD, sizes: SIZES, loads: LOADS, argon2: ARGON2, image: { input: path.basename(PHOTO), width: IMAGE_WIDTH, format: 'webp' } },
     runs: rows,
-    comparisons
+    comparisons,
+    // Other processes' load on the host (1/5/15 min), before and after: pool threads run at nice +10, so a
+    // busy host takes more from 2 slot holders than from 4-8 unbudgeted threads.
+    loadAverage: { before: loadBefore, after: os.loadavg() }
   })
   console.error(`\nwrote ${path.relative(process.cwd(), file)}`)
 
