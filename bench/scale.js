@@ -10,7 +10,8 @@
 //   2. closed loop, BENCH_SECONDS (8): every process keeps 2 x threads tasks in flight. Throughput (tasks begun
 //      before the deadline, over the time until the last settled), task latency p50/p99 (submit to settle, in
 //      the worker), the peak of the summed RSS (sampled every 25 ms) minus the idle baseline, and each
-//      process's event-loop p99 (monitorEventLoopDelay, 1 ms resolution);
+//      process's event-loop p99 (monitorEventLoopDelay, 1 ms resolution), and tasks per CPU-second the
+//      processes used (/proc/<pid>/stat), which a busy host's other processes do not skew;
 //   3. open loop, BENCH_OPEN_SECONDS (12): Poisson arrivals (seeded, the same sequence for both budgets) at
 //      BENCH_LOAD (0.7) x the capacity measured in step 2 without the budget, sent round-robin to the
 //      processes over IPC; latency from a task's arrival at its process to its settle. A closed loop cannot
@@ -92,11 +93,21 @@ const SIZES = (process.env.BENCH_SIZES || '2,4').split(',').map(Number)
 const LOADS = (process.env.BENCH_LOADS || 'argon2id,image').split(',')
 const RSS_INTERVAL_MS = 25
 const SEED = 0x5eed
+const CLOCK_TICKS = 100 // USER_HZ on Linux
 
 function rssBytes (pid) {
   try {
     const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)
     return m ? Number(m[1]) * 1024 : 0
+  } catch { return 0 }
+}
+
+/** CPU time (user + system, seconds) used so far by process `pid` (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSeconds (pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS // utime, stime
   } catch { return 0 }
 }
 
@@ -159,18 +170,24 @@ const sorted = (xs) => [...xs].sort((a, b) => a - b)
 async function closedLoop (workers) {
   const pids = workers.map((w) => w.process.pid)
   const stop = sampleRss(pids)
+  const cpu0 = pids.reduce((s, pid) => s + cpuSeconds(pid), 0)
   const results = await Promise.all(workers.map((w) => {
     const p = nextMessage(w, 'closed')
     w.send({ cmd: 'closed', seconds: SECONDS })
     return p
   }))
   const peak = stop()
+  const cpu = pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0
   const lat = sorted(results.flatMap((r) => r.latencies))
   const elapsedS = Math.max(...results.map((r) => r.elapsedMs)) / 1000
   return {
     tasks: lat.length,
     errors: results.reduce((s, r) => s + r.errors, 0),
     throughput: lat.length / elapsedS,
+    // Tasks per CPU-second the processes used: what the work costs, apart from the CPU share the host's
+    // other processes leave to the (nice +10) pool threads.
+    cpuSeconds: cpu,
+    perCpuSecond: lat.length / cpu,
     p50Ms: h.percentile(lat, 50),
     p99Ms: h.percentile(lat, 99),
     peakRss: peak,
@@ -272,6 +289,7 @@ async function primary () {
     { header: 'load', value: (r) => r.load, align: 'left' },
     { header: 'budget', value: (r) => (r.budget ? 'machine' : 'none'), align: 'left' },
     { header: 'tasks/s', value: (r) => h.fmt(r.closed.throughput) },
+    { header: 'tasks/CPU-s', value: (r) => h.fmt(r.closed.perCpuSecond) },
     { header: 'p50 ms', value: (r) => h.fmt(r.closed.p50Ms) },
     { header: 'p99 ms', value: (r) => h.fmt(r.closed.p99Ms) },
     { header: 'peak RSS above idle MiB', value: (r) => h.fmt(r.aboveIdleMiB, 0) },
@@ -292,6 +310,7 @@ async function primary () {
         load,
         memory: on.aboveIdleMiB / off.aboveIdleMiB,
         throughput: on.closed.throughput / off.closed.throughput,
+        perCpuSecond: on.closed.perCpuSecond / off.closed.perCpuSecond,
         openMedian: on.open.p50Ms / off.open.p50Ms,
         openP99: on.open.p99Ms / off.open.p99Ms
       })
@@ -304,6 +323,7 @@ async function primary () {
     { header: 'load', value: (c) => c.load, align: 'left' },
     { header: 'memory', value: (c) => `${h.fmt(c.memory, 2)}x (${mark(c.memory <= 0.6)})`, align: 'left' },
     { header: 'throughput', value: (c) => `${h.fmt(c.throughput, 2)}x (${mark(c.throughput >= 0.95)})`, align: 'left' },
+    { header: 'tasks/CPU-s', value: (c) => `${h.fmt(c.perCpuSecond, 2)}x`, align: 'left' },
     { header: 'open median', value: (c) => `${h.fmt(c.openMedian, 2)}x (${mark(c.openMedian <= 0.8)})`, align: 'left' },
     { header: 'open p99', value: (c) => `${h.fmt(c.openP99, 2)}x`, align: 'left' }
   ], comparisons))
