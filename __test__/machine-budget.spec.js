@@ -379,3 +379,32 @@ test.serial('examples/cluster: workers share one budget and one user table, and 
   t.deepEqual(await exited, { code: 0, signal: null })
   t.regex(out, /bye/)
 })
+
+test.serial('a JavaScript task (run()) holds a slot while it runs: a native task waits for it', async (t) => {
+  const dir = tempDir()
+  const script = `
+    const ot = require(${JSON.stringify(path.join(__dirname, '..'))})
+    ot.configure({ threads: 2, machine: { slots: 1, dir: ${JSON.stringify(dir)} } })
+    const spin = (ms) => { const t = Date.now(); while (Date.now() - t < ms); return ms }
+    ;(async () => {
+      const js = ot.run(spin, 400)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      const during = ot.stats().machine.inUse
+      const t0 = performance.now()
+      await ot.hashPassword('x', { algorithm: 'scrypt', logN: 4 })
+      const nativeMs = performance.now() - t0
+      await js
+      console.log(JSON.stringify({ during, nativeMs, after: ot.stats().machine.inUse }))
+      await ot.close()
+    })()`
+  const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, OFFTHREAD_MACHINE: '' } })
+  let out = ''
+  child.stdout.on('data', (d) => { out += d })
+  await new Promise((resolve) => child.on('exit', resolve))
+  const r = JSON.parse(out)
+  t.is(r.during, 1)
+  // The pool has a free thread, but the one slot is the JS task's: the hash (a millisecond alone) waits
+  // for the ~250 ms the JS task still runs.
+  t.true(r.nativeMs > 150, `the native task took ${r.nativeMs} ms`)
+  t.is(r.after, 0)
+})
