@@ -20,6 +20,8 @@ const GLIBC: &str =
     include_str!("../../../__test__/fixtures/password-formats/glibc-sha-crypt.json");
 const RUSTCRYPTO: &str =
     include_str!("../../../__test__/fixtures/password-formats/rustcrypto-pbkdf2.json");
+const LIBXCRYPT: &str =
+    include_str!("../../../__test__/fixtures/password-formats/libxcrypt-sha-crypt.json");
 const GENERATED: &str = include_str!("../../../__test__/fixtures/password-formats/generated.json");
 const MALFORMED: &str = include_str!("../../../__test__/fixtures/password-formats/malformed.json");
 
@@ -192,6 +194,11 @@ fn rustcrypto_pbkdf2_rows() {
 }
 
 #[test]
+fn libxcrypt_sha_crypt_rows() {
+    check_file(LIBXCRYPT, 34);
+}
+
+#[test]
 fn generated_rows() {
     check_file(GENERATED, 54);
 }
@@ -346,7 +353,7 @@ fn raised_ceilings_run_and_cancel_promptly() {
 #[test]
 fn ceilings_are_inclusive_and_can_be_raised() {
     let by_id = |id: &str| {
-        [DJANGO, PASSLIB, GLIBC, RUSTCRYPTO, GENERATED]
+        [DJANGO, PASSLIB, GLIBC, RUSTCRYPTO, LIBXCRYPT, GENERATED]
             .into_iter()
             .flat_map(rows)
             .find(|r| r.id() == id)
@@ -425,7 +432,7 @@ fn ceilings_are_inclusive_and_can_be_raised() {
 
 #[test]
 fn needs_rehash_is_true_for_every_inherited_row() {
-    let all: Vec<Row> = [DJANGO, PASSLIB, GLIBC, RUSTCRYPTO, GENERATED]
+    let all: Vec<Row> = [DJANGO, PASSLIB, GLIBC, RUSTCRYPTO, LIBXCRYPT, GENERATED]
         .into_iter()
         .flat_map(rows)
         .filter(|r| r.valid())
@@ -434,7 +441,7 @@ fn needs_rehash_is_true_for_every_inherited_row() {
         .iter()
         .filter(|r| INHERITED.contains(&r.format()))
         .collect();
-    assert_eq!(inherited.len(), 132);
+    assert_eq!(inherited.len(), 166);
     for r in inherited {
         for wanted in [
             Params::default(),
