@@ -177,7 +177,9 @@ thread_local! {
     static MEMORY: Cell<Vec<Block>> = const { Cell::new(Vec::new()) };
 }
 
-/// Memory kept per thread after a hash (64 MiB); larger arrays are freed at once.
+/// Memory kept per thread after a hash (64 MiB); larger arrays are freed at once, and so is
+/// every array under the machine-wide budget (at most a slot's worth of threads run at once, so
+/// an arena kept per thread would hold memory for threads that wait).
 const KEEP_BLOCKS: usize = 64 * 1024;
 
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T> {
@@ -190,7 +192,7 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T>
         mem.resize(blocks, Block([0; 128]));
     }
     let out = f(&mut mem[..blocks]);
-    if mem.len() <= KEEP_BLOCKS {
+    if mem.len() <= KEEP_BLOCKS && !crate::pool::has_machine_budget() {
         MEMORY.with(|c| c.set(mem));
     }
     Ok(out)

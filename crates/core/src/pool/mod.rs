@@ -183,6 +183,13 @@ pub fn is_started() -> bool {
     POOL.get().is_some()
 }
 
+/// True when the pool runs under the machine-wide budget: memory a task would keep for the
+/// thread's next task (argon2's block arena) is given back instead, since with the budget most
+/// threads wait most of the time and only a slot's worth of them may run.
+pub fn has_machine_budget() -> bool {
+    POOL.get().is_some_and(|p| p.machine.is_some())
+}
+
 /// True when some pool thread is idle and nothing waits: the moment to split a task (argon2's
 /// lanes) across threads. False before the pool starts, and always with the machine budget on
 /// (a task's slot covers one thread).
