@@ -183,7 +183,7 @@ export declare function poolThreadNice(): number
  * later), or 0 when refused (`slotRefused()` says why). Cheap: one lock, no thread wake-up when
  * a spare thread is there.
  */
-export declare function slotAcquire(): number
+export declare function slotAcquire(handle: number): number
 
 /**
  * JS tasks and the pool's totals, read at one instant: JS tasks waiting and running, and the pool's
@@ -196,27 +196,30 @@ export interface SlotCounts {
   poolRunning: number
 }
 
-/** Connects this environment to slot starts: `onStart(ids)` receives the ids of started tasks. */
-export declare function slotInit(onStart: unknown): void
+/**
+ * Connects this environment to slot starts: `onStart(ids)` receives the ids of started tasks.
+ * Returns the handle the other `slot*` functions take.
+ */
+export declare function slotInit(onStart: unknown): number
 
 /** Keeps the event loop alive (true) while tasks of this thread wait to start, or lets it exit. */
-export declare function slotRef(keep: boolean): void
+export declare function slotRef(handle: number, keep: boolean): void
 
 /** Why the last `slotAcquire()` of this thread answered 0: an `Admission` code. */
-export declare function slotRefused(): number
+export declare function slotRefused(handle: number): number
 
 /**
  * Ends task `id` with `outcome` (policy.workers.outcomes): a waiting task never starts, a running
  * one frees its thread. Returns the id of a task of this thread that takes the thread over now,
  * or 0. Unknown ids are ignored.
  */
-export declare function slotRelease(id: number, outcome: number): number
+export declare function slotRelease(handle: number, id: number, outcome: number): number
 
 /** Reads the slot counters. Does not start the pool. */
 export declare function slotStats(): SlotCounts
 
 /** Gives this thread's spare pool threads back (lib/workers.js calls it once per loop turn). */
-export declare function slotTrim(): void
+export declare function slotTrim(handle: number): void
 
 /** Reads the pool's counters. Does not start the pool, so `configure()` still works after it. */
 export declare function stats(): PoolStats

@@ -420,6 +420,23 @@ test('offthread close() ends the workers once their tasks settle; an idle proces
   t.true(idle.ms < 20000, `exited by itself in ${idle.ms} ms`)
 })
 
+test('two copies of the library in one process (a cleared require cache) each get their own tasks\' starts; the process exits by itself', async (t) => {
+  const r = await child(`
+    const first = require('.')
+    first.configure({ threads: 1 })
+    const p1 = first.workers(${JSON.stringify(TASKS)})
+    p1.run('add', [1, 2]).then(async (a) => {
+      for (const k of Object.keys(require.cache)) if (!k.includes('node_modules') && !k.endsWith('.node')) delete require.cache[k]
+      const second = require('.')
+      const p2 = second.workers(${JSON.stringify(TASKS)})
+      // One pool thread: the tasks of both copies queue behind each other and start through each one's notifier.
+      const results = await Promise.all([p2.run('window', [30]), p1.run('add', [5, 6]), p2.run('add', [3, 4]), p1.run('add', [7, 8])])
+      console.log(JSON.stringify([a, results[0].length, ...results.slice(1)]))
+    })`, 30000)
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(r.out, [3, 2, 11, 7, 15])
+})
+
 test.serial('stats() by kind and the error class of ERR_WORKER_EXITED', async (t) => {
   t.deepEqual(Object.keys(ot.stats().kinds), ['native', 'js'])
   t.is(await until(() => ot.stats().kinds.js.running, 0), 0)

@@ -31,22 +31,20 @@ const RUN_KEYS = new Set(['signal', 'transfer'])
 const bySlot = new Map()
 /** Open pools of this thread, for close(). */
 const pools = new Set()
-let notifier = false
+/** This copy's handle for the native slot functions (slotInit's), once connected. */
+let handle
 /** Tasks of this thread waiting for a thread: while there are any, the start notifier keeps the loop alive. */
 let waiting = 0
 let trimDue = false
 
 function connect () {
-  if (!notifier) {
-    native.slotInit(onStart)
-    notifier = true
-  }
+  handle ??= native.slotInit(onStart)
 }
 
 function waitingHere (delta) {
   waiting += delta
-  if (waiting === delta && delta > 0) native.slotRef(true)
-  else if (waiting === 0 && delta < 0) native.slotRef(false)
+  if (waiting === delta && delta > 0) native.slotRef(handle, true)
+  else if (waiting === 0 && delta < 0) native.slotRef(handle, false)
 }
 
 /** Pool threads kept as spares by this turn's releases go back to the pool at the next turn. */
@@ -55,7 +53,7 @@ function trimLater () {
   trimDue = true
   setImmediate(() => {
     trimDue = false
-    native.slotTrim()
+    native.slotTrim(handle)
   })
 }
 
@@ -72,7 +70,7 @@ function started (id) {
     const task = bySlot.get(next)
     if (task !== undefined && task.state === 'queued') return task.pool._granted(task)
     bySlot.delete(next)
-    next = native.slotRelease(next, OUTCOME.cancelled)
+    next = native.slotRelease(handle, next, OUTCOME.cancelled)
   }
 }
 
@@ -206,8 +204,8 @@ class WorkerPool {
     }
     connect()
     if (opts.signal !== undefined && opts.signal.aborted) throw abortError(opts.signal)
-    const acquired = native.slotAcquire()
-    if (acquired === 0) throw native.slotRefused() === ADMISSION.queueFull ? queueFull() : poolClosed()
+    const acquired = native.slotAcquire(handle)
+    if (acquired === 0) throw native.slotRefused(handle) === ADMISSION.queueFull ? queueFull() : poolClosed()
     message.id = Math.abs(acquired)
     const task = {
       pool: this, id: message.id, message, transfer, signal: opts.signal, onAbort: undefined,
@@ -270,7 +268,7 @@ class WorkerPool {
     this.#tasks.delete(task)
     if (outcome === OUTCOME.completed) task.resolve(result)
     else task.reject(result)
-    const next = native.slotRelease(task.id, outcome)
+    const next = native.slotRelease(handle, task.id, outcome)
     if (next !== 0) started(next)
     else trimLater()
     this.#maybeClosed()

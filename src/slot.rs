@@ -44,13 +44,16 @@ struct EnvSlots {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<EnvSlots>>> = const { RefCell::new(None) };
+    /// This thread's notifiers, by the handle `slotInit` returned: one per copy of the library loaded
+    /// in this environment (each has its own tasks and its own `onStart`).
+    static ENVS: RefCell<Vec<Option<Rc<EnvSlots>>>> = const { RefCell::new(Vec::new()) };
 }
 
-fn current() -> napi::Result<Rc<EnvSlots>> {
-    CURRENT
-        .with(|c| c.borrow().clone())
-        .ok_or_else(|| napi::Error::from_reason("offthread: slotInit() was not called"))
+fn current(handle: u32) -> napi::Result<Rc<EnvSlots>> {
+    ENVS.with(|e| e.borrow().get(handle as usize).cloned().flatten())
+        .ok_or_else(|| {
+            napi::Error::from_reason("offthread: unknown slot handle (slotInit() was not called)")
+        })
 }
 
 /// Calls `onStart(ids)` with the ids started since the last call.
@@ -74,35 +77,51 @@ unsafe extern "C" fn drain(
 }
 
 /// Environment teardown: no more notifications; this environment's tasks end (cancelled) and the
-/// threads they held go on or back to the pool.
-unsafe extern "C" fn cleanup(_arg: *mut c_void) {
-    if let Some(here) = CURRENT.with(|c| c.borrow_mut().take()) {
-        here.starts.0.close();
-        slot::drop_env(&here.starter);
-    }
+/// threads they held go on or back to the pool. `arg` is the hook's own reference to the `Starts`
+/// of one `slotInit` (a second copy of the library in the same environment has its own).
+unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    let starts = Arc::from_raw(arg as *const Starts);
+    starts.0.close();
+    let starter: slot::Env = starts.clone();
+    slot::drop_env(&starter);
+    ENVS.with(|e| {
+        for entry in e.borrow_mut().iter_mut() {
+            if entry
+                .as_ref()
+                .is_some_and(|here| Arc::ptr_eq(&here.starts, &starts))
+            {
+                *entry = None;
+            }
+        }
+    });
 }
 
 /// Connects this environment to slot starts: `onStart(ids)` receives the ids of started tasks.
+/// Returns the handle the other `slot*` functions take.
 #[napi(catch_unwind)]
-pub fn slot_init(env: Env, on_start: Unknown<'_>) -> napi::Result<()> {
+pub fn slot_init(env: Env, on_start: Unknown<'_>) -> napi::Result<u32> {
     let raw = env.raw();
     let starts = Arc::new(Starts(Wakeup::new()));
     // SAFETY: on the JS thread of `env`.
     unsafe {
         channel::open(&starts, raw, on_start.raw(), "offthread:slots", drain)?;
-        sys::napi_add_env_cleanup_hook(raw, Some(cleanup), std::ptr::null_mut());
+        let hook_arg = Arc::into_raw(starts.clone()) as *mut c_void;
+        sys::napi_add_env_cleanup_hook(raw, Some(cleanup), hook_arg);
     }
     let starter: slot::Env = starts.clone();
-    CURRENT.with(|c| {
-        *c.borrow_mut() = Some(Rc::new(EnvSlots {
-            env: raw,
-            starter,
-            starts,
-            refd: Cell::new(false),
-            refused: Cell::new(Admission::Accepted.code()),
-        }))
+    let here = Rc::new(EnvSlots {
+        env: raw,
+        starter,
+        starts,
+        refd: Cell::new(false),
+        refused: Cell::new(Admission::Accepted.code()),
     });
-    Ok(())
+    ENVS.with(|e| {
+        let mut envs = e.borrow_mut();
+        envs.push(Some(here));
+        u32::try_from(envs.len() - 1)
+            .map_err(|_| napi::Error::from_reason("offthread: too many slotInit() calls"))
+    })
 }
 
 /// Admits a JS task (the pool's queue, `maxQueue`, close). Returns its id when it already holds a
@@ -110,8 +129,8 @@ pub fn slot_init(env: Env, on_start: Unknown<'_>) -> napi::Result<()> {
 /// later), or 0 when refused (`slotRefused()` says why). Cheap: one lock, no thread wake-up when
 /// a spare thread is there.
 #[napi(catch_unwind)]
-pub fn slot_acquire() -> napi::Result<f64> {
-    let here = current()?;
+pub fn slot_acquire(handle: u32) -> napi::Result<f64> {
+    let here = current(handle)?;
     match slot::acquire(&here.starter) {
         Ok(a) if a.started => Ok(f64::from(a.id)),
         Ok(a) => Ok(-f64::from(a.id)),
@@ -128,30 +147,30 @@ pub fn slot_acquire() -> napi::Result<f64> {
 
 /// Why the last `slotAcquire()` of this thread answered 0: an `Admission` code.
 #[napi(catch_unwind)]
-pub fn slot_refused() -> napi::Result<u32> {
-    Ok(current()?.refused.get())
+pub fn slot_refused(handle: u32) -> napi::Result<u32> {
+    Ok(current(handle)?.refused.get())
 }
 
 /// Ends task `id` with `outcome` (policy.workers.outcomes): a waiting task never starts, a running
 /// one frees its thread. Returns the id of a task of this thread that takes the thread over now,
 /// or 0. Unknown ids are ignored.
 #[napi(catch_unwind)]
-pub fn slot_release(id: u32, outcome: u32) -> napi::Result<u32> {
-    let here = current()?;
+pub fn slot_release(handle: u32, id: u32, outcome: u32) -> napi::Result<u32> {
+    let here = current(handle)?;
     Ok(slot::release(&here.starter, id, Outcome::from_code(outcome)).unwrap_or(0))
 }
 
 /// Gives this thread's spare pool threads back (lib/workers.js calls it once per loop turn).
 #[napi(catch_unwind)]
-pub fn slot_trim() -> napi::Result<()> {
-    slot::trim(&current()?.starter);
+pub fn slot_trim(handle: u32) -> napi::Result<()> {
+    slot::trim(&current(handle)?.starter);
     Ok(())
 }
 
 /// Keeps the event loop alive (true) while tasks of this thread wait to start, or lets it exit.
 #[napi(catch_unwind)]
-pub fn slot_ref(keep: bool) -> napi::Result<()> {
-    let here = current()?;
+pub fn slot_ref(handle: u32, keep: bool) -> napi::Result<()> {
+    let here = current(handle)?;
     if here.refd.replace(keep) != keep {
         // SAFETY: on the JS thread of `here.env`, which owns the notifier.
         unsafe { here.starts.0.set_ref(here.env, keep) };
