@@ -2,6 +2,8 @@
 // Routes behind the demo page (public/index.html):
 //   GET  /events                      Server-Sent Events, 10 a second: event-loop delay, offthread stats(), fs probe
 //   POST /demo/hash?mode=sync|pool|libuv&n=8   runs n password hashes at once, answers {ms, n, mode}
+//   POST /demo/json?mode=sync|offthread        parses a 20 MB JSON document the server holds (json-document.js)
+//                                              with JSON.parse or offthread's parseJson, answers {ms, mb, records, mode}
 // Sampling runs only while at least one /events client is connected.
 
 const fs = require('node:fs')
@@ -10,11 +12,14 @@ const path = require('node:path')
 const { monitorEventLoopDelay } = require('node:perf_hooks')
 const express = require('express')
 const offthread = require('offthread')
+const { jsonDocument } = require('./json-document')
 
 const TICK_MS = 100 // one SSE message per tick: 10 samples a second
 const PROBE_MS = 100 // one fs.readFile of a 4 KiB file per 100 ms
 const MAX_JOBS = 64
 const MODES = new Set(['sync', 'pool', 'libuv'])
+const JSON_MODES = new Set(['sync', 'offthread'])
+const JSON_MB = 20
 
 const ms = (ns) => Math.round(ns / 1e4) / 100
 const round = (x) => Math.round(x * 100) / 100
@@ -121,6 +126,23 @@ function demoRoutes ({ hashOptions }) {
     const options = { ...hashOptions, executor: mode === 'libuv' ? 'libuv' : 'pool' }
     Promise.all(Array.from({ length: n }, () => offthread.hashPassword(password, options)))
       .then(() => res.json({ ms: round(performance.now() - start), n, mode }), next)
+  })
+
+  router.post('/demo/json', (req, res, next) => {
+    const mode = String(req.query.mode ?? '')
+    if (!JSON_MODES.has(mode)) return res.status(400).json({ error: 'mode must be sync or offthread', code: 'ERR_INVALID_ARG_VALUE' })
+    if (mode === 'offthread' && typeof offthread.parseJson !== 'function') {
+      return res.status(501).json({ error: 'this build of offthread has no parseJson', code: 'ERR_NOT_IMPLEMENTED' })
+    }
+    jsonDocument(JSON_MB).then(async ({ buffer, records }) => {
+      const start = performance.now()
+      // On purpose for mode=sync: one JSON.parse of 20 MB on the main thread; nothing else runs meanwhile.
+      // parseJson validates the bytes on the pool, then parses them on the loop a few ms per turn.
+      const value = mode === 'sync' ? JSON.parse(buffer.toString()) : await offthread.parseJson(buffer)
+      const ms = round(performance.now() - start)
+      if (!Array.isArray(value) || value.length !== records) throw new Error(`parsed ${value?.length} records, expected ${records}`)
+      res.json({ ms, mb: round(buffer.length / 2 ** 20), records, mode })
+    }).catch(next)
   })
 
   return router

@@ -1,5 +1,5 @@
 // The demo page: a ticker (round trips over the /ticker WebSocket), a live chart fed by GET /events,
-// and buttons that POST /demo/hash or upload photos to POST /thumbnail.
+// and buttons that POST /demo/hash, POST /demo/json or upload photos to POST /thumbnail.
 // Plain browser JavaScript, no build step, no dependencies.
 'use strict'
 
@@ -14,7 +14,9 @@ const LABELS = {
   thumbnail: 'thumbnails',
   'compute-main': 'JS, main thread',
   'compute-offthread': 'JS, offthread workers',
-  'compute-piscina': 'JS, piscina'
+  'compute-piscina': 'JS, piscina',
+  'json-sync': 'JSON.parse 20 MB',
+  'json-offthread': 'parseJson 20 MB'
 }
 const WHERE = {
   sync: 'on the main thread',
@@ -23,10 +25,12 @@ const WHERE = {
   thumbnail: 'as thumbnails with offthread',
   'compute-main': 'computed on the main thread',
   'compute-offthread': 'computed on offthread workers',
-  'compute-piscina': 'computed on piscina'
+  'compute-piscina': 'computed on piscina',
+  'json-sync': 'parsed with JSON.parse on the main thread',
+  'json-offthread': 'parsed with offthread parseJson'
 }
 /** What one job of a mode is called. */
-const JOBS = (mode) => (mode === 'thumbnail' ? 'photos' : mode.startsWith('compute-') ? 'computations' : 'hashes')
+const JOBS = (mode) => (mode === 'thumbnail' ? 'photos' : mode.startsWith('compute-') ? 'computations' : mode.startsWith('json-') ? 'JSON document (20 MB)' : 'hashes')
 
 const $ = (selector) => document.querySelector(selector)
 const fmt = (x) => (Number.isFinite(x) ? (x >= 100 ? Math.round(x).toString() : x.toFixed(1)) : '–')
@@ -122,8 +126,9 @@ let busy = false
 async function run (mode) {
   if (busy) return
   const input = $('#n')
-  const n = Number(input.value)
-  if (!input.checkValidity() || !Number.isInteger(n) || n < 1 || n > 64) {
+  const isJson = mode.startsWith('json-') // one document per click: N does not apply
+  const n = isJson ? 1 : Number(input.value)
+  if (!isJson && (!input.checkValidity() || !Number.isInteger(n) || n < 1 || n > 64)) {
     statusEl.textContent = 'N must be a whole number from 1 to 64.'
     input.focus()
     return
@@ -143,7 +148,11 @@ async function run (mode) {
   ticker.listeners.add(onTick)
   sampleListeners.add(onSample)
   try {
-    const body = mode === 'thumbnail' ? await thumbnails(n) : mode.startsWith('compute-') ? await computations(mode.slice('compute-'.length), n) : await hashes(mode, n)
+    const body = mode === 'thumbnail'
+      ? await thumbnails(n)
+      : mode.startsWith('compute-')
+        ? await computations(mode.slice('compute-'.length), n)
+        : isJson ? await parseJson(mode.slice('json-'.length)) : await hashes(mode, n)
     record.serverMs = body.ms
     // The gap that spans a blocked loop ends with the first tick after the answer;
     // the server's report of it comes in the next SSE messages.
@@ -169,6 +178,14 @@ async function run (mode) {
 /** N hashes in one request; the server reports how long they took. */
 async function hashes (mode, n) {
   const res = await fetch(`/demo/hash?mode=${mode}&n=${n}`, { method: 'POST' })
+  const body = await res.json()
+  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
+  return body
+}
+
+/** One 20 MB JSON parse on the server (`how`: sync for JSON.parse, offthread for parseJson). */
+async function parseJson (how) {
+  const res = await fetch(`/demo/json?mode=${how}`, { method: 'POST' })
   const body = await res.json()
   if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
   return body
@@ -269,7 +286,7 @@ function draw () {
     const x0 = Math.max(x(r.start), pad.left)
     const x1 = Math.min(x(r.end ?? now), pad.left + w)
     if (x1 <= pad.left) return
-    ctx.fillStyle = r.mode === 'sync' ? 'rgba(207,34,46,0.10)' : r.mode === 'libuv' ? 'rgba(130,80,223,0.12)' : 'rgba(11,95,255,0.10)'
+    ctx.fillStyle = r.mode === 'sync' || r.mode === 'json-sync' ? 'rgba(207,34,46,0.10)' : r.mode === 'libuv' ? 'rgba(130,80,223,0.12)' : 'rgba(11,95,255,0.10)'
     ctx.fillRect(x0, pad.top, Math.max(x1 - x0, 2), h)
     ctx.fillStyle = color('--muted')
     // Labels on three staggered rows, so runs close together stay readable.
