@@ -9,6 +9,7 @@ mod compress;
 mod digest;
 mod image;
 mod input;
+mod json;
 mod password;
 mod policy;
 mod pool;

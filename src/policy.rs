@@ -184,6 +184,7 @@ pub fn policy() -> Value {
         "pool": pool_policy(),
         "workers": workers_policy(),
         "image": crate::image::policy(),
+        "json": crate::json::policy(),
         "errorClasses": error_classes(),
     })
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod file;
 pub mod hugepages;
 pub mod image;
+pub mod json;
 pub mod password;
 pub mod pool;
 

@@ -1,0 +1,2 @@
+'use strict'
+// (in progress)
