@@ -1,2 +1,401 @@
 'use strict'
-// (in progress)
+// parseJson: JSON.parse of large documents without long event-loop stalls (issue 11).
+//
+// 1. On the pool, native.jsonScan (crates/core/src/json/scan.rs) decodes and validates the whole
+//    document and returns a plan: which byte ranges (UTF-16 ranges for string input) JSON.parse gets
+//    slice by slice, and where containers larger than a slice open and close.
+// 2. On the loop, the plan's slices are parsed within `sliceMs` per turn, with setImmediate between
+//    turns, and assembled with an explicit stack (no recursion: any depth JSON.parse takes, works).
+// 3. With a reviver, JSON.parse's own walk (InternalizeJSONProperty) runs over the result, iteratively
+//    and time-sliced too, calling the reviver with the same arguments in the same order.
+//
+// Documents up to `inlineBytes` are one JSON.parse on the loop: a pool round trip costs more.
+
+const native = require('../native')
+const scheduler = require('../scheduler')
+const { codedError, invalidType, abortError } = require('../errors')
+const v = require('../validate')
+
+/** Core's JSON policy: sliceBytes, sliceMs ({ min, max, default }), inlineBytes, exactMessageBytes, parseErrorCode. */
+const J = native.policy.json
+
+// The plan: triples [op, a, b] (src/json.rs documents them).
+const STRIDE = 3
+const VALUE = 0
+const ARRAY = 1
+const OBJECT = 2
+const CLOSE = 3
+const ITEMS = 4
+const MEMBERS = 5
+const KEY = 6
+
+const KEYS = new Set(['sliceMs', 'sliceBytes', 'reviver', 'maxBytes', 'signal', 'executor'])
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** A plain binary view of `input`, or the string itself; ERR_INVALID_ARG_TYPE for anything else. */
+function source (input) {
+  if (typeof input === 'string') return input
+  if (Buffer.isBuffer(input)) return input
+  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+  if (input instanceof ArrayBuffer) return Buffer.from(input)
+  throw invalidType('input', 'string, Buffer, TypedArray, DataView or ArrayBuffer', input)
+}
+
+/** The coded error of an input over `maxBytes` (as decompress's maxOutputLength: ERR_BUFFER_TOO_LARGE). */
+function tooLarge (maxBytes, length) {
+  const err = codedError('ERR_BUFFER_TOO_LARGE', `The JSON input is larger than maxBytes (${maxBytes} bytes)`)
+  err.limit = maxBytes
+  if (length !== undefined) err.length = length
+  return err
+}
+
+/** One event-loop turn: setImmediate lets timers and I/O run. */
+function turn () {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function checkSignal (signal) {
+  if (signal !== undefined && signal.aborted) throw abortError(signal)
+}
+
+/**
+ * `JSON.parse`'s result for `input`, built without blocking the event loop for long.
+ * @param {string | Buffer | ArrayBufferView | ArrayBuffer} input UTF-8 bytes (decoded as buf.toString('utf8')) or a string
+ * @param {{ sliceMs?: number, sliceBytes?: number, reviver?: Function, maxBytes?: number, signal?: AbortSignal, executor?: string }} [options]
+ * @returns {Promise<any>}
+ */
+function parseJson (input, options) {
+  return scheduler.reject(() => {
+    const o = v.knownKeys('options', v.options(options), KEYS)
+    const src = source(input)
+    const sliceBytes = v.optInt('sliceBytes', o.sliceBytes, J.sliceBytes.min, J.sliceBytes.max) ?? J.sliceBytes.default
+    const sliceMs = v.optInt('sliceMs', o.sliceMs, J.sliceMs.min, J.sliceMs.max) ?? J.sliceMs.default
+    const reviver = o.reviver
+    if (reviver !== undefined && typeof reviver !== 'function') throw invalidType('reviver', 'function', reviver)
+    const maxBytes = v.optInt('maxBytes', o.maxBytes, 0, Number.MAX_SAFE_INTEGER)
+    const task = scheduler.taskOptions(o)
+    checkSignal(task.signal)
+    const job = { src, sliceBytes, sliceMs, reviver, maxBytes, task, units: typeof src === 'string' }
+    if (job.units) {
+      // At least one byte per UTF-16 unit: more units than maxBytes is over it, without counting.
+      if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes)
+      if (src.length <= J.inlineBytes) {
+        if (maxBytes !== undefined && Buffer.byteLength(src, 'utf8') > maxBytes) throw tooLarge(maxBytes, Buffer.byteLength(src, 'utf8'))
+        return inline(job)
+      }
+    } else {
+      if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes, src.length)
+      if (src.length <= J.inlineBytes) return inline(job)
+    }
+    return large(job)
+  })
+}
+
+/** A small document: one JSON.parse (with the reviver, JSON.parse's own walk) on the loop. */
+function inline (job) {
+  const text = job.units ? job.src : job.src.toString('utf8')
+  try {
+    return Promise.resolve(job.reviver === undefined ? JSON.parse(text) : JSON.parse(text, job.reviver))
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err
+    // The reviver may throw a SyntaxError of its own: only a text JSON.parse refuses is a parse error.
+    if (job.reviver !== undefined && parses(text)) throw err
+    // The scanner gives the position; the message is JSON.parse's.
+    return scan(job, bytesOf(job)).then(([, meta]) => {
+      throw syntaxError(job, meta.error, err.message)
+    })
+  }
+}
+
+function parses (text) {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The bytes the scanner reads: the Buffer itself, or a small string's UTF-8. */
+function bytesOf (job) {
+  return job.units ? Buffer.from(job.src, 'utf8') : job.src
+}
+
+/** The scan task on the pool: resolves [plan (Buffer of f64 triples), meta]. */
+function scan (job, bytes) {
+  return scheduler.run((t) => native.jsonScan(t, bytes, job.sliceBytes, job.units), job.task)
+}
+
+/** The SyntaxError of an invalid document: code ERR_JSON_PARSE, offset, line, column. */
+function syntaxError (job, info, message) {
+  const err = new SyntaxError(message)
+  err.code = J.parseErrorCode
+  // String input: offsets in UTF-16 units (an index into the string); binary input: bytes.
+  err.offset = job.units ? info.position : info.offset
+  err.line = info.line
+  err.column = info.column
+  return err
+}
+
+async function large (job) {
+  const { src, units, task } = job
+  const bytes = units ? await encode(job) : src
+  const [planBuffer, meta] = await scan(job, bytes)
+  if (meta.error) {
+    let message = meta.error.message
+    if (bytes.length <= J.exactMessageBytes) {
+      // Small enough to re-parse on the loop: JSON.parse's own wording (it differs between V8 versions).
+      const text = units ? src : src.toString('utf8')
+      try {
+        JSON.parse(text)
+      } catch (err) {
+        message = err.message
+      }
+    }
+    throw syntaxError(job, meta.error, message)
+  }
+  checkSignal(task.signal)
+  const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
+  const value = await assemble(plan(planBuffer), text, job.sliceMs, task.signal)
+  return job.reviver === undefined ? value : revive(value, job.reviver, job.sliceMs, task.signal)
+}
+
+/** The plan's f64 triples (copied only if the Buffer is not 8-byte aligned). */
+function plan (buf) {
+  const width = Float64Array.BYTES_PER_ELEMENT
+  if (buf.byteOffset % width === 0) return new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / width)
+  return new Float64Array(new Uint8Array(buf).buffer)
+}
+
+/**
+ * A string's UTF-8 in one Buffer, written in pieces of `encodeUnits` units within `sliceMs` per turn
+ * (Buffer.from of a 100 MB string would stall ~100 ms). Refuses past `maxBytes` as soon as it is passed.
+ * The Buffer is allocated for the worst case (3 bytes per unit); pages never written are never touched.
+ */
+async function encode (job) {
+  const { src, maxBytes, sliceMs, task } = job
+  const worst = src.length * Buffer.byteLength('\uFFFF', 'utf8')
+  const buf = Buffer.allocUnsafe(maxBytes === undefined ? worst : Math.min(worst, maxBytes))
+  let written = 0
+  let start = performance.now()
+  for (let i = 0; i < src.length;) {
+    let end = Math.min(i + J.encodeUnits, src.length)
+    // Never split a surrogate pair between two pieces (each half would become U+FFFD).
+    if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
+    const piece = src.slice(i, end)
+    const n = Buffer.byteLength(piece, 'utf8')
+    if (maxBytes !== undefined && written + n > maxBytes) throw tooLarge(maxBytes)
+    written += buf.write(piece, written, 'utf8')
+    i = end
+    if (performance.now() - start >= sliceMs && i < src.length) {
+      await turn()
+      checkSignal(task.signal)
+      start = performance.now()
+    }
+  }
+  return buf.subarray(0, written)
+}
+
+/**
+ * Defines `obj[key] = value` as JSON.parse does (CreateDataProperty): an own data property, even for
+ * '__proto__' or a key the prototype chain holds as an accessor. Plain assignment would call
+ * Object.prototype's __proto__ setter and change the object's prototype (prototype pollution).
+ */
+function setMember (obj, key, value) {
+  if (key === '__proto__' || (!hasOwn.call(obj, key) && key in obj)) {
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
+  } else {
+    obj[key] = value
+  }
+}
+
+/** Builds the document from the plan's ops with an explicit stack of open containers. */
+class Builder {
+  constructor (text) {
+    this.text = text
+    this.stack = []
+    this.top = undefined
+    this.isArray = false
+    this.key = undefined
+    this.root = undefined
+  }
+
+  /** Puts `value` where the document is: the root, the open array's end, or the pending key. */
+  place (value) {
+    if (this.top === undefined) {
+      this.root = value
+    } else if (this.isArray) {
+      this.top.push(value)
+    } else {
+      setMember(this.top, this.key, value)
+      this.key = undefined
+    }
+  }
+
+  open (container, isArray) {
+    this.place(container)
+    this.stack.push(container)
+    this.top = container
+    this.isArray = isArray
+  }
+
+  close () {
+    const stack = this.stack
+    stack.pop()
+    this.top = stack.length === 0 ? undefined : stack[stack.length - 1]
+    this.isArray = Array.isArray(this.top)
+  }
+
+  op (op, a, b) {
+    switch (op) {
+      case VALUE: return this.place(JSON.parse(this.text(a, b)))
+      case ARRAY: return this.open([], true)
+      case OBJECT: return this.open({}, false)
+      case CLOSE: return this.close()
+      case ITEMS: {
+        const items = JSON.parse('[' + this.text(a, b) + ']')
+        const top = this.top
+        for (let i = 0; i < items.length; i++) top.push(items[i])
+        return
+      }
+      case MEMBERS: {
+        const members = JSON.parse('{' + this.text(a, b) + '}')
+        const top = this.top
+        const keys = Object.keys(members)
+        for (let i = 0; i < keys.length; i++) setMember(top, keys[i], members[keys[i]])
+        return
+      }
+      case KEY:
+        this.key = JSON.parse(this.text(a, b))
+        return
+      default:
+        throw codedError('ERR_INTERNAL', `offthread internal error: unknown JSON plan op ${op}`)
+    }
+  }
+}
+
+/**
+ * Runs the plan's ops within `sliceMs` per turn, yielding (setImmediate) between turns and checking
+ * `signal` after each. Exported for the spec's reference planner.
+ */
+async function assemble (ops, text, sliceMs, signal) {
+  const builder = new Builder(text)
+  const n = ops.length
+  let i = 0
+  for (;;) {
+    const start = performance.now()
+    while (i < n) {
+      builder.op(ops[i], ops[i + 1], ops[i + 2])
+      i += STRIDE
+      if (performance.now() - start >= sliceMs) break
+    }
+    if (i >= n) return builder.root
+    await turn()
+    checkSignal(signal)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reviver: ECMA-262 InternalizeJSONProperty, as an explicit stack of frames, time-sliced.
+
+/**
+ * Nesting depths known to work (ok) and to fail (fail) for JSON.parse with a reviver on this V8:
+ * V8 walks recursively and throws RangeError past its stack (2,728 levels of arrays on Node 20
+ * here). Probed lazily, only when a document nests deeper than `ok`.
+ */
+const reviverDepth = { ok: 0, fail: Infinity, error: undefined }
+
+function probe (depth) {
+  try {
+    JSON.parse('['.repeat(depth) + ']'.repeat(depth), (k, value) => value)
+    return true
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err
+    reviverDepth.error = err
+    return false
+  }
+}
+
+/** Whether JSON.parse with a reviver handles `depth` levels on this V8 (doubling, then bisection). */
+function depthWorks (depth) {
+  if (depth <= reviverDepth.ok) return true
+  if (depth >= reviverDepth.fail) return false
+  const tryDepth = Math.max(depth, reviverDepth.ok * 2)
+  if (probe(tryDepth)) {
+    reviverDepth.ok = tryDepth
+    return true
+  }
+  let lo = reviverDepth.ok
+  let hi = tryDepth
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (probe(mid)) lo = mid
+    else hi = mid
+  }
+  reviverDepth.ok = lo
+  reviverDepth.fail = hi
+  return depth <= lo
+}
+
+function tooDeep () {
+  const err = new RangeError(reviverDepth.error ? reviverDepth.error.message : 'Maximum call stack size exceeded')
+  return err
+}
+
+/**
+ * JSON.parse's reviver walk over `value`: for each container, its elements (arrays: indices 0..length-1
+ * read live; objects: Object.keys taken when the walk enters it), then reviver.call(holder, key, value);
+ * undefined deletes the property, anything else is defined as an own data property. Post-order, like V8.
+ */
+async function revive (value, reviver, sliceMs, signal) {
+  const root = { '': value }
+  // A frame: the container `val` under holder[name], its keys (objects) or length (arrays), the next index.
+  const frames = []
+  let result
+  let start = performance.now()
+  // Enters holder[name]: a container pushes a frame; a primitive returns the reviver's answer.
+  const enter = (holder, name) => {
+    const val = holder[name]
+    if (val !== null && typeof val === 'object') {
+      if (frames.length + 1 > reviverDepth.ok && !depthWorks(frames.length + 1)) throw tooDeep()
+      const isArray = Array.isArray(val)
+      frames.push({ holder, name, val, isArray, keys: isArray ? undefined : Object.keys(val), length: isArray ? val.length : 0, i: 0 })
+      return { pending: true }
+    }
+    return { pending: false, value: reviver.call(holder, name, val) }
+  }
+  const deliver = (frame, prop, revived) => {
+    if (revived === undefined) Reflect.deleteProperty(frame.val, prop)
+    else Reflect.defineProperty(frame.val, prop, { value: revived, writable: true, enumerable: true, configurable: true })
+  }
+  let first = enter(root, '')
+  if (!first.pending) return first.value
+  first = undefined
+  for (;;) {
+    const frame = frames[frames.length - 1]
+    const count = frame.isArray ? frame.length : frame.keys.length
+    if (frame.i < count) {
+      const prop = frame.isArray ? String(frame.i) : frame.keys[frame.i]
+      frame.i++
+      const child = enter(frame.val, prop)
+      if (!child.pending) deliver(frame, prop, child.value)
+    } else {
+      frames.pop()
+      const revived = reviver.call(frame.holder, frame.name, frame.val)
+      if (frames.length === 0) {
+        result = revived
+        break
+      }
+      deliver(frames[frames.length - 1], frame.name, revived)
+    }
+    if (performance.now() - start >= sliceMs) {
+      await turn()
+      checkSignal(signal)
+      start = performance.now()
+    }
+  }
+  return result
+}
+
+module.exports = { parseJson, assemble, revive, setMember }
