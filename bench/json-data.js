@@ -130,7 +130,143 @@ function prepare (filter = () => true) {
   })
 }
 
-module.exports = { MB, CACHE, documents, prepare }
+// ---- schemas for the validation rows (draft 2020-12; ajv and validateJson get the same one) ----------
+
+const str = { type: 'string' }
+const int = { type: 'integer' }
+const nullable = (t) => ({ type: [t, 'null'] })
+const idMap = (value) => ({ type: 'object', propertyNames: { pattern: '^[0-9]+$' }, additionalProperties: value })
+
+const CITY = {
+  type: 'object',
+  required: ['name', 'lat', 'lng', 'country', 'admin1', 'admin2'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    lat: { type: 'string', pattern: '^-?[0-9]+(\\.[0-9]+)?$' },
+    lng: { type: 'string', pattern: '^-?[0-9]+(\\.[0-9]+)?$' },
+    country: { type: 'string', pattern: '^[A-Z]{2}$' },
+    admin1: str,
+    admin2: str
+  },
+  additionalProperties: false
+}
+
+const TWEET_USER = {
+  type: 'object',
+  required: ['id', 'id_str', 'name', 'screen_name', 'followers_count', 'created_at'],
+  properties: {
+    id: int, id_str: str, name: str, screen_name: str, location: str, description: str,
+    url: nullable('string'), protected: { type: 'boolean' }, followers_count: { type: 'integer', minimum: 0 },
+    friends_count: { type: 'integer', minimum: 0 }, verified: { type: 'boolean' }, lang: str
+  }
+}
+const TWITTER = {
+  type: 'object',
+  required: ['statuses', 'search_metadata'],
+  properties: {
+    statuses: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'id_str', 'text', 'user', 'created_at', 'entities'],
+        properties: {
+          id: int, id_str: { type: 'string', pattern: '^[0-9]+$' }, text: str, created_at: str, source: str,
+          truncated: { type: 'boolean' }, user: TWEET_USER, retweet_count: { type: 'integer', minimum: 0 },
+          favorite_count: { type: 'integer', minimum: 0 }, lang: str,
+          entities: { type: 'object', properties: { hashtags: { type: 'array' }, urls: { type: 'array' }, user_mentions: { type: 'array' } } }
+        }
+      }
+    },
+    search_metadata: { type: 'object', required: ['count', 'query'], properties: { count: int, query: str } }
+  }
+}
+
+const CITM = {
+  type: 'object',
+  required: ['areaNames', 'events', 'performances', 'seatCategoryNames', 'topicNames'],
+  properties: {
+    areaNames: idMap(str),
+    audienceSubCategoryNames: idMap(str),
+    blockNames: idMap(str),
+    seatCategoryNames: idMap(str),
+    subTopicNames: idMap(str),
+    subjectNames: idMap(str),
+    topicNames: idMap(str),
+    venueNames: { type: 'object', additionalProperties: str },
+    topicSubTopics: idMap({ type: 'array', items: int }),
+    events: idMap({
+      type: 'object',
+      required: ['id', 'name', 'topicIds', 'subTopicIds'],
+      properties: {
+        id: int, name: str, description: nullable('string'), logo: nullable('string'), subtitle: nullable('string'),
+        subjectCode: nullable('string'), topicIds: { type: 'array', items: int }, subTopicIds: { type: 'array', items: int }
+      }
+    }),
+    performances: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'eventId', 'prices', 'seatCategories', 'start'],
+        properties: {
+          id: int, eventId: int, start: int, venueCode: str, logo: nullable('string'), name: nullable('string'),
+          prices: { type: 'array', items: { type: 'object', required: ['amount'], properties: { amount: int, audienceSubCategoryId: int, seatCategoryId: int } } },
+          seatCategories: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                seatCategoryId: int,
+                areas: { type: 'array', items: { type: 'object', required: ['areaId', 'blockIds'], properties: { areaId: int, blockIds: { type: 'array' } } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+const POSITION = { type: 'array', minItems: 2, items: { type: 'number' } }
+const CANADA = {
+  type: 'object',
+  required: ['type', 'features'],
+  properties: {
+    type: { const: 'FeatureCollection' },
+    features: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type', 'geometry', 'properties'],
+        properties: {
+          type: { const: 'Feature' },
+          properties: { type: 'object' },
+          geometry: {
+            type: 'object',
+            required: ['type', 'coordinates'],
+            properties: {
+              type: { enum: ['Polygon', 'MultiPolygon'] },
+              coordinates: { type: 'array', items: { type: 'array', items: POSITION } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The JSON Schema of a document: what an API would check the body against. */
+function schemaFor (name) {
+  const arrayOf = (items) => ({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', items })
+  switch (name) {
+    case 'cities': case 'cities-200': return arrayOf(CITY)
+    case 'twitter': return arrayOf(TWITTER)
+    case 'canada': return arrayOf(CANADA)
+    case 'citm': return { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', propertyNames: { pattern: '^[0-9]+$' }, additionalProperties: CITM }
+  }
+  throw new Error(`no schema for ${name}`)
+}
+
+module.exports = { MB, CACHE, documents, prepare, schemaFor }
 
 if (require.main === module) {
   for (const d of prepare()) console.log(`${d.name.padEnd(11)} ${(d.bytes / MB).toFixed(1).padStart(6)} MB  ${d.file}`)

@@ -26,8 +26,9 @@
 //   stream-json       3.x: the Buffer in 64 KiB chunks, one per macrotask (as a socket delivers them),
 //                     through parser.asStream() into Assembler.connectTo
 //   offthread         parseJson(buf)
-// and, when their modules are there, validation (JSON.parse + ajv on the loop against validateJson) and
-// output (JSON.stringify + Buffer.from against stringifyJson) on the same documents.
+// Validation, bytes → verdict: JSON.parse + ajv 8 (draft 2020-12) on the loop against validateJson (the schema
+// compiled once before timing by each; json-data.js has one schema per document, all documents valid).
+// Output: JSON.stringify + Buffer.from against stringifyJson (a Buffer), on the document's parsed value.
 //
 // Measured in the child during each timed run:
 //   total       from the call until the value is there
@@ -58,7 +59,12 @@ const FS_PROBE_MS = 10
 const SETTLE_MS = 20 // after a run, so that the probes see the last stall end
 const CHILD_FLAGS = ['--expose-gc', '--max-old-space-size=8192']
 
-const PARSE = ['JSON.parse', 'piscina', 'yieldable-json', 'stream-json', 'offthread parseJson']
+// The rows of each document, by group; the first of a group is the baseline its "×" column divides by.
+const GROUPS = {
+  parse: ['JSON.parse', 'piscina', 'yieldable-json', 'stream-json', 'offthread parseJson'],
+  validate: ['JSON.parse + ajv', 'offthread validateJson'],
+  stringify: ['JSON.stringify', 'offthread stringifyJson']
+}
 const ONE_REP = new Set(['yieldable-json']) // minutes per document: one repetition, no warm-up
 
 // ---- the rows (run in the child) ------------------------------------------------------------------
@@ -125,6 +131,36 @@ async function openRow (name, doc) {
       const parseJson = offthreadFn('parse.js', 'parseJson')
       if (parseJson === undefined) return { unavailable: 'parseJson not exported yet (lib/json/parse.js)' }
       return { run: (buf) => parseJson(buf) }
+    }
+    case 'JSON.parse + ajv': {
+      // bytes → verdict: JSON.parse, then ajv (draft 2020-12, its defaults) on the loop. Compiled before timing.
+      const Ajv2020 = require('ajv/dist/2020')
+      const validate = new Ajv2020().compile(data.schemaFor(doc.doc))
+      return { run: (buf) => validate(JSON.parse(buf.toString())), check: (ok) => (ok === true ? undefined : `ajv says invalid: ${JSON.stringify(validate.errors)}`) }
+    }
+    case 'offthread validateJson': {
+      // bytes → verdict on the pool, the schema compiled once before timing (compileSchema) when there is one.
+      const validateJson = offthreadFn('schema.js', 'validateJson')
+      if (validateJson === undefined) return { unavailable: 'validateJson not exported yet (lib/json/schema.js)' }
+      const compileSchema = offthreadFn('schema.js', 'compileSchema')
+      const schema = compileSchema ? await compileSchema(data.schemaFor(doc.doc)) : data.schemaFor(doc.doc)
+      return {
+        run: (buf) => validateJson(buf, schema),
+        check: (r) => (r === true || r?.valid === true ? undefined : `validateJson says invalid: ${JSON.stringify(r).slice(0, 500)}`)
+      }
+    }
+    case 'JSON.stringify':
+    case 'offthread stringifyJson': {
+      // The value to write is the document's, parsed once before any timing. JSON.stringify's string
+      // becomes bytes too (Buffer.from), as a response needs them; stringifyJson gives a Buffer.
+      const stringifyJson = offthreadFn('stringify.js', 'stringifyJson')
+      if (name !== 'JSON.stringify' && stringifyJson === undefined) return { unavailable: 'stringifyJson not exported yet (lib/json/stringify.js)' }
+      const value = JSON.parse(fs.readFileSync(doc.file, 'utf8'))
+      return {
+        prepare: () => value,
+        run: name === 'JSON.stringify' ? (v) => Buffer.from(JSON.stringify(v)) : (v) => stringifyJson(v),
+        check: name === 'JSON.stringify' ? null : (out) => (Buffer.isBuffer(out) && out.equals(Buffer.from(JSON.stringify(value))) ? undefined : 'bytes differ from JSON.stringify')
+      }
     }
   }
   const extra = await extraRows(doc)
@@ -354,14 +390,9 @@ function summarize (reps) {
   return out
 }
 
-/** Row names, in table order, for the documents: the parse peers, then the helpers' validation and output rows. */
+/** `[{ group, name }]` in table order: the parse rows, then validation, then output. */
 function rowNames () {
-  const names = [...PARSE]
-  for (const file of ['json-schema.js', 'json-stringify.js']) {
-    const mod = helperModule(file)
-    if (mod && Array.isArray(mod.jsonBenchRowNames)) names.push(...mod.jsonBenchRowNames)
-  }
-  return names
+  return Object.entries(GROUPS).flatMap(([group, names]) => names.map((name) => ({ group, name })))
 }
 
 function table (rows) {
@@ -372,7 +403,7 @@ function table (rows) {
     { header: 'MB', value: (r) => h.fmt(r.mb, 1) },
     { header: 'row', value: (r) => r.row, align: 'left' },
     { header: 'total ms', value: (r) => cell(r, 'total') ?? h.fmt(r.totalMs, 0) },
-    { header: '× JSON.parse', value: (r) => cell(r, 'x') ?? h.fmt(r.vsJsonParse, 2) },
+    { header: '× base', value: (r) => cell(r, 'x') ?? h.fmt(r.vsBaseline, 2) },
     { header: 'stall ms', value: num('stallMs', 1) },
     { header: 'loop p99 ms', value: num('loopP99Ms', 1) },
     { header: 'fs p99 ms', value: num('fsP99Ms', 1) },
@@ -386,24 +417,24 @@ async function main () {
   const docs = data.prepare()
   const names = rowNames()
   const started = performance.now()
-  process.stderr.write(`bench:json: ${docs.length} documents, rows ${names.join(', ')}; ${REPS} repetitions, timeout ${TIMEOUT_S} s\n`)
+  process.stderr.write(`bench:json: ${docs.length} documents, rows ${names.map((n) => n.name).join(', ')}; ${REPS} repetitions, timeout ${TIMEOUT_S} s\n`)
   process.stderr.write(`idle (${IDLE_SECONDS} s)... `)
   const idleMsg = await runChild({ row: 'idle', seconds: IDLE_SECONDS, reps: 1 })
   const idle = idleMsg.reps ? summarize(idleMsg.reps) : { error: idleMsg.error }
   process.stderr.write(`loop p99 ${h.fmt(idle.loopP99Ms)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms\n`)
   const rows = []
   for (const d of docs) {
-    let baseline
-    for (const name of names) {
+    const baseline = {}
+    for (const { group, name } of names) {
       if (FILTER && !FILTER.test(`${d.name} / ${name}`)) continue
       process.stderr.write(`${d.name} / ${name} `)
       const msg = await runChild({ row: name, file: d.file, doc: d.name, reps: REPS })
-      const row = { doc: d.name, mb: d.bytes / MB, bytes: d.bytes, row: name }
+      const row = { doc: d.name, mb: d.bytes / MB, bytes: d.bytes, group, row: name }
       if (msg.error) Object.assign(row, { error: msg.error })
       else if (msg.unavailable) Object.assign(row, { unavailable: msg.unavailable })
       else Object.assign(row, summarize(msg.reps), msg.timeoutS ? { timeoutS: msg.timeoutS } : {})
-      if (name === 'JSON.parse' && !row.error) baseline = row.totalMs
-      row.vsJsonParse = baseline ? row.totalMs / baseline : NaN
+      if (name === GROUPS[group][0] && !row.error) baseline[group] = row.totalMs
+      row.vsBaseline = baseline[group] ? row.totalMs / baseline[group] : NaN
       rows.push(row)
       process.stderr.write(row.error ? ` error: ${row.error.split('\n')[0]}\n`
         : row.unavailable ? ` n/a: ${row.unavailable}\n`
