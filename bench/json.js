@@ -93,6 +93,8 @@ function helperModule (file) {
  * check?(value, buf) → error text | undefined, close?() }`.
  */
 async function openRow (name, doc) {
+  const theirs = await helperRow(name, doc)
+  if (theirs !== undefined) return theirs
   switch (name) {
     case 'JSON.parse':
       return { run: (buf) => JSON.parse(buf.toString()) }
@@ -163,8 +165,6 @@ async function openRow (name, doc) {
       }
     }
   }
-  const extra = await extraRows(doc)
-  if (extra.has(name)) return extra.get(name)
   throw new Error(`unknown row ${name}`)
 }
 
@@ -177,18 +177,16 @@ async function * chunks (buf) {
 }
 
 /**
- * The validation and output rows. They come from the other helpers' bench modules when those export
- * `jsonBenchRows(doc) → Map(name → row)`; until then the output rows are built here from stringifyJson.
+ * A validation or output row from the other helpers' bench modules, when they export
+ * `jsonBenchRow(name, doc) → row | undefined` (doc: `{ doc: name, file }`); it replaces the row of that name here.
  */
-async function extraRows (doc) {
-  const rows = new Map()
+async function helperRow (name, doc) {
   for (const file of ['json-schema.js', 'json-stringify.js']) {
     const mod = helperModule(file)
-    if (mod && typeof mod.jsonBenchRows === 'function') {
-      for (const [name, row] of await mod.jsonBenchRows(doc)) rows.set(name, row)
-    }
+    const row = mod && typeof mod.jsonBenchRow === 'function' ? await mod.jsonBenchRow(name, doc) : undefined
+    if (row !== undefined) return row
   }
-  return rows
+  return undefined
 }
 
 // ---- probes ---------------------------------------------------------------------------------------
