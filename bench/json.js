@@ -35,8 +35,8 @@
 //   stall       the longest time the loop did not turn: the larger of a setInterval(1 ms) watchdog's longest
 //               gap minus 1 ms and monitorEventLoopDelay's max
 //   loop p99    monitorEventLoopDelay (resolution 1 ms) over the run
-//   fs p99      a 4 KiB fs.promises.readFile due every 10 ms; a read's latency counts from when it was due,
-//               so reads that a blocked loop could not issue count too (as requests arriving meanwhile would)
+//   fs p99      a 4 KiB fs.promises.readFile due every 10 ms, as requests arriving at that rate would start
+//               them; a read's latency counts from its due time, so reads a blocked loop could not start count
 //   GC          perf_hooks 'gc' entries on the main thread: scavenges (count, total ms, longest) and
 //               mark-sweeps (count, total ms); "GC %" is all GC time over total. A worker's GC is not in it.
 
@@ -209,28 +209,30 @@ function startWatchdog () {
 }
 
 /**
- * A 4 KiB fs.promises.readFile due every FS_PROBE_MS. When the loop was blocked past several due times,
- * one read serves them all and each counts from its own due time.
+ * A 4 KiB fs.promises.readFile due every FS_PROBE_MS, as from requests arriving at that rate: each read's latency
+ * counts from its due time, so the reads that a blocked loop could not start count too. Reads overlap when they
+ * are slow (a loop blocked for 500 ms starts the 50 reads due meanwhile at once when it turns again).
  */
 function startFsProbe (file) {
   const latencies = []
-  let stopped = false
+  const inFlight = new Set()
   let next = performance.now()
-  const done = (async () => {
-    while (!stopped) {
-      const now = performance.now()
-      const due = []
-      while (next <= now) { due.push(next); next += FS_PROBE_MS }
-      if (due.length === 0) { await h.sleep(next - now); continue }
-      await fs.promises.readFile(file)
-      const end = performance.now()
-      for (const t of due) latencies.push(end - t)
+  let timer
+  const issue = () => {
+    const now = performance.now()
+    for (; next <= now; next += FS_PROBE_MS) {
+      const due = next
+      const p = fs.promises.readFile(file).then(() => { latencies.push(performance.now() - due) })
+      inFlight.add(p)
+      p.finally(() => inFlight.delete(p))
     }
-  })()
+    timer = setTimeout(issue, Math.max(0, next - performance.now()))
+  }
+  issue()
   return {
     async stop () {
-      stopped = true
-      await done
+      clearTimeout(timer)
+      await Promise.all(inFlight)
       latencies.sort((a, b) => a - b)
       return { fsP99Ms: h.percentile(latencies, 99), fsMaxMs: latencies.at(-1) ?? NaN, fsReads: latencies.length }
     }
