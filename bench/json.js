@@ -41,6 +41,7 @@
 //               mark-sweeps (count, total ms); "GC %" is all GC time over total. A worker's GC is not in it.
 
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const util = require('node:util')
 const { fork } = require('node:child_process')
@@ -416,6 +417,7 @@ function table (rows) {
 async function main () {
   const docs = data.prepare()
   const names = rowNames()
+  const loadBefore = os.loadavg()
   const started = performance.now()
   process.stderr.write(`bench:json: ${docs.length} documents, rows ${names.map((n) => n.name).join(', ')}; ${REPS} repetitions, timeout ${TIMEOUT_S} s\n`)
   process.stderr.write(`idle (${IDLE_SECONDS} s)... `)
@@ -442,12 +444,16 @@ async function main () {
             : ` ${h.fmt(row.totalMs, 0)} ms, stall ${h.fmt(row.stallMs, 1)} ms\n`)
     }
   }
-  console.log(`\nbench:json, ${new Date().toISOString()}, Node ${process.version}, ${require('node:os').cpus()[0]?.model} × ${require('node:os').cpus().length}`)
+  const loadAfter = os.loadavg()
+  const load = (l) => l.map((x) => x.toFixed(2)).join(' ')
+  console.log(`\nbench:json, ${new Date().toISOString()}, Node ${process.version}, ${os.cpus()[0]?.model} × ${os.cpus().length}, ` +
+    `load average ${load(loadBefore)} before, ${load(loadAfter)} after`)
   console.log(`idle: loop p99 ${h.fmt(idle.loopP99Ms)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms; medians of ${REPS} runs (yieldable-json: 1)\n`)
   console.log(table(rows))
   const file = h.writeResults('json', {
     parameters: { reps: REPS, timeoutS: TIMEOUT_S, chunkBytes: CHUNK, fsProbeMs: FS_PROBE_MS, childFlags: CHILD_FLAGS, filter: FILTER ? String(FILTER) : null },
     documents: docs.map(({ name, bytes, source, shape }) => ({ name, bytes, mb: bytes / MB, source, shape })),
+    loadAverage: { before: loadBefore, after: loadAfter },
     idle,
     results: rows,
     wallSeconds: (performance.now() - started) / 1000
