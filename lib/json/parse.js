@@ -350,44 +350,38 @@ function tooDeep () {
  */
 async function revive (value, reviver, sliceMs, signal) {
   const root = { '': value }
-  // A frame: the container `val` under holder[name], its keys (objects) or length (arrays), the next index.
+  // A frame: the container `val` at holder[name], its keys (objects) or length (arrays), the next index.
   const frames = []
-  let result
-  let start = performance.now()
-  // Enters holder[name]: a container pushes a frame; a primitive returns the reviver's answer.
+  /** Enters holder[name]: a container pushes a frame (PENDING); a primitive returns the reviver's answer. */
   const enter = (holder, name) => {
     const val = holder[name]
-    if (val !== null && typeof val === 'object') {
-      if (frames.length + 1 > reviverDepth.ok && !depthWorks(frames.length + 1)) throw tooDeep()
-      const isArray = Array.isArray(val)
-      frames.push({ holder, name, val, isArray, keys: isArray ? undefined : Object.keys(val), length: isArray ? val.length : 0, i: 0 })
-      return { pending: true }
-    }
-    return { pending: false, value: reviver.call(holder, name, val) }
+    if (val === null || typeof val !== 'object') return reviver.call(holder, name, val)
+    if (frames.length + 1 > reviverDepth.ok && !depthWorks(frames.length + 1)) throw tooDeep()
+    const isArray = Array.isArray(val)
+    const keys = isArray ? undefined : Object.keys(val)
+    frames.push({ holder, name, val, keys, count: isArray ? val.length : keys.length, i: 0 })
+    return PENDING
   }
-  const deliver = (frame, prop, revived) => {
-    if (revived === undefined) Reflect.deleteProperty(frame.val, prop)
-    else Reflect.defineProperty(frame.val, prop, { value: revived, writable: true, enumerable: true, configurable: true })
+  /** CreateDataProperty, or [[Delete]] for undefined; neither throws when refused, as in the spec. */
+  const deliver = (val, prop, revived) => {
+    if (revived === undefined) Reflect.deleteProperty(val, prop)
+    else Reflect.defineProperty(val, prop, { value: revived, writable: true, enumerable: true, configurable: true })
   }
-  let first = enter(root, '')
-  if (!first.pending) return first.value
-  first = undefined
+  const first = enter(root, '')
+  if (first !== PENDING) return first
+  let start = performance.now()
   for (;;) {
     const frame = frames[frames.length - 1]
-    const count = frame.isArray ? frame.length : frame.keys.length
-    if (frame.i < count) {
-      const prop = frame.isArray ? String(frame.i) : frame.keys[frame.i]
+    if (frame.i < frame.count) {
+      const prop = frame.keys === undefined ? String(frame.i) : frame.keys[frame.i]
       frame.i++
-      const child = enter(frame.val, prop)
-      if (!child.pending) deliver(frame, prop, child.value)
+      const revived = enter(frame.val, prop)
+      if (revived !== PENDING) deliver(frame.val, prop, revived)
     } else {
       frames.pop()
       const revived = reviver.call(frame.holder, frame.name, frame.val)
-      if (frames.length === 0) {
-        result = revived
-        break
-      }
-      deliver(frames[frames.length - 1], frame.name, revived)
+      if (frames.length === 0) return revived
+      deliver(frames[frames.length - 1].val, frame.name, revived)
     }
     if (performance.now() - start >= sliceMs) {
       await turn()
@@ -395,7 +389,9 @@ async function revive (value, reviver, sliceMs, signal) {
       start = performance.now()
     }
   }
-  return result
 }
+
+/** What `enter` returns for a container: its reviver call comes after its elements'. */
+const PENDING = Symbol('pending')
 
 module.exports = { parseJson, assemble, revive, setMember }
