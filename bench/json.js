@@ -277,11 +277,13 @@ async function timedRun (row, buf, probeFile) {
   const fsProbe = startFsProbe(probeFile)
   const watchdog = startWatchdog()
   await h.sleep(FS_PROBE_MS)
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   let timer
   const timeout = new Promise((resolve) => { timer = setTimeout(resolve, TIMEOUT_S * 1000, TIMED_OUT) })
   const value = await Promise.race([Promise.resolve().then(() => row.run(arg)), timeout])
   const totalMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
   clearTimeout(timer)
   await h.sleep(SETTLE_MS)
   const stallWatchdogMs = watchdog.stop()
@@ -294,6 +296,7 @@ async function timedRun (row, buf, probeFile) {
     value,
     figures: {
       totalMs,
+      cpuMs: (cpu.user + cpu.system) / 1000, // every thread of the process: the loop, the pool, workers, GC helpers
       stallMs: Math.max(stallWatchdogMs, loopMaxMs),
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs,
