@@ -1,2 +1,599 @@
 'use strict'
-// (in progress)
+// json(options): a drop-in for express.json() (body-parser 2.x's json parser) whose inflating and
+// parsing leave the event loop: gzip, deflate and br bodies are inflated on the pool (the limit
+// applies to the inflated size and bounds the decoder's output), and the text is parsed by
+// parseJson (lib/json/parse.js): scanned on the pool, then JSON.parse slice by slice.
+//
+// Written to match body-parser 2.4.0 and raw-body 3 (their options, the order of their checks, their
+// errors' status, type, expose, message and extra properties), not copied from them. The README's
+// json() section lists what differs.
+
+const { AsyncResource } = require('node:async_hooks')
+const { STATUS_CODES } = require('node:http')
+const zlib = require('node:zlib')
+const native = require('../native')
+const bytes = require('../bytes')
+const schemaModule = require('./schema')
+const parseModule = require('./parse')
+
+const P = native.policy.json
+/** body-parser's default `limit` (100kb). */
+const DEFAULT_LIMIT = P.bodyLimit
+/** Bodies up to this many bytes get exactly body-parser's strict-mode message (built from the whole text). */
+const EXACT_MESSAGE_BYTES = P.exactMessageBytes
+
+/** Units of `limit` strings, as the `bytes` package reads them (powers of 1024). */
+const UNITS = { b: 1, kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 }
+const LIMIT_RE = /^((-|\+)?(\d+(?:\.\d+)?)) *(kb|mb|gb|tb|pb)$/i
+
+/** Content-codings inflated on the pool, and their offthread formats. */
+const CODINGS = { gzip: 'gzip', deflate: 'deflate', br: 'brotli' }
+/** body-parser 2.4 inflates zstd where node:zlib can (Node >= 22.15); it answers 415 elsewhere, and so does json(). */
+if ('createZstdDecompress' in zlib) CODINGS.zstd = 'zstd'
+
+/** JSON's whitespace (RFC 8259): space, tab, line feed, carriage return. */
+const WS = new Set([' ', '\t', '\n', '\r'])
+const BOM = '\uFEFF'
+const UTF8_BOM = Buffer.from(BOM, 'utf8')
+
+/** http-errors' class names of the statuses json() answers with. */
+const NAMES = { 400: 'BadRequestError', 403: 'ForbiddenError', 413: 'PayloadTooLargeError', 415: 'UnsupportedMediaTypeError', 500: 'InternalServerError' }
+
+// ---------------------------------------------------------------- errors (http-errors' shape)
+
+/** A new error as http-errors' createError(status, message, props) makes it. */
+function httpError (status, message, props) {
+  const err = new Error(message)
+  Object.defineProperty(err, 'name', { value: NAMES[status], writable: true, configurable: true, enumerable: false })
+  Error.captureStackTrace(err, httpError)
+  err.expose = status < 500
+  err.status = err.statusCode = status
+  return Object.assign(err, props)
+}
+
+/**
+ * An existing error given a status as http-errors' createError(status, err, props) does: its own
+ * status (or statusCode) wins when it is an HTTP error status; 500 when it is not a status at all.
+ */
+function withStatus (status, err, props) {
+  let s = err.status || err.statusCode || status
+  if (typeof s !== 'number' || (STATUS_CODES[s] === undefined && (s < 400 || s >= 600))) s = 500
+  err.expose = s < 500
+  err.status = err.statusCode = s
+  for (const key in props) if (key !== 'status' && key !== 'statusCode') err[key] = props[key]
+  return err
+}
+
+/** `err.body` of a parse error: the decoded text, made only if someone reads it (a huge body costs a stall to decode). */
+function lazyBody (err, text) {
+  let value
+  Object.defineProperty(err, 'body', {
+    configurable: true,
+    enumerable: true,
+    get () { if (value === undefined) value = text(); return value },
+    set (v) { value = v }
+  })
+}
+
+/** A SyntaxError reduced to what body-parser leaves on JSON.parse's: its message and stack, no other own property. */
+function normalizeSyntaxError (err, message) {
+  for (const key of Object.getOwnPropertyNames(err)) if (key !== 'stack' && key !== 'message') delete err[key]
+  if (message !== undefined && message !== err.message) {
+    err.stack = String(err.stack).replace(err.message, message)
+    err.message = message
+  }
+  return err
+}
+
+// ---------------------------------------------------------------- options
+
+/** A byte count as the `bytes` package's parse() reads it: a number, or '100kb', '1.5mb', '500'; null if unreadable. */
+function parseLimit (value) {
+  if (typeof value === 'number' && !Number.isNaN(value)) return value
+  if (typeof value !== 'string') return null
+  const m = LIMIT_RE.exec(value)
+  const n = m ? Number.parseFloat(m[1]) : Number.parseInt(value, 10)
+  if (Number.isNaN(n)) return null
+  return Math.floor(UNITS[m ? m[4].toLowerCase() : 'b'] * n)
+}
+
+/** Short names of `type` (no '/') that type-is resolves through mime-types: the common ones. */
+const SHORT_TYPES = {
+  json: 'application/json',
+  txt: 'text/plain',
+  text: 'text/plain',
+  html: 'text/html',
+  htm: 'text/html',
+  xml: 'application/xml',
+  csv: 'text/csv',
+  js: 'text/javascript',
+  bin: 'application/octet-stream',
+  urlencoded: 'application/x-www-form-urlencoded',
+  multipart: 'multipart/*'
+}
+const TYPE_RE = /^ *([A-Za-z0-9][A-Za-z0-9!#$&^_-]{0,126})\/([A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}) *$/
+
+/** A `type` entry as type-is reads it ('json', '+json', 'application/*'), or false. */
+function normalizeType (type) {
+  if (typeof type !== 'string') return false
+  if (type === 'urlencoded' || type === 'multipart') return SHORT_TYPES[type]
+  if (type[0] === '+') return '*/*' + type
+  if (type.includes('/')) return type
+  return SHORT_TYPES[type.toLowerCase()] ?? false
+}
+
+/** Whether `expected` (type-is' pattern: exact, 'a/*', '*\/b', '*\/*+json') matches the media type `actual`. */
+function mimeMatch (expected, actual) {
+  if (expected === false) return false
+  const a = actual.split('/')
+  const e = expected.split('/')
+  if (a.length !== 2 || e.length !== 2) return false
+  if (e[0] !== '*' && e[0] !== a[0]) return false
+  if (e[1].startsWith('*+')) return e[1].length <= a[1].length + 1 && e[1].slice(1) === a[1].slice(1 - e[1].length)
+  return e[1] === '*' || e[1] === a[1]
+}
+
+/** The media type of a Content-Type value (lower case, parameters off), or null when it is not one. */
+function mediaType (header) {
+  if (!header) return null
+  const semi = header.indexOf(';')
+  const type = (semi === -1 ? header : header.slice(0, semi)).replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase()
+  return TYPE_RE.test(type) ? type : null
+}
+
+/** The request-matching function of `type` (a string, an array of them, or a function). */
+function typeChecker (type) {
+  if (typeof type === 'function') return type
+  const types = Array.isArray(type) ? type : [type]
+  return function checkType (req) {
+    const actual = mediaType(req.headers['content-type'])
+    return actual !== null && types.some((t) => mimeMatch(normalizeType(t), actual))
+  }
+}
+
+/** The `charset` parameter of a Content-Type value, lower case (the first one, quotes and escapes undone). */
+function charsetOf (header) {
+  if (!header) return undefined
+  const re = /;[ \t]*([^;=]*?)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"?|([^;]*))/g
+  let m
+  while ((m = re.exec(header)) !== null) {
+    if (m[1].toLowerCase() !== 'charset') continue
+    const value = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3].replace(/[ \t]+$/, '')
+    return value.toLowerCase()
+  }
+  return undefined
+}
+
+function configure (options) {
+  const o = options ?? {}
+  const limit = o.limit === undefined || o.limit === null ? DEFAULT_LIMIT : parseLimit(o.limit)
+  if (limit === null) {
+    const err = new TypeError(`option limit "${String(o.limit)}" is invalid`)
+    err.code = 'ERR_INVALID_ARG_VALUE'
+    throw err
+  }
+  const verify = o.verify || false
+  if (verify !== false && typeof verify !== 'function') {
+    const err = new TypeError('option verify must be function')
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  let schema
+  if (o.schema !== undefined && o.schema !== null) {
+    if (typeof schemaModule.compileSchema !== 'function') {
+      const err = new TypeError('option schema needs lib/json/schema.js, which this build does not have')
+      err.code = 'ERR_INVALID_ARG_VALUE'
+      throw err
+    }
+    schema = schemaModule.compileSchema(o.schema) // a compiled handle comes back as it is; a bad schema throws here
+  }
+  return {
+    limit,
+    inflate: o.inflate !== false,
+    strict: o.strict !== false,
+    reviver: o.reviver,
+    verify,
+    schema,
+    defaultCharset: o.defaultCharset || 'utf-8',
+    shouldParse: typeChecker(o.type || 'application/json')
+  }
+}
+
+// ---------------------------------------------------------------- charsets
+
+/** iconv-lite's name lookup: lower case, no punctuation, no ':yyyy' suffix. */
+function canonical (charset) {
+  return charset.toLowerCase().replace(/:\d{4}$|[^0-9a-z]/g, '')
+}
+
+/** UTF-16 code units (as a Buffer in UTF-16LE) to a string; an odd last byte is dropped, as iconv-lite does. */
+function utf16 (buf, bigEndian) {
+  const even = buf.subarray(0, buf.length & ~1)
+  if (!bigEndian) return even.toString('utf16le')
+  const copy = Buffer.from(even)
+  copy.swap16()
+  return copy.toString('utf16le')
+}
+
+/** UTF-32 to a string; a code point past U+10FFFF, or an incomplete last unit, becomes U+FFFD (iconv-lite's choices). */
+function utf32 (buf, bigEndian) {
+  const units = []
+  let out = ''
+  const n = buf.length - (buf.length % 4)
+  for (let i = 0; i < n; i += 4) {
+    let cp = bigEndian ? buf.readUInt32BE(i) : buf.readUInt32LE(i)
+    if (cp > 0x10FFFF) cp = 0xFFFD
+    if (cp >= 0x10000) {
+      cp -= 0x10000
+      units.push(0xD800 | (cp >> 10), 0xDC00 | (cp & 0x3FF))
+    } else {
+      units.push(cp)
+    }
+    if (units.length >= 0x2000) { out += String.fromCharCode.apply(null, units); units.length = 0 }
+  }
+  out += String.fromCharCode.apply(null, units)
+  return n === buf.length ? out : out + '\uFFFD'
+}
+
+/** 'utf-16' without a byte order: BOM, else whichever order makes more ASCII of the first 100 units, else LE (iconv-lite). */
+function utf16BigEndian (buf) {
+  if (buf.length >= 2 && buf[0] === 0xFF && buf[1] === 0xFE) return false
+  if (buf.length >= 2 && buf[0] === 0xFE && buf[1] === 0xFF) return true
+  let be = 0
+  let le = 0
+  for (let i = 0; i + 1 < buf.length && i < 200; i += 2) {
+    if (buf[i] === 0 && buf[i + 1] !== 0) be++
+    if (buf[i] !== 0 && buf[i + 1] === 0) le++
+  }
+  return be > le
+}
+
+/** 'utf-32' without a byte order: BOM, else the order with more valid BMP units among the first 100, else LE (iconv-lite). */
+function utf32BigEndian (buf) {
+  if (buf.length >= 4 && buf[0] === 0xFF && buf[1] === 0xFE && buf[2] === 0 && buf[3] === 0) return false
+  if (buf.length >= 4 && buf[0] === 0 && buf[1] === 0 && buf[2] === 0xFE && buf[3] === 0xFF) return true
+  let badBE = 0; let badLE = 0; let bmpBE = 0; let bmpLE = 0
+  for (let i = 0; i + 3 < buf.length && i < 400; i += 4) {
+    const [a, b, c, d] = [buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]
+    if (a !== 0 || b > 0x10) badBE++
+    if (d !== 0 || c > 0x10) badLE++
+    if (a === 0 && b === 0 && (c !== 0 || d !== 0)) bmpBE++
+    if ((a !== 0 || b !== 0) && c === 0 && d === 0) bmpLE++
+  }
+  return bmpBE - badBE > bmpLE - badLE
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** UTF-7 (RFC 2152), or its IMAP form (RFC 3501: '&' and ','), to a string. */
+function utf7 (buf, imap) {
+  const text = buf.toString('latin1')
+  const shift = imap ? '&' : '+'
+  const alphabet = B64 + (imap ? '+,' : '+/')
+  let out = ''
+  let i = 0
+  while (i < text.length) {
+    const c = text[i++]
+    if (c !== shift) { out += c; continue }
+    let j = i
+    while (j < text.length && alphabet.includes(text[j])) j++
+    const run = text.slice(i, j)
+    if (run === '' && text[j] === '-') out += shift
+    else {
+      const units = Buffer.from(imap ? run.replace(/,/g, '/') : run, 'base64')
+      out += utf16(units, true)
+    }
+    i = j < text.length && text[j] === '-' ? j + 1 : j
+  }
+  return out
+}
+
+/** Decoders of the utf-* charsets iconv-lite knows (the ones body-parser accepts), by canonical name. */
+const DECODERS = {
+  utf8: null, // parseJson decodes UTF-8 itself, on the pool
+  utf16: (buf) => utf16(buf, utf16BigEndian(buf)),
+  utf16le: (buf) => utf16(buf, false),
+  utf16be: (buf) => utf16(buf, true),
+  utf32: (buf) => utf32(buf, utf32BigEndian(buf)),
+  utf32le: (buf) => utf32(buf, false),
+  utf32be: (buf) => utf32(buf, true),
+  utf7: (buf) => utf7(buf, false),
+  utf7imap: (buf) => utf7(buf, true)
+}
+
+function hasDecoder (charset) {
+  return Object.prototype.hasOwnProperty.call(DECODERS, canonical(charset))
+}
+
+/**
+ * The body as parseJson's input: UTF-8 stays a Buffer (decoded on the pool), without its BOM; other
+ * charsets become a string, without its BOM, as iconv-lite decodes them for body-parser.
+ */
+function decodeBody (buf, charset) {
+  const decode = DECODERS[canonical(charset)]
+  if (decode === null) {
+    return buf.length >= 3 && buf[0] === UTF8_BOM[0] && buf[1] === UTF8_BOM[1] && buf[2] === UTF8_BOM[2] ? buf.subarray(3) : buf
+  }
+  const text = decode(buf)
+  return text.startsWith(BOM) ? text.slice(1) : text
+}
+
+// ---------------------------------------------------------------- reading the body (raw-body's rules)
+
+/** on-finished's test: the request has been read (or cannot be). */
+function isFinished (req) {
+  const socket = req.socket
+  return Boolean(req.upgrade || !socket || !socket.readable || (req.complete && !req.readable))
+}
+
+/** Reads off the rest of a request, then calls `callback` (body-parser does this before answering an error). */
+function dump (req, callback) {
+  if (isFinished(req)) return callback()
+  let called = false
+  const once = () => {
+    if (called) return
+    called = true
+    req.removeListener('end', once)
+    req.removeListener('close', once)
+    req.removeListener('error', once)
+    callback()
+  }
+  req.on('end', once)
+  req.on('close', once)
+  req.on('error', once)
+  req.resume()
+}
+
+/**
+ * Reads `stream` into one Buffer as raw-body does: 413 as soon as more than `limit` bytes came (or
+ * at once when Content-Length says so), 400 when the request is aborted or its size does not match
+ * Content-Length. `callback(err, buf)`.
+ */
+function readStream (stream, length, limit, callback) {
+  let complete = false
+  let received = 0
+  let chunks = []
+  const finish = (err, buf) => {
+    if (complete) return
+    complete = true
+    cleanup()
+    if (err) { // leave the stream paused, as raw-body's halt() does
+      if (typeof stream.unpipe === 'function') stream.unpipe()
+      if (typeof stream.pause === 'function') stream.pause()
+    }
+    callback(err, buf)
+  }
+  if (limit !== null && length !== null && length > limit) {
+    return process.nextTick(finish, httpError(413, 'request entity too large', { expected: length, length, limit, type: 'entity.too.large' }))
+  }
+  const state = stream._readableState
+  if (stream._decoder || (state && (state.encoding || state.decoder))) {
+    return process.nextTick(finish, httpError(500, 'stream encoding should not be set', { type: 'stream.encoding.set' }))
+  }
+  if (stream.readable !== undefined && !stream.readable) {
+    return process.nextTick(finish, httpError(500, 'stream is not readable', { type: 'stream.not.readable' }))
+  }
+  function onAborted () {
+    finish(httpError(400, 'request aborted', { code: 'ECONNABORTED', expected: length, length, received, type: 'request.aborted' }))
+  }
+  function onData (chunk) {
+    if (complete) return
+    received += chunk.length
+    if (limit !== null && received > limit) finish(httpError(413, 'request entity too large', { limit, received, type: 'entity.too.large' }))
+    else chunks.push(chunk)
+  }
+  function onEnd (err) {
+    if (complete) return
+    if (err) return finish(err)
+    if (length !== null && received !== length) {
+      return finish(httpError(400, 'request size did not match content length', { expected: length, length, received, type: 'request.size.invalid' }))
+    }
+    finish(null, Buffer.concat(chunks))
+  }
+  function cleanup () {
+    chunks = null
+    stream.removeListener('aborted', onAborted)
+    stream.removeListener('data', onData)
+    stream.removeListener('end', onEnd)
+    stream.removeListener('error', onEnd)
+    stream.removeListener('close', cleanup)
+  }
+  stream.on('aborted', onAborted)
+  stream.on('close', cleanup)
+  stream.on('data', onData)
+  stream.on('end', onEnd)
+  stream.on('error', onEnd)
+}
+
+/** An inflating stream on the pool whose output stops past `limit` bytes (so a bomb is cut short on the pool thread). */
+function inflater (format, limit) {
+  const max = Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(limit ?? Number.MAX_SAFE_INTEGER)))
+  const stream = bytes.createDecompress({ format, maxOutputLength: max })
+  return stream
+}
+
+// ---------------------------------------------------------------- parsing
+
+/** The first character of `text` that is not JSON whitespace, or undefined. */
+function firstNonWhitespace (text) {
+  for (let i = 0; i < text.length; i++) if (!WS.has(text[i])) return text[i]
+  return undefined
+}
+
+/** The same for UTF-8 bytes: [index, character] (the character decoded), or undefined. */
+function firstNonWhitespaceByte (buf) {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0A && b !== 0x0D) return [i, b < 0x80 ? String.fromCharCode(b) : String.fromCodePoint(buf.toString('utf8', i, i + 4).codePointAt(0)).slice(0, 1)]
+  }
+  return undefined
+}
+
+/**
+ * body-parser's strict-mode SyntaxError: JSON.parse's message for the text with everything from the
+ * first non-whitespace character replaced, then those characters put back into the message.
+ * `head` is the text's start (whitespace, then at least 64 characters, or all of it) and `whole`
+ * whether it is the whole text.
+ */
+function strictError (head, whole, first) {
+  const index = first === undefined ? -1 : head.indexOf(first)
+  let partial = ''
+  if (index !== -1) partial = head.slice(0, index) + '#'.repeat((whole ? head.length : index + 64) - index)
+  try {
+    JSON.parse(partial)
+  } catch (e) {
+    const message = e.message.replace(/#+/g, (run) => head.substring(index, index + run.length))
+    return normalizeSyntaxError(e, message)
+  }
+  /* c8 ignore next */
+  return new SyntaxError('strict violation')
+}
+
+/** The parser of this build: parseJson when lib/json/parse.js has it, else JSON.parse inline (during development). */
+function parser () {
+  if (typeof parseModule.parseJson === 'function') return parseModule.parseJson
+  return async (input, o) => JSON.parse(typeof input === 'string' ? input : input.toString('utf8'), o.reviver)
+}
+
+/** Validates the body against the compiled schema on the pool; resolves the errors (ajv's shape), empty when valid. */
+async function schemaErrors (schema, input) {
+  const result = await schemaModule.validateJson(input, schema, { allErrors: true })
+  if (result === true || result === undefined) return []
+  if (Array.isArray(result)) return result
+  if (result.valid === true) return []
+  return result.errors ?? []
+}
+
+// ---------------------------------------------------------------- the middleware
+
+/**
+ * Express / Connect middleware parsing JSON request bodies into `req.body`, as express.json()
+ * (body-parser 2.x) does, with the same options (`limit`, `inflate`, `strict`, `type`, `verify`,
+ * `reviver`, `defaultCharset`) and the same errors passed to `next` (status, type, expose, message);
+ * plus `schema` (a compileSchema handle or a schema object): a body that does not match is answered
+ * 400 `entity.validation.failed` with `errors`, before it is parsed. Inflating (gzip, deflate, br)
+ * and parsing run on offthread's pool; only JSON.parse of each slice runs on the event loop.
+ * @param {import('../../index').JsonBodyOptions} [options]
+ */
+function json (options) {
+  const config = configure(options)
+  const parseJson = parser()
+
+  return function jsonParser (req, res, next) {
+    if (isFinished(req)) return next()
+    if (!('body' in req)) req.body = undefined
+    if (!(req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length'] ?? NaN)))) return next()
+    if (!config.shouldParse(req)) return next()
+
+    next = AsyncResource.bind(next) // the caller's async context (AsyncLocalStorage) for whatever comes next
+    const charset = charsetOf(req.headers['content-type']) || config.defaultCharset
+    if (charset.slice(0, 4) !== 'utf-') {
+      return next(httpError(415, `unsupported charset "${charset.toUpperCase()}"`, { charset, type: 'charset.unsupported' }))
+    }
+    const unknownCharset = () => httpError(415, `unsupported charset "${charset.toUpperCase()}"`, { charset: charset.toLowerCase(), type: 'charset.unsupported' })
+    if (config.verify && !hasDecoder(charset)) return next(unknownCharset())
+
+    let stream = req
+    let length = null
+    const coding = String(req.headers['content-encoding'] || 'identity').toLowerCase()
+    if (coding !== 'identity') {
+      if (!config.inflate) return next(httpError(415, 'content encoding unsupported', { encoding: coding, type: 'encoding.unsupported' }))
+      if (!Object.prototype.hasOwnProperty.call(CODINGS, coding)) {
+        return next(httpError(415, `unsupported content encoding "${coding}"`, { encoding: coding, type: 'encoding.unsupported' }))
+      }
+      stream = inflater(CODINGS[coding], config.limit)
+      req.pipe(stream)
+    } else {
+      const header = req.headers['content-length']
+      length = header != null && !Number.isNaN(Number(header)) ? Number.parseInt(header, 10) : null
+      if (Number.isNaN(length)) length = null
+    }
+
+    const fail = (err) => {
+      if (stream !== req) {
+        req.unpipe()
+        stream.destroy()
+      }
+      dump(req, () => next(err))
+    }
+
+    if (!hasDecoder(charset)) return process.nextTick(fail, unknownCharset())
+
+    readStream(stream, length, config.limit, (err, buf) => {
+      if (err) {
+        if (err.code === 'ERR_BUFFER_TOO_LARGE') { // the pool's decoder stopped at limit bytes of output
+          err = httpError(413, 'request entity too large', { limit: config.limit, received: config.limit + 1, type: 'entity.too.large' })
+        }
+        return fail(withStatus(400, err))
+      }
+      if (stream !== req) {
+        req.unpipe(stream)
+        stream.on('error', () => {})
+        stream.destroy()
+        req.resume()
+      }
+      if (config.verify) {
+        try {
+          config.verify(req, res, buf, charset)
+        } catch (e) {
+          return next(withStatus(403, e, { body: buf, type: e.type || 'entity.verify.failed' }))
+        }
+      }
+      body(buf, charset).then((value) => {
+        req.body = value
+        next()
+      }, next)
+    })
+
+    /** Decodes, validates (schema) and parses; rejects with body-parser's 400 errors. */
+    async function body (buf, charset) {
+      let input
+      try {
+        input = decodeBody(buf, charset)
+      } catch (e) {
+        throw withStatus(400, e, { body: buf, type: e.type || 'entity.parse.failed' })
+      }
+      const text = () => typeof input === 'string' ? input : input.toString('utf8')
+      const parseFailed = (e) => {
+        const err = withStatus(400, normalizeSyntaxError(e), {})
+        lazyBody(err, text)
+        err.type = 'entity.parse.failed'
+        return err
+      }
+      if (input.length === 0) return {} // an empty body is {} (a common client mistake), as in body-parser
+      if (config.strict) {
+        let first
+        let head
+        let whole = true
+        if (typeof input === 'string') {
+          first = firstNonWhitespace(input)
+          head = input
+        } else {
+          const found = firstNonWhitespaceByte(input)
+          first = found?.[1]
+          whole = input.length <= EXACT_MESSAGE_BYTES
+          head = whole ? input.toString('utf8') : input.toString('utf8', 0, found[0] + 4 * 64)
+        }
+        if (first !== '{' && first !== '[') throw parseFailed(strictError(head, whole, first))
+      }
+      if (config.schema !== undefined) {
+        const errors = await schemaErrors(config.schema, input)
+        if (errors.length > 0) {
+          throw httpError(400, 'request body does not match the schema', { errors, type: 'entity.validation.failed' })
+        }
+      }
+      try {
+        return await parseJson(input, { reviver: config.reviver })
+      } catch (e) {
+        if (e instanceof Error && (e.code === 'ERR_QUEUE_FULL' || e.code === 'ERR_POOL_CLOSED')) {
+          throw withStatus(503, e, { type: 'service.unavailable' })
+        }
+        if (e instanceof Error && e.code === 'ERR_INTERNAL') throw withStatus(500, e, {})
+        if (!(e instanceof Error)) throw e
+        throw parseFailed(e) // JSON's SyntaxError, or what the reviver threw (body-parser answers 400 for both)
+      }
+    }
+  }
+}
+
+module.exports = { json }
