@@ -64,8 +64,12 @@ const NUMBERS = ['0', '-0', '1', '-1', '0.5', '-0.0', '1e400', '-1e400', '1e-400
 const PIECES = ['a', 'é', '€', '😀', '\\n', '\\t', '\\"', '\\\\', '\\/', '\\b', '\\f', '\\r', '\\u0000', '\\u001f', '\\ud800',
   '\\udc00', '\\ud83d\\ude00', '\\u2028', '\u2028', 'key', '__proto__', ' ', '\\u00e9', 'Ω']
 
-/** Random JSON text (escapes, unicode, lone surrogates as escapes, odd numbers, whitespace, duplicate keys). */
-function randomDoc (rand, { depth = 6, width = 12, strings = 8 } = {}) {
+/**
+ * Random JSON text (escapes, unicode, lone surrogates as escapes, odd numbers, whitespace, duplicate keys):
+ * containers up to `depth` deep, of up to `width` elements (a tenth of them 20 times wider), and once the text
+ * passes `maxLength` every open container closes.
+ */
+function randomDoc (rand, { depth = 6, width = 12, strings = 8, maxLength = Infinity } = {}) {
   const pick = (list) => list[Math.floor(rand() * list.length)]
   const ws = () => (rand() < 0.2 ? pick([' ', '\n', '\t', '\r\n  ']) : '')
   const str = () => {
@@ -85,7 +89,7 @@ function randomDoc (rand, { depth = 6, width = 12, strings = 8 } = {}) {
     return str()
   }
   const value = () => {
-    if (stack.length < depth && rand() < 0.3) {
+    if (stack.length < depth && rand() < (out.trim() === '' ? 0.8 : 0.3)) {
       const isArray = rand() < 0.5
       out += isArray ? '[' : '{'
       stack.push({ isArray, left: Math.floor(rand() * width * (rand() < 0.1 ? 20 : 1)), first: true })
@@ -102,7 +106,8 @@ function randomDoc (rand, { depth = 6, width = 12, strings = 8 } = {}) {
       stack.pop()
       continue
     }
-    top.left--
+    top.left = out.length > maxLength ? 0 : top.left - 1
+    if (top.left === 0 && out.length > maxLength) continue
     out += (top.first ? '' : ',') + ws()
     top.first = false
     if (!top.isArray) out += (rand() < 0.1 ? pick(['"__proto__"', '"dup"', '"1"', '"10"']) : str()) + ws() + ':' + ws()
