@@ -157,8 +157,10 @@ async function large (job) {
   }
   checkSignal(task.signal)
   const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
-  const value = await assemble(plan(planBuffer), text, job.sliceMs, task.signal)
-  return job.reviver === undefined ? value : revive(value, job.reviver, job.sliceMs, task.signal)
+  const sources = job.reviver !== undefined && HAS_SOURCE
+  const built = await assemble(plan(planBuffer), text, job.sliceMs, task.signal, sources ? new SourceBuilder(text) : new Builder(text))
+  if (job.reviver === undefined) return built.root
+  return revive(built.root, job.reviver, job.sliceMs, task.signal, sources ? built.rootRecord : undefined)
 }
 
 /** The plan's f64 triples (copied only if the Buffer is not 8-byte aligned). */
@@ -275,12 +277,116 @@ class Builder {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Source text for the reviver (Node >= 21, V8's JSON.parse source text access): the reviver's third
+// argument is a context, { source } for a primitive still holding its parsed value, {} otherwise. The
+// walk needs each primitive's source text: every slice is parsed with a capturing reviver, and the
+// parse records (value, source; elements or entries) are assembled alongside the document.
+
+/** Whether this V8 passes the reviver a context (ES proposal-json-parse-with-source, Node >= 21). */
+const HAS_SOURCE = JSON.parse('0', (key, value, context) => context !== undefined)
+
+/** Parse records of the slices: a WeakMap from each container to its record. */
+class Records {
+  constructor () {
+    this.of = new WeakMap()
+    this.last = undefined
+    const records = this
+    // Called post-order by JSON.parse for each value of a slice; the last call is the slice's root.
+    this.capture = function (key, value, context) {
+      const record = value !== null && typeof value === 'object' ? records.record(value) : { value, source: context.source }
+      const parent = records.record(this)
+      if (parent.elements !== undefined) parent.elements[key] = record
+      else parent.entries.set(key, record)
+      records.last = record
+      return value
+    }
+  }
+
+  record (container) {
+    let record = this.of.get(container)
+    if (record === undefined) {
+      record = Array.isArray(container) ? { value: container, elements: [] } : { value: container, entries: new Map() }
+      this.of.set(container, record)
+    }
+    return record
+  }
+
+  /** JSON.parse(text) and the record of its result. */
+  parse (text) {
+    const value = JSON.parse(text, this.capture)
+    return [value, this.last]
+  }
+}
+
+/** The Builder that also assembles the parse records the reviver walk reads sources from. */
+class SourceBuilder extends Builder {
+  constructor (text) {
+    super(text)
+    this.records = new Records()
+    this.recordStack = []
+    this.rootRecord = undefined
+  }
+
+  placeRecord (record) {
+    const stack = this.recordStack
+    if (stack.length === 0) this.rootRecord = record
+    else if (this.isArray) stack[stack.length - 1].elements.push(record)
+    else stack[stack.length - 1].entries.set(this.key, record)
+  }
+
+  op (op, a, b) {
+    const records = this.records
+    const stack = this.recordStack
+    switch (op) {
+      case VALUE: {
+        const [value, record] = records.parse(this.text(a, b))
+        this.placeRecord(record)
+        return this.place(value)
+      }
+      case ARRAY:
+      case OBJECT: {
+        const container = op === ARRAY ? [] : {}
+        const record = records.record(container)
+        this.placeRecord(record)
+        stack.push(record)
+        return this.open(container, op === ARRAY)
+      }
+      case CLOSE:
+        stack.pop()
+        return this.close()
+      case ITEMS: {
+        const [items, record] = records.parse('[' + this.text(a, b) + ']')
+        const top = this.top
+        const elements = stack[stack.length - 1].elements
+        for (let i = 0; i < items.length; i++) {
+          top.push(items[i])
+          elements.push(record.elements[i])
+        }
+        return
+      }
+      case MEMBERS: {
+        const [members, record] = records.parse('{' + this.text(a, b) + '}')
+        const top = this.top
+        const entries = stack[stack.length - 1].entries
+        const keys = Object.keys(members)
+        for (let i = 0; i < keys.length; i++) {
+          setMember(top, keys[i], members[keys[i]])
+          entries.set(keys[i], record.entries.get(keys[i]))
+        }
+        return
+      }
+      default:
+        return super.op(op, a, b)
+    }
+  }
+}
+
 /**
  * Runs the plan's ops within `sliceMs` per turn, yielding (setImmediate) between turns and checking
  * `signal` after each. Exported for the spec's reference planner.
  */
-async function assemble (ops, text, sliceMs, signal) {
-  const builder = new Builder(text)
+async function assemble (ops, text, sliceMs, signal, builder = new Builder(text)) {
   const n = ops.length
   let i = 0
   for (;;) {
@@ -290,7 +396,7 @@ async function assemble (ops, text, sliceMs, signal) {
       i += STRIDE
       if (performance.now() - start >= sliceMs) break
     }
-    if (i >= n) return builder.root
+    if (i >= n) return builder
     await turn()
     checkSignal(signal)
   }
@@ -348,18 +454,26 @@ function tooDeep () {
  * read live; objects: Object.keys taken when the walk enters it), then reviver.call(holder, key, value);
  * undefined deletes the property, anything else is defined as an own data property. Post-order, like V8.
  */
-async function revive (value, reviver, sliceMs, signal) {
+async function revive (value, reviver, sliceMs, signal, rootRecord) {
   const root = { '': value }
-  // A frame: the container `val` at holder[name], its keys (objects) or length (arrays), the next index.
+  // With parse records (Node >= 21), the reviver gets a third argument, as JSON.parse gives it there.
+  const sources = rootRecord !== undefined
+  // A frame: the container `val` at holder[name], its keys (objects) or length (arrays), the next index,
+  // and its parse record while it still holds the parsed value.
   const frames = []
   /** Enters holder[name]: a container pushes a frame (PENDING); a primitive returns the reviver's answer. */
-  const enter = (holder, name) => {
+  const enter = (holder, name, record) => {
     const val = holder[name]
-    if (val === null || typeof val !== 'object') return reviver.call(holder, name, val)
+    // A parse record counts only while the value is still the parsed one (SameValue).
+    const current = record !== undefined && Object.is(record.value, val) ? record : undefined
+    if (val === null || typeof val !== 'object') {
+      if (!sources) return reviver.call(holder, name, val)
+      return reviver.call(holder, name, val, current === undefined ? {} : { source: current.source })
+    }
     if (frames.length + 1 > reviverDepth.ok && !depthWorks(frames.length + 1)) throw tooDeep()
     const isArray = Array.isArray(val)
     const keys = isArray ? undefined : Object.keys(val)
-    frames.push({ holder, name, val, keys, count: isArray ? val.length : keys.length, i: 0 })
+    frames.push({ holder, name, val, keys, count: isArray ? val.length : keys.length, i: 0, record: current })
     return PENDING
   }
   /** CreateDataProperty, or [[Delete]] for undefined; neither throws when refused, as in the spec. */
@@ -367,19 +481,23 @@ async function revive (value, reviver, sliceMs, signal) {
     if (revived === undefined) Reflect.deleteProperty(val, prop)
     else Reflect.defineProperty(val, prop, { value: revived, writable: true, enumerable: true, configurable: true })
   }
-  const first = enter(root, '')
+  const first = enter(root, '', rootRecord)
   if (first !== PENDING) return first
   let start = performance.now()
   for (;;) {
     const frame = frames[frames.length - 1]
     if (frame.i < frame.count) {
-      const prop = frame.keys === undefined ? String(frame.i) : frame.keys[frame.i]
-      frame.i++
-      const revived = enter(frame.val, prop)
+      const i = frame.i++
+      const prop = frame.keys === undefined ? String(i) : frame.keys[i]
+      const r = frame.record
+      const child = r === undefined ? undefined : frame.keys === undefined ? r.elements[i] : r.entries.get(prop)
+      const revived = enter(frame.val, prop, child)
       if (revived !== PENDING) deliver(frame.val, prop, revived)
     } else {
       frames.pop()
-      const revived = reviver.call(frame.holder, frame.name, frame.val)
+      const revived = sources
+        ? reviver.call(frame.holder, frame.name, frame.val, {})
+        : reviver.call(frame.holder, frame.name, frame.val)
       if (frames.length === 0) return revived
       deliver(frames[frames.length - 1].val, frame.name, revived)
     }
