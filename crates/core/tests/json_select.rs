@@ -1,0 +1,226 @@
+//! `selectJson`'s core: which text each pointer selects, against what `JSON.parse` would give
+//! (the JS specs compare whole results with JSON.parse and a reference pointer walk; these pin
+//! the ranges, the RFC 6901 rules and the errors).
+
+use offthread_core::json::scan::Stop;
+use offthread_core::json::select::{select, to_utf16, Pointer, DEFAULT_MAX_MATCHES};
+use offthread_core::pool::TaskState;
+
+fn pointers(list: &[&str]) -> Vec<Pointer> {
+    list.iter()
+        .map(|p| Pointer::parse(&p.encode_utf16().collect::<Vec<_>>()).expect("valid pointer"))
+        .collect()
+}
+
+/// The selected texts, as (pointer index, text).
+fn sel(doc: &str, list: &[&str]) -> Vec<(u32, String)> {
+    let ps = pointers(list);
+    let found = select(doc.as_bytes(), &ps, DEFAULT_MAX_MATCHES, None).expect("selects");
+    found
+        .iter()
+        .map(|m| (m.pointer, doc[m.start..m.end].to_string()))
+        .collect()
+}
+
+fn texts(doc: &str, p: &str) -> Vec<String> {
+    sel(doc, &[p]).into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn exact_pointers() {
+    let doc = r#" {"a": {"b": [10, 20, {"c": null}]}, "": 1, "a/b": 2, "m~n": 3, " ": 4} "#;
+    assert_eq!(texts(doc, ""), [doc.trim()]);
+    assert_eq!(texts(doc, "/a"), [r#"{"b": [10, 20, {"c": null}]}"#]);
+    assert_eq!(texts(doc, "/a/b/1"), ["20"]);
+    assert_eq!(texts(doc, "/a/b/2/c"), ["null"]);
+    assert_eq!(texts(doc, "/"), ["1"]);
+    assert_eq!(texts(doc, "/a~1b"), ["2"]);
+    assert_eq!(texts(doc, "/m~0n"), ["3"]);
+    assert_eq!(texts(doc, "/ "), ["4"]);
+}
+
+#[test]
+fn absent_paths_select_nothing() {
+    let doc = r#"{"a": {"b": [10, 20]}, "s": "x"}"#;
+    for p in [
+        "/x",
+        "/a/c",
+        "/a/b/2",
+        "/a/b/-",
+        "/a/b/01",
+        "/a/b/00",
+        "/a/b/+1",
+        "/a/b/1.0",
+        "/s/0",
+        "/s/length",
+        "/a/b/length",
+        "/a/b/0/x",
+    ] {
+        assert_eq!(texts(doc, p), Vec::<String>::new(), "{p}");
+    }
+}
+
+#[test]
+fn leading_zero_tokens_are_keys_of_objects() {
+    assert_eq!(texts(r#"{"01": 1, "1": 2}"#, "/01"), ["1"]);
+    assert_eq!(texts(r#"{"-": 5}"#, "/-"), ["5"]);
+}
+
+#[test]
+fn escaped_keys_match_their_value() {
+    assert_eq!(texts(r#"{"a\u0062": 1}"#, "/ab"), ["1"]);
+    assert_eq!(texts(r#"{"\u00e9t\u00E9": 1}"#, "/été"), ["1"]);
+    assert_eq!(texts(r#"{"a\/b": 1}"#, "/a~1b"), ["1"]);
+    assert_eq!(texts(r#"{"\"q\"\\": 1}"#, "/\"q\"\\"), ["1"]);
+    assert_eq!(texts(r#"{"\ud83d\ude00": 1}"#, "/😀"), ["1"]);
+    assert_eq!(texts(r#"{"😀": 1}"#, "/\u{1F600}"), ["1"]);
+}
+
+#[test]
+fn lone_surrogate_keys() {
+    let doc = r#"{"\ud800": 1, "\udc00x": 2}"#;
+    let p = Pointer::parse(&[u16::from(b'/'), 0xD800]).expect("valid");
+    let found = select(doc.as_bytes(), &[p], 8, None).expect("selects");
+    assert_eq!(found.len(), 1);
+    assert_eq!(&doc[found[0].start..found[0].end], "1");
+    // U+FFFD is not a lone surrogate.
+    assert_eq!(texts(doc, "/\u{FFFD}"), Vec::<String>::new());
+}
+
+#[test]
+fn invalid_utf8_in_keys_is_u_fffd() {
+    let doc: &[u8] = b"{\"a\xffb\": 1, \"c\xc3\": 2}";
+    let ps = pointers(&["/a\u{FFFD}b", "/c\u{FFFD}"]);
+    let found = select(doc, &ps, 8, None).expect("selects");
+    let got: Vec<_> = found
+        .iter()
+        .map(|m| (m.pointer, &doc[m.start..m.end]))
+        .collect();
+    assert_eq!(got, [(0, &b"1"[..]), (1, &b"2"[..])]);
+}
+
+#[test]
+fn duplicate_keys_last_wins() {
+    assert_eq!(texts(r#"{"a": 1, "a": 2}"#, "/a"), ["2"]);
+    assert_eq!(
+        texts(r#"{"a": {"b": 1}, "a": {"c": 2}}"#, "/a/b"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        texts(r#"{"a": {"b": 1}, "a": 5}"#, "/a/b"),
+        Vec::<String>::new()
+    );
+    assert_eq!(texts(r#"{"a": 5, "a": {"b": 1}}"#, "/a/b"), ["1"]);
+    assert_eq!(texts(r#"{"ab": 1, "a\u0062": 2}"#, "/ab"), ["2"]);
+    // A wildcard sees the parsed object: the last value, at the first key's place.
+    assert_eq!(texts(r#"{"a": 1, "b": 2, "a": 3}"#, "/~*"), ["3", "2"]);
+}
+
+#[test]
+fn wildcards() {
+    let doc = r#"{"users": [{"name": "x", "tags": ["a", "b"]}, {"name": "y"}, 7, {"tags": []}]}"#;
+    assert_eq!(texts(doc, "/users/~*/name"), [r#""x""#, r#""y""#]);
+    assert_eq!(texts(doc, "/users/~*/tags/~*"), [r#""a""#, r#""b""#]);
+    assert_eq!(texts(doc, "/~*/~*/tags"), [r#"["a", "b"]"#, "[]"]);
+    assert_eq!(texts(doc, "/users/~*").len(), 4);
+    assert_eq!(texts("[]", "/~*"), Vec::<String>::new());
+    assert_eq!(texts("3", "/~*"), Vec::<String>::new());
+}
+
+#[test]
+fn literal_star_is_a_member_name() {
+    let doc = r#"{"*": 1, "a": 2, "~*": 3}"#;
+    assert_eq!(texts(doc, "/*"), ["1"]);
+    assert_eq!(texts(doc, "/~0*"), ["3"]);
+    assert_eq!(texts(doc, "/~*"), ["1", "2", "3"]);
+}
+
+#[test]
+fn wildcard_order_is_javascripts_property_order() {
+    let doc = r#"{"b": 1, "2": 2, "a": 3, "1": 4, "01": 5, "4294967295": 6, "4294967294": 7}"#;
+    // Object.values(JSON.parse(doc)): index keys ascending, then the others in order.
+    assert_eq!(texts(doc, "/~*"), ["4", "2", "7", "1", "3", "5", "6"]);
+}
+
+#[test]
+fn several_pointers_share_one_pass() {
+    let doc = r#"{"a": [1, {"b": 2}], "c": 3}"#;
+    let got = sel(doc, &["/c", "/a/1/b", "", "/a/~*", "/nope"]);
+    let want: Vec<(u32, String)> = vec![
+        (3, "1".into()),
+        (1, "2".into()),
+        (3, r#"{"b": 2}"#.into()),
+        (0, "3".into()),
+        (2, doc.into()),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn deep_documents_need_no_stack() {
+    let depth = 1_000_000;
+    let doc = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let mut p = "/0".repeat(depth - 1);
+    assert_eq!(texts(&doc, &p), ["[]"]);
+    p.push_str("/0");
+    assert_eq!(texts(&doc, &p), Vec::<String>::new());
+    assert_eq!(texts(&doc, "/0/0").len(), 1);
+}
+
+#[test]
+fn invalid_json_is_a_syntax_error_even_past_matches() {
+    let ps = pointers(&["/a"]);
+    for doc in [
+        r#"{"a": 1,}"#,
+        r#"{"a": 1} x"#,
+        r#"{"a": 1"#,
+        r#"{"a": 01}"#,
+    ] {
+        match select(doc.as_bytes(), &ps, 8, None) {
+            Err(Stop::Syntax(_)) => {}
+            other => panic!("{doc}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn too_many_matches_is_out_of_range_after_validation() {
+    let ps = pointers(&["/~*"]);
+    match select(b"[1,2,3]", &ps, 2, None) {
+        Err(Stop::Task(e)) => {
+            assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+            assert!(e.message().contains("maxMatches"), "{}", e.message());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(select(b"[1,2,3]", &ps, 3, None).expect("fits").len(), 3);
+    assert!(matches!(
+        select(b"[1,2,3", &ps, 2, None),
+        Err(Stop::Syntax(_))
+    ));
+}
+
+#[test]
+fn cancelled_task_stops() {
+    let doc = format!("[{}0]", "0,".repeat(1 << 21));
+    let t = TaskState::new();
+    t.cancel();
+    match select(doc.as_bytes(), &pointers(&["/0"]), 8, Some(&t)) {
+        Err(Stop::Task(e)) => assert_eq!(e.code(), "ABORT_ERR"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn offsets_in_utf16_units() {
+    let doc = r#"{"é😀": "ü", "k": [1]}"#;
+    let ps = pointers(&["/k/0", "/é😀"]);
+    let mut found = select(doc.as_bytes(), &ps, 8, None).expect("selects");
+    to_utf16(&mut found, doc.as_bytes());
+    let js: Vec<u16> = doc.encode_utf16().collect();
+    let got: Vec<String> = found
+        .iter()
+        .map(|m| String::from_utf16_lossy(&js[m.start..m.end]))
+        .collect();
+    assert_eq!(got, ["\"ü\"", "1"]);
+}
