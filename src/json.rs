@@ -92,6 +92,7 @@ pub fn policy() -> Value {
         "bodyLimit": core::BODY_LIMIT_BYTES,
         "encodeUnits": core::ENCODE_UNITS,
         "parseErrorCode": core::PARSE_ERROR_CODE,
+        "schema": crate::json_schema::policy(),
         "stringifyChunkBytes": core::STRINGIFY_CHUNK_BYTES,
         "stringifyValueCost": core::STRINGIFY_VALUE_COST,
         "ndjsonMaxLineBytes": {

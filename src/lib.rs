@@ -10,6 +10,7 @@ mod digest;
 mod image;
 mod input;
 mod json;
+mod json_schema;
 mod password;
 mod policy;
 mod pool;

@@ -1,1 +1,673 @@
-//! JSON Schema validation (draft 2020-12 and draft-07) with the `jsonschema` crate. (In progress.)
+//! JSON Schema validation (draft 2020-12 and draft-07) with the `jsonschema` crate, from bytes:
+//! `compileSchema` builds a [`Schema`] once, `validateJson` parses a document with `serde_json`
+//! on a pool thread and reports its errors in ajv's shape ([`Failure`]).
+//!
+//! Documents are read as `JSON.parse(buf.toString('utf8'))` reads them: whether a text is JSON
+//! is the scanner's judgment ([`super::scan`]), so a syntax error is the one `parseJson` gives.
+//! Valid JSON that `serde_json` refuses is repaired at the same length (see [`repair`]): invalid
+//! UTF-8 (read as U+FFFD), lone surrogate escapes (read as U+FFFD) and numbers beyond the f64
+//! range (`JSON.parse` gives ±Infinity; here they are ±1e308). Nesting deeper than [`MAX_DEPTH`]
+//! is refused with `ERR_OUT_OF_RANGE` (`serde_json` and the validator recurse).
+//! `$ref`s are resolved inside the schema only: nothing is fetched.
+
+use super::scan::{self, Stop};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pool::TaskState;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{Draft, ValidationError, Validator};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{json, Map, Number, Value};
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+
+/// The deepest nesting a document may have (`serde_json`'s recursion limit); deeper documents
+/// are refused with `ERR_OUT_OF_RANGE` rather than risking the pool thread's stack.
+pub const MAX_DEPTH: usize = 128;
+/// Default cap on the errors one `allErrors` validation reports (`maxErrors`): the errors are
+/// built as JS objects on the event loop, so their number bounds that work.
+pub const DEFAULT_MAX_ERRORS: u32 = 1000;
+/// Largest accepted `maxErrors`.
+pub const MAX_MAX_ERRORS: u32 = 1 << 20;
+/// Values parsed between cancellation checks.
+const CHECK_EVERY: u32 = 1 << 14;
+/// The draft used when a schema has no `$schema`.
+pub const DEFAULT_DRAFT: &str = "2020-12";
+
+/// A compiled schema, shareable between threads.
+pub struct Schema {
+    validator: Validator,
+    draft: Draft,
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schema")
+            .field("draft", &self.draft_name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid_schema(why: impl fmt::Display) -> Error {
+    Error::new(ErrorKind::InvalidArgValue, format!("Invalid schema: {why}"))
+}
+
+impl Schema {
+    /// Compiles a schema given as JSON text. Costs about as much as parsing it (regexes are
+    /// compiled lazily). Invalid JSON or an invalid schema: `ERR_INVALID_ARG_VALUE`.
+    pub fn from_json(text: &[u8]) -> Result<Schema> {
+        let value: Value = serde_json::from_slice(text)
+            .map_err(|e| invalid_schema(format_args!("not JSON ({e})")))?;
+        Schema::new(&value)
+    }
+
+    /// Compiles a schema (an object or a boolean). The draft comes from `$schema`; without it,
+    /// draft 2020-12. Remote `$ref`s are refused (nothing is fetched).
+    pub fn new(schema: &Value) -> Result<Schema> {
+        if !schema.is_object() && !schema.is_boolean() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgType,
+                "Invalid schema: expected an object or a boolean",
+            ));
+        }
+        let mut options = jsonschema::options().offline();
+        if schema.get("$schema").is_none() {
+            options = options.with_draft(Draft::Draft202012);
+        }
+        let validator = options.build(schema).map_err(|e| invalid_schema(&e))?;
+        let draft = validator.draft();
+        Ok(Schema { validator, draft })
+    }
+
+    /// The draft the schema is read as: "2020-12", "2019-09", "draft-07", "draft-06" or "draft-04".
+    pub fn draft_name(&self) -> &'static str {
+        match self.draft {
+            Draft::Draft4 => "draft-04",
+            Draft::Draft6 => "draft-06",
+            Draft::Draft7 => "draft-07",
+            Draft::Draft201909 => "2019-09",
+            _ => DEFAULT_DRAFT,
+        }
+    }
+}
+
+/// How much a validation reports.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Every error (up to `max_errors`), or only the first (ajv's default).
+    pub all_errors: bool,
+    /// Most errors reported with `all_errors`.
+    pub max_errors: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            all_errors: false,
+            max_errors: DEFAULT_MAX_ERRORS as usize,
+        }
+    }
+}
+
+/// One validation error, in ajv's shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// JSON Pointer to the failing value ('' for the document).
+    pub instance_path: String,
+    /// URI fragment of the failing keyword in the schema: `#/properties/x/type`.
+    pub schema_path: String,
+    pub keyword: String,
+    /// ajv's wording where the crate gives what it needs.
+    pub message: String,
+    pub params: Value,
+}
+
+impl Failure {
+    /// As ajv's error object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "instancePath": self.instance_path,
+            "schemaPath": self.schema_path,
+            "keyword": self.keyword,
+            "params": self.params,
+            "message": self.message,
+        })
+    }
+}
+
+/// A validation's outcome for a JSON document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub valid: bool,
+    pub errors: Vec<Failure>,
+    /// More errors than `max_errors` were found.
+    pub truncated: bool,
+}
+
+/// Parses `bytes` as one JSON text and validates it against `schema`. A text that is not JSON
+/// stops with the scanner's syntax error; a cancelled task with `ABORT_ERR`.
+pub fn validate(
+    schema: &Schema,
+    bytes: &[u8],
+    options: Options,
+    task: &TaskState,
+) -> std::result::Result<Verdict, Stop> {
+    let value = parse(bytes, task)?;
+    task.checkpoint().map_err(Stop::Task)?;
+    let verdict = check(schema, &value, options, task).map_err(Stop::Task)?;
+    // Dropping a large document costs a fraction of parsing it; it stays on this thread.
+    drop(value);
+    Ok(verdict)
+}
+
+/// Validates a parsed document.
+pub fn check(schema: &Schema, value: &Value, options: Options, task: &TaskState) -> Result<Verdict> {
+    let v = &schema.validator;
+    if v.is_valid(value) {
+        return Ok(Verdict {
+            valid: true,
+            errors: Vec::new(),
+            truncated: false,
+        });
+    }
+    let mut errors = Vec::new();
+    let max = if options.all_errors {
+        options.max_errors.max(1)
+    } else {
+        1
+    };
+    let mut truncated = false;
+    for (i, e) in v.iter_errors(value).enumerate() {
+        if i % 64 == 63 {
+            task.checkpoint()?;
+        }
+        if errors.len() >= max {
+            truncated = true;
+            break;
+        }
+        let mut one = Vec::new();
+        flatten(&e, &mut one);
+        if !options.all_errors {
+            // ajv's first error: the failing keyword with the errors of the branches it tried.
+            one.truncate(first_error_len(&one));
+            errors = one;
+            break;
+        }
+        errors.extend(one);
+    }
+    if errors.len() > max {
+        errors.truncate(max);
+        truncated = true;
+    }
+    Ok(Verdict {
+        valid: false,
+        errors,
+        truncated,
+    })
+}
+
+/// How many of a flattened error's entries ajv would report without `allErrors`: a combinator
+/// with its branch errors stays whole; an error split per property keeps its first.
+fn first_error_len(one: &[Failure]) -> usize {
+    match one.last() {
+        Some(f) if matches!(f.keyword.as_str(), "anyOf" | "oneOf" | "propertyNames") => one.len(),
+        _ => one.len().min(1),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/// The parsed document, read as `JSON.parse(buf.toString('utf8'))` reads it (see the module doc).
+pub fn parse(bytes: &[u8], task: &TaskState) -> std::result::Result<Value, Stop> {
+    let first = match parse_value(bytes, task) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    task.checkpoint().map_err(Stop::Task)?;
+    // Whether it is JSON at all is the scanner's call, so the error is parseJson's.
+    scan::validate(bytes, Some(task))?;
+    if is_depth(&first) {
+        return Err(Stop::Task(too_deep()));
+    }
+    let text = repair(bytes);
+    parse_value(text.as_bytes(), task).map_err(|e| {
+        if task.is_cancelled() {
+            Stop::Task(Error::aborted())
+        } else if is_depth(&e) {
+            Stop::Task(too_deep())
+        } else {
+            Stop::Task(Error::new(
+                ErrorKind::Internal,
+                format!("JSON accepted by the scanner but not by serde_json: {e}"),
+            ))
+        }
+    })
+}
+
+fn is_depth(e: &serde_json::Error) -> bool {
+    e.to_string().starts_with("recursion limit exceeded")
+}
+
+fn too_deep() -> Error {
+    Error::new(
+        ErrorKind::OutOfRange,
+        format!("JSON nested deeper than {MAX_DEPTH} levels cannot be validated"),
+    )
+}
+
+fn parse_value(bytes: &[u8], task: &TaskState) -> serde_json::Result<Value> {
+    let tick = Tick {
+        task,
+        n: Cell::new(0),
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Seed(&tick).deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Counts values and checks for cancellation every [`CHECK_EVERY`].
+struct Tick<'t> {
+    task: &'t TaskState,
+    n: Cell<u32>,
+}
+
+impl Tick<'_> {
+    fn step<E: de::Error>(&self) -> std::result::Result<(), E> {
+        let n = self.n.get() + 1;
+        if n < CHECK_EVERY {
+            self.n.set(n);
+            return Ok(());
+        }
+        self.n.set(0);
+        if self.task.is_cancelled() {
+            return Err(E::custom("cancelled"));
+        }
+        Ok(())
+    }
+}
+
+/// Builds a `serde_json::Value` as `Value`'s own `Deserialize` does, checking for cancellation.
+/// Duplicate keys: the last value wins, as in `JSON.parse`.
+#[derive(Clone, Copy)]
+struct Seed<'a, 't>(&'a Tick<'t>);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_f64<E>(self, n: f64) -> std::result::Result<Value, E> {
+        Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            self.0.step()?;
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self)?;
+            self.0.step()?;
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+/// The text of a JSON document (already validated by the scanner) rewritten at the same length
+/// where `serde_json` refuses what `JSON.parse` accepts: invalid UTF-8 decoded to U+FFFD (as
+/// `buf.toString('utf8')`), `\uD800`-style lone surrogate escapes replaced by `\uFFFD`, and
+/// numbers beyond the f64 range (±Infinity in JavaScript) by ±1e308 padded with spaces.
+pub fn repair(bytes: &[u8]) -> Cow<'_, str> {
+    let text = String::from_utf8_lossy(bytes);
+    let b = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'"' => in_string = false,
+                b'\\' if b.get(i + 1) == Some(&b'u') => {
+                    let unit = hex4(b, i + 2);
+                    if let Some(u) = unit.filter(|u| (0xD800..0xE000).contains(u)) {
+                        let paired = (0xD800..0xDC00).contains(&u)
+                            && b.get(i + 6) == Some(&b'\\')
+                            && b.get(i + 7) == Some(&b'u')
+                            && hex4(b, i + 8).is_some_and(|l| (0xDC00..0xE000).contains(&l));
+                        if paired {
+                            i += 12;
+                            continue;
+                        }
+                        let o = out.get_or_insert_with(|| b.to_vec());
+                        o[i + 2..i + 6].copy_from_slice(b"FFFD");
+                    }
+                    i += 6;
+                    continue;
+                }
+                b'\\' => {
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'-' | b'0'..=b'9' => {
+                let end = b[i..]
+                    .iter()
+                    .position(|&x| !matches!(x, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                    .map_or(b.len(), |p| i + p);
+                let token = &text[i..end];
+                if token.parse::<f64>().is_ok_and(f64::is_infinite) {
+                    let big: &[u8] = if c == b'-' { b"-1e308" } else { b"1e308" };
+                    if big.len() <= end - i {
+                        let o = out.get_or_insert_with(|| b.to_vec());
+                        o[i..i + big.len()].copy_from_slice(big);
+                        o[i + big.len()..end].fill(b' ');
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match out {
+        // Only ASCII was replaced by ASCII inside a valid UTF-8 text.
+        Some(o) => Cow::Owned(String::from_utf8(o).unwrap_or_default()),
+        None => text,
+    }
+}
+
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at + 4)?;
+    let s = std::str::from_utf8(s).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors in ajv's shape
+
+fn pointer_fragment(path: &str) -> String {
+    format!("#{path}")
+}
+
+fn type_names(kind: &TypeKind) -> Value {
+    match kind {
+        TypeKind::Single(t) => Value::String(t.to_string()),
+        TypeKind::Multiple(set) => Value::Array(
+            set.iter()
+                .map(|t| Value::String(t.to_string()))
+                .collect(),
+        ),
+    }
+}
+
+fn limit_message(what: &str, more: bool, limit: u64) -> String {
+    let side = if more { "more" } else { "fewer" };
+    format!("must NOT have {side} than {limit} {what}")
+}
+
+/// Appends `e` (and the errors of the branches it tried, before it, as ajv lists them) to `out`.
+fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
+    let instance_path = e.instance_path().as_str().to_string();
+    let schema_path = pointer_fragment(e.schema_path().as_str());
+    let mut keyword = e.kind().keyword().to_string();
+    let make = |keyword: &str, message: String, params: Value| Failure {
+        instance_path: instance_path.clone(),
+        schema_path: schema_path.clone(),
+        keyword: keyword.to_string(),
+        message,
+        params,
+    };
+    use ValidationErrorKind as K;
+    let (message, params) = match e.kind() {
+        K::AdditionalItems { limit } => (
+            limit_message("items", true, *limit as u64),
+            json!({ "limit": limit }),
+        ),
+        K::AdditionalProperties { unexpected } => {
+            for p in unexpected {
+                out.push(make(
+                    &keyword,
+                    "must NOT have additional properties".into(),
+                    json!({ "additionalProperty": p }),
+                ));
+            }
+            return;
+        }
+        K::UnevaluatedProperties { unexpected } => {
+            for p in unexpected {
+                out.push(make(
+                    &keyword,
+                    "must NOT have unevaluated properties".into(),
+                    json!({ "unevaluatedProperty": p }),
+                ));
+            }
+            return;
+        }
+        K::AnyOf { context } | K::OneOfNotValid { context } => {
+            for branch in context {
+                for inner in branch {
+                    flatten(inner, out);
+                }
+            }
+            let (message, params) = if keyword == "anyOf" {
+                ("must match a schema in anyOf", json!({}))
+            } else {
+                (
+                    "must match exactly one schema in oneOf",
+                    json!({ "passingSchemas": null }),
+                )
+            };
+            out.push(make(&keyword, message.into(), params));
+            return;
+        }
+        K::OneOfMultipleValid { .. } => (
+            "must match exactly one schema in oneOf".into(),
+            json!({}),
+        ),
+        K::PropertyNames { error } => {
+            let name = error.instance().as_ref().clone();
+            let mut inner = Vec::new();
+            flatten(error, &mut inner);
+            for mut f in inner {
+                // ajv reports the name's error at the object, with the name as a parameter.
+                f.instance_path.clone_from(&instance_path);
+                if let Value::Object(p) = &mut f.params {
+                    p.insert("propertyName".into(), name.clone());
+                }
+                out.push(f);
+            }
+            (
+                "property name must be valid".into(),
+                json!({ "propertyName": name }),
+            )
+        }
+        K::Constant { expected_value } => (
+            "must be equal to constant".into(),
+            json!({ "allowedValue": expected_value.as_ref() }),
+        ),
+        K::Contains => (
+            "must contain at least 1 valid item(s)".into(),
+            json!({ "minContains": 1 }),
+        ),
+        K::Enum { options } => (
+            "must be equal to one of the allowed values".into(),
+            json!({ "allowedValues": options.as_ref() }),
+        ),
+        K::ExclusiveMaximum { limit } => comparison("<", limit),
+        K::ExclusiveMinimum { limit } => comparison(">", limit),
+        K::Maximum { limit } => comparison("<=", limit),
+        K::Minimum { limit } => comparison(">=", limit),
+        K::FalseSchema => {
+            keyword = "false schema".into();
+            ("boolean schema is false".into(), json!({}))
+        }
+        K::Format { format } => (
+            format!("must match format \"{format}\""),
+            json!({ "format": format }),
+        ),
+        K::MaxItems { limit } => (limit_message("items", true, *limit), json!({ "limit": limit })),
+        K::MinItems { limit } => (limit_message("items", false, *limit), json!({ "limit": limit })),
+        K::MaxLength { limit } => (
+            limit_message("characters", true, *limit),
+            json!({ "limit": limit }),
+        ),
+        K::MinLength { limit } => (
+            limit_message("characters", false, *limit),
+            json!({ "limit": limit }),
+        ),
+        K::MaxProperties { limit } => (
+            limit_message("properties", true, *limit),
+            json!({ "limit": limit }),
+        ),
+        K::MinProperties { limit } => (
+            limit_message("properties", false, *limit),
+            json!({ "limit": limit }),
+        ),
+        K::MultipleOf { multiple_of } => (
+            format!("must be multiple of {}", js_number(*multiple_of)),
+            json!({ "multipleOf": multiple_of }),
+        ),
+        K::Not { .. } => ("must NOT be valid".into(), json!({})),
+        K::Pattern { pattern } => (
+            format!("must match pattern \"{pattern}\""),
+            json!({ "pattern": pattern }),
+        ),
+        K::Required { property } => {
+            let name = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+            if let Some(dep) = dependency(e.schema_path().as_str()) {
+                // draft-07 `dependencies` / 2020-12 `dependentRequired`.
+                let (kw, prop) = dep;
+                keyword = kw.to_string();
+                (
+                    format!("must have property {name} when property {prop} is present"),
+                    json!({ "property": prop, "missingProperty": name }),
+                )
+            } else {
+                (
+                    format!("must have required property '{name}'"),
+                    json!({ "missingProperty": name }),
+                )
+            }
+        }
+        K::Type { kind } => {
+            let names = type_names(kind);
+            let shown = match &names {
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            (format!("must be {shown}"), json!({ "type": names }))
+        }
+        K::UnevaluatedItems { .. } => ("must NOT have unevaluated items".into(), json!({})),
+        K::UniqueItems => ("must NOT have duplicate items".into(), json!({})),
+        _ => (e.to_string(), json!({})),
+    };
+    out.push(make(&keyword, message, params));
+}
+
+/// ajv's `{ comparison, limit }` errors: "must be >= 5".
+fn comparison(op: &str, limit: &Value) -> (String, Value) {
+    (
+        format!("must be {op} {limit}"),
+        json!({ "comparison": op, "limit": limit }),
+    )
+}
+
+/// A float as JavaScript prints it where that is the same as Rust's shortest form (integers
+/// without ".0").
+fn js_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e21 {
+        format!("{x:.0}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// For an error under `dependentRequired/<p>` or `dependencies/<p>`: the keyword and `<p>`.
+fn dependency(schema_path: &str) -> Option<(&'static str, String)> {
+    let segments: Vec<&str> = schema_path.split('/').collect();
+    let at = segments
+        .iter()
+        .rposition(|s| *s == "dependentRequired" || *s == "dependencies")?;
+    let kw = if segments[at] == "dependencies" {
+        "dependencies"
+    } else {
+        "dependentRequired"
+    };
+    let prop = segments.get(at + 1)?;
+    Some((kw, prop.replace("~1", "/").replace("~0", "~")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_keeps_length_and_replaces_what_serde_json_refuses() {
+        let text = br#"{"a":"\ud800x\ud83d\ude00","b":[1e400,-2e308,1e5,"1e400"]}"#;
+        let fixed = repair(text);
+        assert_eq!(fixed.len(), text.len());
+        assert_eq!(
+            fixed,
+            r#"{"a":"\uFFFDx\ud83d\ude00","b":[1e308,-1e308,1e5,"1e400"]}"#
+        );
+        let invalid = b"[\"\xff\"]";
+        assert_eq!(repair(invalid), "[\"\u{FFFD}\"]");
+    }
+
+    #[test]
+    fn dependency_is_found_in_the_schema_path() {
+        assert_eq!(
+            dependency("/dependentRequired/a~1b"),
+            Some(("dependentRequired", "a/b".to_string()))
+        );
+        assert_eq!(dependency("/required"), None);
+    }
+}
