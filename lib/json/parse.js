@@ -76,7 +76,10 @@ function parseJson (input, options) {
     const maxBytes = v.optInt('maxBytes', o.maxBytes, 0, Number.MAX_SAFE_INTEGER)
     const task = scheduler.taskOptions(o)
     checkSignal(task.signal)
-    const job = { src, sliceBytes, sliceMs, reviver, maxBytes, task, units: typeof src === 'string' }
+    // The caller's stack, for a syntax error found turns later (formatted only if one is).
+    const caller = {}
+    Error.captureStackTrace(caller, parseJson)
+    const job = { src, sliceBytes, sliceMs, reviver, maxBytes, task, units: typeof src === 'string', caller }
     if (job.units) {
       // At least one byte per UTF-16 unit: more units than maxBytes is over it, without counting.
       if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes)
@@ -128,13 +131,15 @@ function scan (job, bytes) {
 }
 
 /** The SyntaxError of an invalid document: code ERR_JSON_PARSE, offset, line, column. */
-function syntaxError (job, info, message) {
+function syntaxError (job, info = {}, message) {
   const err = new SyntaxError(message)
   err.code = J.parseErrorCode
   // String input: offsets in UTF-16 units (an index into the string); binary input: bytes.
   err.offset = job.units ? info.position : info.offset
   err.line = info.line
   err.column = info.column
+  const stack = job.caller.stack
+  err.stack = `SyntaxError [${err.code}]: ${message}\n${stack.slice(stack.indexOf('\n') + 1)}`
   return err
 }
 
