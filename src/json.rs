@@ -95,6 +95,7 @@ pub fn policy() -> Value {
         "schema": crate::json_schema::policy(),
         "stringifyChunkBytes": core::STRINGIFY_CHUNK_BYTES,
         "stringifyValueCost": core::STRINGIFY_VALUE_COST,
+        "stringifyPieceDepth": core::STRINGIFY_PIECE_DEPTH,
         "ndjsonMaxLineBytes": {
             "min": 1,
             "max": core::NDJSON_MAX_LINE_BYTES_MAX,

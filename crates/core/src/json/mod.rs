@@ -35,6 +35,9 @@ pub const STRINGIFY_CHUNK_BYTES: usize = 64 * 1024;
 /// `stringifyJson`'s size estimate (which subtrees one `JSON.stringify` call takes, up to a slice's
 /// bytes): what a number, boolean, null or bracket is counted as; strings count their length.
 pub const STRINGIFY_VALUE_COST: usize = 8;
+/// `stringifyJson`: pieces nesting deeper than this go through the iterative walk rather than one
+/// `JSON.stringify` call (V8's serializer is recursive and throws RangeError near 4,500 levels).
+pub const STRINGIFY_PIECE_DEPTH: usize = 1000;
 /// `parseNdjson`: default and largest `maxLineBytes` (the largest is V8's string length limit, 2^29 - 24).
 pub const NDJSON_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 pub const NDJSON_MAX_LINE_BYTES_MAX: usize = (1 << 29) - 24;
