@@ -381,4 +381,4 @@ function compression (options) {
 
 compression.filter = shouldCompress
 
-module.exports = { compression, shouldCompress }
+module.exports = { compression, shouldCompress, negotiate, varyOnAcceptEncoding }

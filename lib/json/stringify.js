@@ -17,7 +17,7 @@
 // in time-sliced copies. Compression runs on the pool (lib/bytes.js createCompress), overlapping the walk.
 
 const { Readable } = require('node:stream')
-const { pipeline } = require('node:stream/promises')
+const { pipeline, finished } = require('node:stream/promises')
 const { types } = require('node:util')
 const native = require('../native')
 const scheduler = require('../scheduler')
@@ -524,12 +524,15 @@ function parseOptions (options, extraKeys) {
 
 /**
  * The raw text as a byte stream. Each turn of the event loop walks for up to `sliceMs`; the walk pauses
- * while the consumer does not read (push() returned false) and resumes in `_read`.
+ * while the consumer does not read (push() returned false) and resumes in `_read`. `early`: chunks
+ * already produced by the walker (sendJson's first turn), pushed first.
  */
 class JsonReadable extends Readable {
-  constructor (value, spec, sliceMs, signal) {
+  constructor (walker, sliceMs, signal, early = []) {
     super({ highWaterMark: CHUNK_BYTES })
-    this._walker = new Walker(value, spec, new Output(CHUNK_BYTES, (buf) => { if (!this.push(buf)) this._full = true }))
+    this._walker = walker
+    walker.out.onChunk = (buf) => { if (!this.push(buf)) this._full = true }
+    for (const buf of early) this.push(buf)
     this._sliceMs = sliceMs
     this._signal = signal
     this._full = false
@@ -539,6 +542,7 @@ class JsonReadable extends Readable {
       this._onAbort = () => this.destroy(abortError(signal))
       signal.addEventListener('abort', this._onAbort, { once: true })
     }
+    if (walker.done) this.push(null)
   }
 
   /** True once the walk found that JSON.stringify would return undefined (the stream then ends empty). */
@@ -548,7 +552,7 @@ class JsonReadable extends Readable {
 
   _read () {
     this._full = false
-    if (this._scheduled) return
+    if (this._scheduled || this._walker.done) return
     this._scheduled = true
     setImmediate(this._turnBound)
   }
@@ -579,9 +583,13 @@ class JsonReadable extends Readable {
   }
 }
 
+function newWalker (value, spec) {
+  return new Walker(value, spec, new Output(CHUNK_BYTES, undefined))
+}
+
 /** The text stream, compressed on the pool when a format is given. */
 function textStream (value, p) {
-  const raw = new JsonReadable(value, p.spec, p.sliceMs, p.task.signal)
+  const raw = new JsonReadable(newWalker(value, p.spec), p.sliceMs, p.task.signal)
   if (p.format === undefined) return { raw, out: raw }
   const comp = bytes.createCompress({ format: p.format, level: p.level, signal: p.task.signal, executor: p.o.executor })
   pipeline(raw, comp).catch(() => {}) // errors reach the consumer through `comp` (pipeline destroys it with them)
@@ -646,4 +654,96 @@ function stringifyJsonStream (value, options) {
   return textStream(value, p).out
 }
 
-module.exports = { stringifyJson, stringifyJsonStream, parseOptions, textStream, Walker, Output, JsonReadable, concat }
+
+const SEND_KEYS = ['threshold']
+/** The codings sendJson offers with `compress: true`, in the server's order of preference (as the middleware). */
+const CODINGS = ['zstd', 'br', 'gzip', 'deflate']
+
+/** The codings `compress` offers: true → all, an array of names → those, false/undefined → none. */
+function codingsOf (compress) {
+  if (compress === undefined || compress === false) return []
+  if (compress === true) return CODINGS
+  if (!Array.isArray(compress)) throw invalidType('compress', `boolean or an array of: ${CODINGS.join(', ')}`, compress)
+  for (const c of compress) v.oneOf('compress', c, CODINGS)
+  return compress
+}
+
+/**
+ * Sends `value` as JSON on an http.ServerResponse (Express's `res` too): Content-Type
+ * application/json; charset=utf-8 (unless set), the bytes of JSON.stringify(value, replacer, space) made
+ * in turns of `sliceMs` and written with the socket's backpressure (the walk waits while the client reads
+ * slowly). A body done in the first turn is sent whole with Content-Length; a larger one is streamed
+ * (chunked). `compress: true` (or an array of codings among zstd, br, gzip, deflate) negotiates a coding
+ * from the request's Accept-Encoding as the compression middleware does, compresses on the pool, and adds
+ * Vary: Accept-Encoding; bodies under `threshold` bytes (default 1 KiB) go uncompressed. In Express,
+ * `replacer` and `space` default to the app's 'json replacer' and 'json spaces' settings. Resolves when
+ * the response is finished; rejects with JSON.stringify's errors (before anything is written, when they
+ * happen in the first turn: the caller can still answer 500), ABORT_ERR on `signal`, or the stream error
+ * when the client goes away (the walk stops).
+ * @returns {Promise<void>}
+ */
+function sendJson (res, value, options) {
+  return scheduler.reject(() => {
+    if (res === null || typeof res !== 'object' || typeof res.setHeader !== 'function' || typeof res.end !== 'function') {
+      throw invalidType('res', 'http.ServerResponse', res)
+    }
+    const o = v.knownKeys('options', v.options(options), new Set([...KEYS, ...SEND_KEYS]))
+    if (o.level !== undefined) throw invalidType('level', 'undefined (sendJson compresses at each format\'s default level)', o.level)
+    const codings = codingsOf(o.compress)
+    const threshold = v.optInt('threshold', o.threshold, 0, Number.MAX_SAFE_INTEGER) ?? native.policy.bytes.middlewareThreshold
+    const app = res.app !== null && typeof res.app === 'object' && typeof res.app.get === 'function' ? res.app : undefined
+    const p = parseOptions({
+      replacer: o.replacer === undefined && app !== undefined ? app.get('json replacer') : o.replacer,
+      space: o.space === undefined && app !== undefined ? app.get('json spaces') : o.space,
+      sliceMs: o.sliceMs,
+      sliceBytes: o.sliceBytes,
+      signal: o.signal,
+      executor: o.executor
+    })
+    const signal = p.task.signal
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortError(signal))
+    // The first turn, before any header: a small body is whole after it.
+    const walker = newWalker(value, p.spec)
+    const early = []
+    walker.out.onChunk = (buf) => early.push(buf)
+    const deadline = now() + p.sliceMs
+    do walker.step(); while (!walker.done && now() < deadline)
+    const req = res.req
+    const head = req !== undefined && req !== null && req.method === 'HEAD'
+    let coding = codings.length > 0 && req !== undefined && req !== null ? middleware().negotiate(req.headers?.['accept-encoding'], codings) : undefined
+    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8')
+    if (codings.length > 0) middleware().varyOnAcceptEncoding(res)
+    if (walker.done) {
+      const body = walker.undefinedResult ? Buffer.alloc(0) : Buffer.concat(early)
+      if (body.length < threshold) coding = undefined
+      const encoded = coding === undefined ? Promise.resolve(body) : bytes.compress(body, { format: FORMATS[coding], signal, executor: o.executor })
+      return encoded.then((out) => {
+        if (coding !== undefined) res.setHeader('Content-Encoding', coding)
+        res.setHeader('Content-Length', out.length)
+        const done = finished(res)
+        res.end(head ? undefined : out)
+        return done
+      })
+    }
+    if (coding !== undefined) res.setHeader('Content-Encoding', coding)
+    res.removeHeader('Content-Length')
+    if (head) {
+      const done = finished(res)
+      res.end()
+      return done
+    }
+    const raw = new JsonReadable(walker, p.sliceMs, signal, early)
+    const streams = [raw]
+    if (coding !== undefined) streams.push(bytes.createCompress({ format: FORMATS[coding], signal, executor: o.executor }))
+    streams.push(res)
+    return pipeline(...streams)
+  })
+}
+
+let middlewareModule
+function middleware () {
+  middlewareModule ??= require('../middleware')
+  return middlewareModule
+}
+
+module.exports = { stringifyJson, stringifyJsonStream, sendJson }
