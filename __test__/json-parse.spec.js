@@ -370,6 +370,11 @@ test('syntax errors: unexpected end; above exactMessageBytes the scanner\'s mess
     const err = await rejects(t, parseJson(Buffer.from(doc)), SYNTAX, { message, label: doc.slice(0, 8) })
     if (err) t.is(err.offset, doc.length)
   }
+  // Rejected before any work on the loop: no slice is assembled, the reviver is never called.
+  let calls = 0
+  const late = '[' + '{"a":1},'.repeat(J.inlineBytes) + '{"a":}]'
+  await rejects(t, parseJson(late, { sliceBytes: MIN, reviver: (k, v) => { calls++; return v } }), SYNTAX)
+  t.is(calls, 0)
   const pad = Math.ceil(J.exactMessageBytes / 7)
   const d = invalidDoc('{"a" 1}', 5, pad)
   t.true(Buffer.byteLength(d.text) > J.exactMessageBytes)
