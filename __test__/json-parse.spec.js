@@ -464,6 +464,42 @@ test.serial('abort: an aborted signal rejects at once; aborting during the strin
   t.true(calls < 1000000, `${calls} reviver calls before the walk stopped`)
 })
 
+test.serial('abort while the scan runs on the pool: AbortError, and the pool stops the scan', async (t) => {
+  const ot = require('..')
+  const element = '{"k":[1,2,3],"s":"' + 'q'.repeat(100) + '"},'
+  const doc = Buffer.from('[' + element.repeat(Math.ceil((64 << 20) / element.length)) + '1]') // 64 MiB
+  const controller = new AbortController()
+  const promise = parseJson(doc, { signal: controller.signal })
+  while (ot.stats().running < 1) await new Promise((resolve) => setTimeout(resolve, 1))
+  controller.abort()
+  await aborted(t, promise, controller.signal, 'scan')
+  const stopped = Date.now()
+  while (ot.stats().running > 0 && Date.now() - stopped < 5000) await new Promise((resolve) => setTimeout(resolve, 2))
+  t.is(ot.stats().running, 0, 'the scan stopped')
+  t.deepEqual(await parseJson(Buffer.from('[' + '7,'.repeat(J.inlineBytes) + '7]')).then((x) => x[J.inlineBytes]), 7)
+})
+
+test('worker termination: workers terminated while their parseJson scans or assembles never crash the process', async (t) => {
+  const { Worker } = require('node:worker_threads')
+  const source = `
+    const { parentPort } = require('node:worker_threads')
+    const { parseJson } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'json', 'parse'))})
+    const doc = Buffer.from('[' + '{"a":[1,2,{"b":"${'x'.repeat(50)}"}]},'.repeat(200000) + '0]')
+    parentPort.postMessage('ready')
+    parseJson(doc, { sliceMs: 1 }).then((v) => parentPort.postMessage(v.length))`
+  let terminated = 0
+  for (const delay of [0, 5, 20, 60, 150]) {
+    const worker = new Worker(source, { eval: true })
+    await new Promise((resolve) => worker.once('message', resolve))
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    await worker.terminate()
+    terminated++
+  }
+  t.is(terminated, 5)
+  const doc = '[' + '{"a":1},'.repeat(J.inlineBytes) + '2]'
+  t.is(same(await parseJson(Buffer.from(doc)), JSON.parse(doc)), '', 'this thread still parses')
+})
+
 test.serial('the loop keeps turning while a large document is assembled (sliceMs per turn)', async (t) => {
   const doc = Buffer.from('[' + Array.from({ length: 100000 }, (_, i) => `{"i":${i},"s":"${'y'.repeat(30)}"}`).join(',') + ']')
   let ticks = 0
