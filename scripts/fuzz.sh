@@ -17,7 +17,7 @@ root="$PWD"
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(hash_parse image_metadata image_pipeline image_encode image_geometry decompress)
+[ ${#targets[@]} -gt 0 ] || targets=(hash_parse image_metadata image_pipeline image_encode image_geometry decompress json_scan)
 max_runs="${FUZZ_RUNS:-0}"
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || ! [[ "$max_runs" =~ ^[0-9]+$ ]]; then
   echo "usage: scripts/fuzz.sh [seconds] [target...]" >&2
@@ -59,6 +59,7 @@ for t in "${targets[@]}"; do
   case "$t" in
     hash_parse) seeds=(fuzz/seeds/hash_parse) extra=(-dict=fuzz/hash_parse.dict -max_len=1100) ;;
     decompress) seeds=(fuzz/seeds/decompress) extra=(-max_len=8192) ;;
+    json_scan) seeds=(crates/core/tests/fuzz-regressions/json_scan) extra=(-dict=fuzz/json.dict -max_len=4096) ;;
     image_metadata | image_pipeline) seeds=("$tmp/images") extra=(-max_len=65536) ;;
     image_encode) seeds=("$tmp/images-encode") extra=(-max_len=65537) ;;
     image_geometry) seeds=(crates/core/tests/fuzz-regressions/image_geometry) extra=(-max_len=32) ;;

@@ -14,6 +14,10 @@ use offthread_core::password::{self, bcrypt, phc::Phc, Limits, Params, VerifyOpt
 use offthread_core::pool::TaskState;
 use offthread_core::{Error, ErrorKind};
 
+#[path = "json.rs"]
+mod json;
+pub use json::json_scan;
+
 /// The password every fuzzed hash string is verified against.
 pub const PASSWORD: &[u8] = b"password";
 

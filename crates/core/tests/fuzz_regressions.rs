@@ -29,6 +29,7 @@ fn harness_of(target: &str) -> fn(&[u8]) {
         "image_encode" => harness::image_encode,
         "decompress" => harness::decompress,
         "image_geometry" => harness::image_geometry,
+        "json_scan" => harness::json_scan,
         other => panic!("tests/fuzz-regressions/{other}: no fuzz target of that name"),
     }
 }
@@ -177,5 +178,35 @@ fn image_geometry_on_random_inputs() {
         }
         let run = std::panic::catch_unwind(|| harness::image_geometry(&data));
         assert!(run.is_ok(), "image_geometry failed on {data:?}");
+    }
+}
+
+/// json_scan's harness on token soup from a seeded generator: the differential check runs here on
+/// stable Rust too, not only under cargo-fuzz.
+#[test]
+fn json_scan_token_soup() {
+    #[rustfmt::skip]
+    const TOKENS: &[&str] = &[
+        "[", "]", "{", "}", ":", ",", " ", "\n", "\"k\"", "\"a\\\"b\"", "\"\\u00e9\"", "\"\\ud800\"",
+        "\"\\x\"", "\"\u{1}\"", "\"", "0", "-0", "12", "1.5", "1e400", "-", "1.", "1e", "01", "true",
+        "tru", "null", "false", "\u{feff}", "\u{e9}", "\\",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..20_000 {
+        #[allow(clippy::cast_possible_truncation)]
+        let mut data = vec![next() as u8];
+        let n = next() % 40;
+        for _ in 0..n {
+            #[allow(clippy::cast_possible_truncation)]
+            let t = TOKENS[(next() % TOKENS.len() as u64) as usize];
+            data.extend_from_slice(t.as_bytes());
+        }
+        harness::json_scan(&data);
     }
 }
