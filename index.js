@@ -35,3 +35,15 @@ exports.imageDefaults = require('./lib/image').imageDefaults
 exports.AbortError = errors.AbortError
 exports.workers = require('./lib/workers').workers
 exports.run = require('./lib/workers').run
+
+const json = require('./lib/json')
+exports.parseJson = json.parseJson
+exports.validateJson = json.validateJson
+exports.compileSchema = json.compileSchema
+exports.selectJson = json.selectJson
+exports.stringifyJson = json.stringifyJson
+exports.stringifyJsonStream = json.stringifyJsonStream
+exports.sendJson = json.sendJson
+exports.parseNdjson = json.parseNdjson
+exports.createNdjsonParser = json.createNdjsonParser
+exports.json = json.json
