@@ -41,13 +41,21 @@ const NAMES = { 400: 'BadRequestError', 403: 'ForbiddenError', 413: 'PayloadTooL
 
 // ---------------------------------------------------------------- errors (http-errors' shape)
 
-/** A new error as http-errors' createError(status, message, props) makes it. */
+/** Prototypes of json()'s own errors, per status: status, statusCode and expose live there, as in http-errors. */
+const PROTOTYPES = new Map()
+
+/** A new error as http-errors' createError(status, message, props) makes it (own message, name and props only). */
 function httpError (status, message, props) {
+  let proto = PROTOTYPES.get(status)
+  if (proto === undefined) {
+    proto = Object.assign(Object.create(Error.prototype), { status, statusCode: status, expose: status < 500 })
+    PROTOTYPES.set(status, proto)
+  }
   const err = new Error(message)
-  Object.defineProperty(err, 'name', { value: NAMES[status], writable: true, configurable: true, enumerable: false })
   Error.captureStackTrace(err, httpError)
-  err.expose = status < 500
-  err.status = err.statusCode = status
+  Object.setPrototypeOf(err, proto)
+  Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: true })
+  Object.defineProperty(err, 'name', { value: NAMES[status], writable: true, configurable: true, enumerable: false })
   return Object.assign(err, props)
 }
 
@@ -58,8 +66,10 @@ function httpError (status, message, props) {
 function withStatus (status, err, props) {
   let s = err.status || err.statusCode || status
   if (typeof s !== 'number' || (STATUS_CODES[s] === undefined && (s < 400 || s >= 600))) s = 500
-  err.expose = s < 500
-  err.status = err.statusCode = s
+  if (Object.getPrototypeOf(err) !== PROTOTYPES.get(s)) { // one of json()'s own keeps its prototype's
+    err.expose = s < 500
+    err.status = err.statusCode = s
+  }
   for (const key in props) if (key !== 'status' && key !== 'statusCode') err[key] = props[key]
   return err
 }

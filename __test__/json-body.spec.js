@@ -1,0 +1,254 @@
+'use strict'
+// json(options), the express.json() drop-in, over real HTTP. body-parser 2.4.0 (a devDependency) is
+// the oracle: each case sends the same raw request to a server running bodyParser.json(options) and
+// to one running offthread's json(options), and compares what reached `next` (req.body, or the
+// error's class, name, message, status, statusCode, expose, type and extra properties). Then
+// body-parser's own test/json.js, adapted to build offthread's json() (fixtures/body-parser), runs
+// under mocha and must pass whole.
+
+const test = require('ava')
+const http = require('node:http')
+const path = require('node:path')
+const zlib = require('node:zlib')
+const { spawn } = require('node:child_process')
+const bodyParser = require('body-parser')
+const { json } = require('../lib/json/body')
+const native = require('../lib/native')
+
+const PROPS = ['name', 'message', 'status', 'statusCode', 'expose', 'type', 'limit', 'length', 'expected', 'received', 'charset', 'encoding', 'code', 'body']
+
+/** What reached next(): the body, or the error's observable properties (a Buffer body as hex). */
+function outcome (req, err) {
+  if (!err) return { body: req.body, proto: req.body !== null && typeof req.body === 'object' ? Object.getPrototypeOf(req.body) === Object.prototype : null }
+  const out = { syntaxError: err instanceof SyntaxError, ownKeys: Object.keys(err).sort() }
+  for (const k of PROPS) {
+    const value = err[k]
+    out[k] = Buffer.isBuffer(value) ? { hex: value.toString('hex') } : value
+  }
+  return out
+}
+
+/** A server that runs `middleware` and answers with the outcome as JSON (undefined as the string 'undefined'). */
+function serve (middleware) {
+  const server = http.createServer((req, res) => {
+    middleware(req, res, (err) => {
+      res.setHeader('content-type', 'application/json')
+      const o = outcome(req, err)
+      res.end(JSON.stringify(o, (k, v) => v === undefined ? '(undefined)' : v))
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+/** Sends raw `chunks` with `headers` (no Content-Length unless given: chunked) and resolves the JSON answer. */
+function send (server, headers, chunks) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ port: server.address().port, host: '127.0.0.1', method: 'POST', path: '/', headers }, (res) => {
+      const parts = []
+      res.on('data', (c) => parts.push(c))
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())))
+    })
+    req.on('error', reject)
+    for (const c of [].concat(chunks)) req.write(c)
+    req.end()
+  })
+}
+
+/** The outcome of the same request through body-parser and through json(), with the same options. */
+async function both (options, headers, chunks) {
+  const a = await serve(bodyParser.json(options))
+  const b = await serve(json(options))
+  try {
+    return [await send(a, headers, chunks), await send(b, headers, chunks)]
+  } finally {
+    a.close()
+    b.close()
+  }
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' }
+
+/** Declares a test comparing json() with body-parser on one request. */
+function same (title, options, headers, chunks, check) {
+  test(title, async (t) => {
+    const [expected, actual] = await both(options, headers, chunks)
+    t.deepEqual(actual, expected)
+    if (check) check(t, actual)
+  })
+}
+
+// ---------------------------------------------------------------- bodies and syntax errors
+
+same('an object', undefined, JSON_TYPE, '{"user":"tobi","n":[1,-0,1e400,12345678901234567890]}', (t, a) => t.is(a.body.user, 'tobi'))
+same('an array', undefined, JSON_TYPE, '[1,2,{"a":null}]', (t, a) => t.deepEqual(a.body, [1, 2, { a: null }]))
+same('__proto__ is an own property, the prototype untouched', undefined, JSON_TYPE, '{"__proto__":{"polluted":1},"a":1}', (t, a) => {
+  t.deepEqual(a.body, { ['__proto__']: { polluted: 1 }, a: 1 })
+  t.true(a.proto)
+})
+same('an empty body is {}', undefined, { ...JSON_TYPE, 'content-length': '0' }, [], (t, a) => t.deepEqual(a.body, {}))
+same('whitespace only: 400 with JSON.parse\'s message', undefined, JSON_TYPE, ' \t\n\r', (t, a) => t.is(a.status, 400))
+for (const bad of ['{:', '{"user"', '{"a":1,}', '[1,2', '{"a":tru}', '{"a":"\u0001"}', '[1] x', '{"a":01}', '{"\\x":1}']) {
+  same(`invalid JSON ${JSON.stringify(bad)}: 400 entity.parse.failed with JSON.parse's message`, undefined, JSON_TYPE, bad, (t, a) => {
+    t.is(a.type, 'entity.parse.failed')
+    t.true(a.syntaxError)
+  })
+}
+same('strict: a primitive is refused with body-parser\'s message', undefined, JSON_TYPE, 'true', (t, a) => t.is(a.message, (() => { try { JSON.parse('#rue') } catch (e) { return e.message.replace(/#/g, 't') } })()))
+for (const primitive of ['  "tobi"', '123', 'null', '\r\n-1', 'x', '\u00e9t\u00e9']) {
+  same(`strict: ${JSON.stringify(primitive)} refused`, { strict: true }, JSON_TYPE, primitive)
+  same(`strict: false parses ${JSON.stringify(primitive)} as JSON.parse does`, { strict: false }, JSON_TYPE, primitive)
+}
+same('strict: a long primitive body (a 300 kB string) refused with the same message', { limit: '1mb' }, JSON_TYPE, JSON.stringify('x'.repeat(300000)))
+same('a UTF-8 BOM is stripped', undefined, JSON_TYPE, Buffer.from('\ufeff{"a":"\u00e9"}'), (t, a) => t.deepEqual(a.body, { a: '\u00e9' }))
+same('invalid UTF-8 becomes U+FFFD', undefined, JSON_TYPE, Buffer.from('7b2261223a22ff227d', 'hex'), (t, a) => t.deepEqual(a.body, { a: '\ufffd' }))
+same('reviver: called as JSON.parse calls it', { reviver: (k, v) => typeof v === 'number' ? v * 2 : v }, JSON_TYPE, '{"a":1,"b":[2,3]}', (t, a) => t.deepEqual(a.body, { a: 2, b: [4, 6] }))
+same('reviver throwing: 400 entity.parse.failed with its error', { reviver: (k, v) => { if (k === 'x') throw new RangeError('no x'); return v } }, JSON_TYPE, '{"x":1}', (t, a) => {
+  t.is(a.status, 400)
+  t.is(a.message, 'no x')
+})
+
+// Bodies larger than parseJson's inline size go through the pool's scanner.
+const BIG = JSON.stringify(Array.from({ length: 20000 }, (_, i) => ({ id: i, name: `n\u00e9${i}`, tags: ['a', 'b'], v: i / 7 })))
+same(`a ${Math.round(BIG.length / 1024)} kB array (through the pool) is JSON.parse's value`, { limit: '10mb' }, JSON_TYPE, BIG, (t, a) => t.deepEqual(a.body, JSON.parse(BIG)))
+same(`an invalid ${Math.round(BIG.length / 1024)} kB body (under exactMessageBytes): JSON.parse's exact message`, { limit: '10mb' }, JSON_TYPE, BIG.slice(0, -1) + ',')
+test('an invalid body over exactMessageBytes: 400 entity.parse.failed, a SyntaxError with the position (parseJson\'s own message)', async (t) => {
+  const text = JSON.stringify(Array.from({ length: 2 * native.policy.json.exactMessageBytes / 8 }, (_, i) => i)).slice(0, -1) + ',}'
+  const [expected, actual] = await both({ limit: '50mb' }, JSON_TYPE, text)
+  for (const k of ['syntaxError', 'name', 'status', 'statusCode', 'expose', 'type', 'body', 'ownKeys']) t.deepEqual(actual[k], expected[k], k)
+  t.regex(actual.message, new RegExp(`position ${text.length - 1}\\b`))
+})
+
+// ---------------------------------------------------------------- limit
+
+same('413 at once when Content-Length is over the limit (expected, length, limit)', { limit: '1kb' }, { ...JSON_TYPE, 'content-length': '1032' }, JSON.stringify({ s: '.'.repeat(1024) }))
+same('413 when a chunked body passes the limit (limit, received)', { limit: '1kb' }, JSON_TYPE, ['{"s":"', '.'.repeat(1024), '"}'])
+same('the default limit is 100kb', undefined, JSON_TYPE, JSON.stringify({ s: '.'.repeat(102400) }), (t, a) => t.is(a.limit, native.policy.json.bodyLimit))
+same('just under the default limit parses', undefined, JSON_TYPE, JSON.stringify({ s: '.'.repeat(102400 - 8) }))
+for (const limit of [1024, '1.5kb', '100', '2KB', '0.001mb', -1]) {
+  same(`limit ${JSON.stringify(limit)} read as the bytes package reads it`, { limit }, JSON_TYPE, JSON.stringify({ s: '.'.repeat(1530) }))
+}
+test('an unreadable limit throws body-parser\'s TypeError', (t) => {
+  for (const limit of ['lots', {}, true]) {
+    const expected = t.throws(() => bodyParser.json({ limit }))
+    const actual = t.throws(() => json({ limit }), { instanceOf: TypeError })
+    t.is(actual.message, expected.message)
+  }
+  t.throws(() => json({ verify: 'lol' }), { instanceOf: TypeError, message: 'option verify must be function' })
+})
+
+// ---------------------------------------------------------------- charsets
+
+const UTF16 = (s, be) => { const b = Buffer.from(s, 'utf16le'); if (be) b.swap16(); return b }
+same('utf-16 with a BOM (big-endian)', undefined, { 'content-type': 'application/json; charset=utf-16' }, UTF16('\ufeff{"a":"\u8bba\ud83d\ude00"}', true))
+same('utf-16 without a BOM (byte order guessed: big-endian)', undefined, { 'content-type': 'application/json; charset=utf-16' }, UTF16('{"a":"b"}', true))
+same('utf-16 without a BOM (byte order guessed: little-endian)', undefined, { 'content-type': 'application/json; charset=utf-16' }, UTF16('{"a":"b"}', false))
+same('utf-16le, BOM stripped', undefined, { 'content-type': 'application/json; charset=UTF-16LE' }, UTF16('\ufeff{"a":1}', false))
+same('utf-16be with an odd last byte', undefined, { 'content-type': 'application/json; charset="utf-16be"' }, Buffer.concat([UTF16('{"a":1}', true), Buffer.from([0x20])]))
+same('utf-32le', undefined, { 'content-type': 'application/json; charset=utf-32le' }, Buffer.from('7b0000002200000061000000220000003a00000031000000', 'hex').subarray(0, 20))
+same('utf-32 big-endian without a BOM, an astral character and an invalid unit', undefined, { 'content-type': 'application/json; charset=utf-32' },
+  Buffer.from('0000005b' + '00000022' + '0001f600' + '00110000' + '00000022' + '0000005d', 'hex'))
+same('utf-7', undefined, { 'content-type': 'application/json; charset=utf-7' }, Buffer.from('{"a":"+AOk-+-1","b":"+2D3eAA"}', 'latin1'))
+same('utf-7-imap', undefined, { 'content-type': 'application/json; charset=utf-7-imap' }, Buffer.from('{"a":"&AOk-&-1"}', 'latin1'))
+same('a charset that is not utf-*: 415 charset.unsupported', undefined, { 'content-type': 'application/json; charset=koi8-r' }, '{}')
+same('an unknown utf-* charset: 415 charset.unsupported', undefined, { 'content-type': 'application/json; charset=utf-9' }, '{}')
+same('an unknown utf-* charset with verify: 415 before reading', { verify () { throw new Error('no call') } }, { 'content-type': 'application/json; charset=utf-9' }, '{}')
+same('defaultCharset that is not utf-*: 415', { defaultCharset: 'latin1' }, JSON_TYPE, '{}')
+same('the first charset parameter wins', undefined, { 'content-type': 'application/json; charset=utf-8; charset=koi8-r' }, '{"a":1}')
+
+// ---------------------------------------------------------------- content encodings (inflated on the pool)
+
+const DOC = JSON.stringify({ name: '\u8bba', list: Array.from({ length: 50 }, (_, i) => i) })
+same('gzip', undefined, { ...JSON_TYPE, 'content-encoding': 'gzip' }, zlib.gzipSync(DOC), (t, a) => t.deepEqual(a.body, JSON.parse(DOC)))
+same('deflate', undefined, { ...JSON_TYPE, 'content-encoding': 'Deflate' }, zlib.deflateSync(DOC))
+same('br', undefined, { ...JSON_TYPE, 'content-encoding': 'br' }, zlib.brotliCompressSync(DOC))
+same('zstd: as body-parser on this Node (415 where node:zlib has no zstd)', undefined, { ...JSON_TYPE, 'content-encoding': 'zstd' }, Buffer.from('28b52ffd200e7100007b226e616d65223a22e8aeba227d', 'hex'))
+same('an unknown encoding: 415 encoding.unsupported', undefined, { ...JSON_TYPE, 'content-encoding': 'nulls' }, '{}')
+same('inflate: false refuses an encoding: 415', { inflate: false }, { ...JSON_TYPE, 'content-encoding': 'gzip' }, zlib.gzipSync(DOC))
+same('identity is no encoding', { inflate: false }, { ...JSON_TYPE, 'content-encoding': 'identity' }, DOC)
+test('a gzip bomb: 413 with limit, the inflated size bounded on the pool', async (t) => {
+  const bomb = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20))
+  const [expected, actual] = await both({ limit: '1mb' }, { ...JSON_TYPE, 'content-encoding': 'gzip' }, bomb)
+  // received: body-parser counts zlib's 16 KiB output chunks; the pool's decoder stops at the limit.
+  for (const k of ['name', 'message', 'status', 'statusCode', 'expose', 'type', 'limit', 'ownKeys']) t.deepEqual(actual[k], expected[k], k)
+  t.true(actual.received > actual.limit)
+})
+test('corrupt gzip: 400 (the decoder\'s message differs from zlib\'s)', async (t) => {
+  const [expected, actual] = await both(undefined, { ...JSON_TYPE, 'content-encoding': 'gzip' }, Buffer.from('1f8b080000000000000bab56cc4d55b2527ab16e97522d00515be1cc0e000000', 'hex'))
+  for (const k of ['status', 'statusCode', 'expose', 'type']) t.deepEqual(actual[k], expected[k], k)
+  t.is(actual.status, 400)
+})
+test('a truncated gzip body over the limit: 413 (not the truncation)', async (t) => {
+  const [expected, actual] = await both({ limit: '1kb' }, { ...JSON_TYPE, 'content-encoding': 'gzip' }, zlib.gzipSync('[' + '1,'.repeat(2000) + '1]').subarray(0, -8))
+  for (const k of ['name', 'message', 'status', 'statusCode', 'expose', 'type', 'limit', 'ownKeys']) t.deepEqual(actual[k], expected[k], k)
+  t.true(actual.received > actual.limit) // body-parser's count is per zlib chunk (4003 here); the pool's decoder stops past the limit
+})
+
+// ---------------------------------------------------------------- type, verify
+
+for (const [type, ct] of [['application/vnd.api+json', 'application/vnd.api+json'], ['+json', 'application/ld+json'], ['*/*', 'text/plain'], ['json', 'application/json'], [['text/*', 'application/json'], 'text/html'], ['application/*', 'application/json; charset=utf-8'], ['application/json', 'application/x-json']]) {
+  same(`type ${JSON.stringify(type)} with Content-Type ${ct}`, { type }, { 'content-type': ct }, '{"a":1}')
+}
+same('type as a function', { type: (req) => req.headers['x-json'] === 'yes' }, { 'x-json': 'yes' }, '{"a":1}')
+same('verify throwing: 403 entity.verify.failed with the raw body', { verify (req, res, buf) { if (buf[0] === 0x5b) throw new Error('no arrays') } }, JSON_TYPE, '["tobi"]')
+same('verify with its own status and type', { verify () { const e = new Error('nope'); e.status = 422; e.type = 'my.type'; throw e } }, JSON_TYPE, '{}')
+same('verify with a status that is not one: 500, not exposed', { verify () { const e = new Error('odd'); e.status = 'x'; throw e } }, JSON_TYPE, '{}')
+test('verify gets the inflated bytes and the charset', async (t) => {
+  const calls = []
+  const server = await serve(json({ verify: (req, res, buf, encoding) => calls.push([buf.toString(), encoding]) }))
+  const out = await send(server, { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip' }, zlib.gzipSync('{"a":1}'))
+  server.close()
+  t.deepEqual(out.body, { a: 1 })
+  t.deepEqual(calls, [['{"a":1}', 'utf-8']])
+})
+
+// ---------------------------------------------------------------- request errors
+
+/** Sends `head` with a Content-Length promising more, then resets the connection: the error next() got. */
+function abort (middleware) {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      middleware(req, res, (err) => { server.close(); resolve(outcome(req, err)) })
+    })
+    server.listen(0, '127.0.0.1', () => {
+      const req = http.request({ port: server.address().port, host: '127.0.0.1', method: 'POST', headers: { ...JSON_TYPE, 'content-length': '100' } })
+      req.on('error', () => {})
+      req.write('{"a":', () => setTimeout(() => req.destroy(), 50))
+    })
+  })
+}
+test('an aborted request: 400 request.aborted with ECONNABORTED, expected, received', async (t) => {
+  const expected = await abort(bodyParser.json())
+  const actual = await abort(json())
+  t.deepEqual(actual, expected)
+  t.is(actual.type, 'request.aborted')
+  t.is(actual.received, 5)
+})
+test('a body shorter than Content-Length says: 400 request.size.invalid', async (t) => {
+  const run = (mw) => serve((req, res, next) => { req.headers['content-length'] = '20'; mw(req, res, next) })
+  const results = []
+  for (const mw of [bodyParser.json(), json()]) {
+    const server = await run(mw)
+    results.push(await send(server, { ...JSON_TYPE, 'content-length': '7' }, '{"str":'))
+    server.close()
+  }
+  t.deepEqual(results[1], results[0])
+  t.is(results[1].type, 'request.size.invalid')
+})
+
+// ---------------------------------------------------------------- body-parser's own suite
+
+/** test/json.js of expressjs/body-parser (fixtures/body-parser/SOURCE.md): 67 tests, one of them skipped by its own zstd switch. */
+const SUITE_PASSING = 66
+const SUITE_PENDING = 1
+test(`body-parser's test/json.js against json(): ${SUITE_PASSING} passing, ${SUITE_PENDING} pending, 0 failing`, async (t) => {
+  const mocha = require.resolve('mocha/bin/mocha')
+  const child = spawn(process.execPath, [mocha, '--reporter', 'dot', path.join(__dirname, 'fixtures', 'body-parser', 'json.js')], { cwd: path.join(__dirname, '..') })
+  let out = ''
+  child.stdout.on('data', (c) => { out += c })
+  child.stderr.on('data', (c) => { out += c })
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  t.is(code, 0, out)
+  t.regex(out, new RegExp(`\\b${SUITE_PASSING} passing\\b`), out)
+  t.regex(out, new RegExp(`\\b${SUITE_PENDING} pending\\b`), out)
+  t.notRegex(out, /failing/, out)
+})
