@@ -389,7 +389,7 @@ class SourceBuilder extends Builder {
 
 /**
  * Runs the plan's ops within `sliceMs` per turn, yielding (setImmediate) between turns and checking
- * `signal` after each. Exported for the spec's reference planner.
+ * `signal` after each; resolves the builder (its `root` is the document).
  */
 async function assemble (ops, text, sliceMs, signal, builder = new Builder(text)) {
   const n = ops.length
@@ -517,4 +517,5 @@ async function revive (value, reviver, sliceMs, signal, rootRecord) {
 /** What `enter` returns for a container: its reviver call comes after its elements'. */
 const PENDING = Symbol('pending')
 
-module.exports = { parseJson, assemble, revive, setMember }
+// setMember is shared: select.js defines selected members with it.
+module.exports = { parseJson, setMember }
