@@ -71,7 +71,8 @@ const native = load()
 const policy = native.policy()
 const PIN_FROM = policy.pool.readInPlaceFrom
 // The task-submitting functions that may borrow their input: every binary argument is pinned.
-const BORROWING = ['digest', 'hmac', 'compress', 'decompress', 'streamPush', 'imageProcess', 'imageMetadata', 'imageThumbhash']
+const BORROWING = ['digest', 'hmac', 'compress', 'decompress', 'streamPush', 'imageProcess', 'imageMetadata', 'imageThumbhash',
+  'jsonScan', 'jsonSchemaValidate', 'jsonSelect']
 const exported = Object.create(null)
 for (const key of Object.keys(native)) exported[key] = native[key]
 for (const name of BORROWING) {
