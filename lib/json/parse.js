@@ -191,8 +191,7 @@ async function encode (job) {
     // Never split a surrogate pair between two pieces (each half would become U+FFFD).
     if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
     const piece = src.slice(i, end)
-    const n = Buffer.byteLength(piece, 'utf8')
-    if (maxBytes !== undefined && written + n > maxBytes) throw tooLarge(maxBytes)
+    if (maxBytes !== undefined && written + Buffer.byteLength(piece, 'utf8') > maxBytes) throw tooLarge(maxBytes)
     written += buf.write(piece, written, 'utf8')
     i = end
     if (performance.now() - start >= sliceMs && i < src.length) {
