@@ -4,9 +4,10 @@
 use crate::input::{self, Input};
 use crate::schedule::{self, Job, Ticket};
 use crate::values::Output;
+use napi::bindgen_prelude::Utf16String;
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use offthread_core::json::{self as core, plan, scan};
+use offthread_core::json::{self as core, plan, scan, select};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 
@@ -74,6 +75,58 @@ pub fn json_scan(
     schedule::submit_reading(&env, ticket, refs, job)
 }
 
+/// Queues `selectJson`'s one validating pass over a JSON document (`data` as for `json_scan`):
+/// the text of each value that `pointers` (JSON Pointers, `~*` for any member or element) select.
+/// Resolves `[Buffer, meta]`: little-endian f64 `[pointer, start, end]` triples (bytes, or UTF-16
+/// units when `units`) in result order and `{ matches }`, or an empty Buffer and `{ error }` when
+/// the text is not JSON. Throws ERR_INVALID_ARG_VALUE for a malformed pointer; more than
+/// `max_matches` values reject with ERR_OUT_OF_RANGE. Returns an admission code.
+#[napi(catch_unwind)]
+pub fn json_select(
+    env: Env,
+    ticket: Ticket,
+    data: Unknown<'_>,
+    pointers: Vec<Utf16String>,
+    max_matches: u32,
+    units: bool,
+) -> napi::Result<u32> {
+    let too_many = |name: &str, max: usize, got: usize| {
+        let e = offthread_core::Error::out_of_range(name, 1, max as u64, got);
+        crate::values::to_napi(&env, &e)
+    };
+    if pointers.len() > select::MAX_POINTERS {
+        return Err(too_many(
+            "the number of pointers",
+            select::MAX_POINTERS,
+            pointers.len(),
+        ));
+    }
+    let max_matches = max_matches as usize;
+    if max_matches == 0 || max_matches > select::MAX_MATCHES {
+        return Err(too_many("maxMatches", select::MAX_MATCHES, max_matches));
+    }
+    let pointers = pointers
+        .iter()
+        .map(|p| select::Pointer::parse(p))
+        .collect::<offthread_core::Result<Vec<_>>>()
+        .map_err(|e| crate::values::to_napi(&env, &e))?;
+    let (input, refs) = input::for_task(&env, data)?;
+    let job = scan_job(input, move |bytes, task| {
+        let mut found = select::select(bytes, &pointers, max_matches, Some(task))?;
+        if units {
+            select::to_utf16(&mut found, bytes);
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let raw = found
+            .iter()
+            .flat_map(|m| [f64::from(m.pointer), m.start as f64, m.end as f64])
+            .flat_map(f64::to_le_bytes)
+            .collect();
+        Ok(Output::BytesWith(raw, json!({ "matches": found.len() })))
+    });
+    schedule::submit_reading(&env, ticket, refs, job)
+}
+
 /// The JSON policy table (`policy.json` in lib/json).
 pub fn policy() -> Value {
     json!({
@@ -92,6 +145,15 @@ pub fn policy() -> Value {
         "bodyLimit": core::BODY_LIMIT_BYTES,
         "encodeUnits": core::ENCODE_UNITS,
         "parseErrorCode": core::PARSE_ERROR_CODE,
+        "select": {
+            "maxPointers": select::MAX_POINTERS,
+            "maxMatches": {
+                "min": 1,
+                "max": select::MAX_MATCHES,
+                "default": select::DEFAULT_MAX_MATCHES,
+            },
+            "slicedFromBytes": select::SLICED_FROM_BYTES,
+        },
         "schema": crate::json_schema::policy(),
         "stringifyChunkBytes": core::STRINGIFY_CHUNK_BYTES,
         "stringifyValueCost": core::STRINGIFY_VALUE_COST,

@@ -1,2 +1,217 @@
 'use strict'
-// (in progress)
+// selectJson: the parts of a large JSON document that JSON Pointers select, without building the rest.
+//
+// 1. On the pool, native.jsonSelect (crates/core/src/json/select.rs) validates the whole document in
+//    one pass of the JSON scanner and records the text range of each selected value: f64 triples
+//    [pointer, start, end] in bytes (UTF-16 units for string input), in each result's order.
+// 2. On the loop, each range is given to JSON.parse within `sliceMs` per turn; a range of
+//    `slicedFromBytes` or more goes through parseJson (pool scan, then time-sliced assembly).
+//
+// Pointers are RFC 6901 JSON Pointers; the token `~*` (invalid in RFC 6901, whose `~` escapes are only
+// `~0` and `~1`) matches every element of an array and every member of an object. A member literally
+// named `*` is the plain token `*`, and one named `~*` is `~0*`.
+
+const native = require('../native')
+const scheduler = require('../scheduler')
+const { codedError, invalidType, abortError } = require('../errors')
+const v = require('../validate')
+const { parseJson, setMember } = require('./parse')
+
+/** Core's JSON policy; `select` is { maxPointers, maxMatches: { min, max, default }, slicedFromBytes }. */
+const J = native.policy.json
+const S = J.select
+
+const STRIDE = 3
+const WILDCARD = '~*'
+const KEYS = new Set(['maxBytes', 'maxMatches', 'sliceMs', 'signal', 'executor'])
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/
+
+/** A plain binary view of `input`, or the string itself; ERR_INVALID_ARG_TYPE for anything else. */
+function source (input) {
+  if (typeof input === 'string' || Buffer.isBuffer(input)) return input
+  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+  if (input instanceof ArrayBuffer) return Buffer.from(input)
+  throw invalidType('input', 'string, Buffer, TypedArray, DataView or ArrayBuffer', input)
+}
+
+/** An input over `maxBytes`: ERR_BUFFER_TOO_LARGE, as parseJson. */
+function tooLarge (maxBytes, length) {
+  const err = codedError('ERR_BUFFER_TOO_LARGE', `The JSON input is larger than maxBytes (${maxBytes} bytes)`)
+  err.limit = maxBytes
+  if (length !== undefined) err.length = length
+  return err
+}
+
+function turn () {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function checkSignal (signal) {
+  if (signal !== undefined && signal.aborted) throw abortError(signal)
+}
+
+/** True when one of the pointer's tokens is the wildcard `~*` (its result is then an array). */
+function hasWildcard (pointer) {
+  return pointer.split('/').includes(WILDCARD)
+}
+
+/**
+ * The pointers as a flat list, and how to shape the results: one pointer (a string), an array of
+ * them, or an object of them ({ name: pointer }; the result has the same keys).
+ */
+function readPointers (pointers) {
+  let list
+  let keys
+  if (typeof pointers === 'string') {
+    list = [pointers]
+  } else if (Array.isArray(pointers)) {
+    list = Array.from(pointers) // holes become undefined, refused below
+  } else if (pointers !== null && typeof pointers === 'object') {
+    keys = Object.keys(pointers)
+    list = keys.map((k) => pointers[k])
+  } else {
+    throw invalidType('pointers', 'a JSON Pointer string, an array or an object of them', pointers)
+  }
+  if (list.length > S.maxPointers) {
+    throw codedError('ERR_OUT_OF_RANGE', `Expected at most ${S.maxPointers} pointers but received ${list.length}`)
+  }
+  for (let i = 0; i < list.length; i++) {
+    if (typeof list[i] !== 'string') {
+      const name = typeof pointers === 'string' ? 'pointers' : keys === undefined ? `pointers[${i}]` : `pointers.${keys[i]}`
+      throw invalidType(name, 'a JSON Pointer string', list[i])
+    }
+  }
+  return { list, keys, single: typeof pointers === 'string' }
+}
+
+/**
+ * The values of a JSON document that JSON Pointers select, each as `JSON.parse` would give it,
+ * without building the rest of the document on the event loop.
+ *
+ * `pointers` is one pointer, an array or an object of them: the result has the same shape. An exact
+ * pointer (RFC 6901: `''` is the whole document, `/a/b/0`, `~0` for `~`, `~1` for `/`) gives its value,
+ * or undefined when absent. A pointer with a wildcard token `~*` (any array element or object member,
+ * at any level) gives an array of the values found, in the order of the parsed document (array order;
+ * an object's members in `Object.keys` order). A member named `*` is the token `*`.
+ * @param {string | Buffer | ArrayBufferView | ArrayBuffer} input UTF-8 bytes or a string of JSON
+ * @param {string | string[] | Record<string, string>} pointers
+ * @param {{ maxBytes?: number, maxMatches?: number, sliceMs?: number, signal?: AbortSignal, executor?: string }} [options]
+ * @returns {Promise<any>}
+ */
+function selectJson (input, pointers, options) {
+  return scheduler.reject(() => {
+    const o = v.knownKeys('options', v.options(options), KEYS)
+    const src = source(input)
+    const ptrs = readPointers(pointers)
+    const maxBytes = v.optInt('maxBytes', o.maxBytes, 0, Number.MAX_SAFE_INTEGER)
+    const maxMatches = v.optInt('maxMatches', o.maxMatches, S.maxMatches.min, S.maxMatches.max) ?? S.maxMatches.default
+    const sliceMs = v.optInt('sliceMs', o.sliceMs, J.sliceMs.min, J.sliceMs.max) ?? J.sliceMs.default
+    const task = scheduler.taskOptions(o)
+    checkSignal(task.signal)
+    const units = typeof src === 'string'
+    // At least one byte per UTF-16 unit: more units than maxBytes is over it without counting.
+    if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes, units ? undefined : src.length)
+    return run({ src, units, ptrs, maxBytes, maxMatches, sliceMs, task })
+  })
+}
+
+async function run (job) {
+  const { src, units, ptrs, task } = job
+  const bytes = units ? await encode(job) : src
+  const [found, meta] = await scheduler.run((t) => native.jsonSelect(t, bytes, ptrs.list, job.maxMatches, units), task)
+  if (meta.error) throw syntaxError(job, bytes, meta.error)
+  checkSignal(task.signal)
+  const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
+  const whole = units ? (a, b) => src.slice(a, b) : (a, b) => src.subarray(a, b)
+  const wild = ptrs.list.map(hasWildcard)
+  const results = wild.map((w) => w ? [] : undefined)
+  const ops = triples(found)
+  let start = performance.now()
+  for (let i = 0; i < ops.length; i += STRIDE) {
+    const p = ops[i]
+    const a = ops[i + 1]
+    const b = ops[i + 2]
+    let value
+    if (b - a >= S.slicedFromBytes) {
+      value = await parseJson(whole(a, b), { sliceMs: job.sliceMs, signal: task.signal, executor: executorName(task) })
+      start = performance.now()
+    } else {
+      value = JSON.parse(text(a, b))
+    }
+    // An exact pointer has at most one match (the core keeps the last of repeated keys).
+    if (wild[p]) results[p].push(value)
+    else results[p] = value
+    if (performance.now() - start >= job.sliceMs && i + STRIDE < ops.length) {
+      await turn()
+      checkSignal(task.signal)
+      start = performance.now()
+    }
+  }
+  if (ptrs.single) return results[0]
+  if (ptrs.keys === undefined) return results
+  const out = {}
+  for (let i = 0; i < ptrs.keys.length; i++) setMember(out, ptrs.keys[i], results[i])
+  return out
+}
+
+/** The executor name parseJson takes for a task's executor code. */
+function executorName (task) {
+  const codes = native.policy.pool.executors
+  return Object.keys(codes).find((name) => codes[name] === task.executor)
+}
+
+/** The f64 triples (copied only if the Buffer is not 8-byte aligned). */
+function triples (buf) {
+  const width = Float64Array.BYTES_PER_ELEMENT
+  if (buf.byteOffset % width === 0) return new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / width)
+  return new Float64Array(new Uint8Array(buf).buffer)
+}
+
+/** The SyntaxError of an invalid document, as parseJson gives it: code ERR_JSON_PARSE, offset, line, column. */
+function syntaxError (job, bytes, info) {
+  let message = info.message
+  if (bytes.length <= J.exactMessageBytes) {
+    // Small enough to re-parse on the loop: JSON.parse's own wording (it differs between V8 versions).
+    try {
+      JSON.parse(job.units ? job.src : bytes.toString('utf8'))
+    } catch (err) {
+      message = err.message
+    }
+  }
+  const err = new SyntaxError(message)
+  err.code = J.parseErrorCode
+  err.offset = job.units ? info.position : info.offset
+  err.line = info.line
+  err.column = info.column
+  return err
+}
+
+/**
+ * A string's UTF-8 in one Buffer, written in pieces of `encodeUnits` units within `sliceMs` per turn,
+ * refused past `maxBytes` as soon as it is passed (as parseJson does it).
+ */
+async function encode (job) {
+  const { src, maxBytes, sliceMs, task } = job
+  const worst = src.length * Buffer.byteLength('\uFFFF', 'utf8')
+  const buf = Buffer.allocUnsafe(maxBytes === undefined ? worst : Math.min(worst, maxBytes))
+  let written = 0
+  let start = performance.now()
+  for (let i = 0; i < src.length;) {
+    let end = Math.min(i + J.encodeUnits, src.length)
+    // Never split a surrogate pair between two pieces (each half would become U+FFFD).
+    if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
+    const piece = src.slice(i, end)
+    const n = Buffer.byteLength(piece, 'utf8')
+    if (maxBytes !== undefined && written + n > maxBytes) throw tooLarge(maxBytes)
+    written += buf.write(piece, written, 'utf8')
+    i = end
+    if (performance.now() - start >= sliceMs && i < src.length) {
+      await turn()
+      checkSignal(task.signal)
+      start = performance.now()
+    }
+  }
+  return buf.subarray(0, written)
+}
+
+module.exports = { selectJson }
