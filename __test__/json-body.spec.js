@@ -15,7 +15,7 @@ const bodyParser = require('body-parser')
 const { json } = require('../lib/json/body')
 const native = require('../lib/native')
 
-const PROPS = ['name', 'message', 'status', 'statusCode', 'expose', 'type', 'limit', 'length', 'expected', 'received', 'charset', 'encoding', 'code', 'body']
+const PROPS = ['name', 'message', 'status', 'statusCode', 'expose', 'type', 'limit', 'length', 'expected', 'received', 'charset', 'encoding', 'code', 'body', 'errors', 'truncated']
 
 /** What reached next(): the body, or the error's observable properties (a Buffer body as hex). */
 function outcome (req, err) {
@@ -251,4 +251,69 @@ test(`body-parser's test/json.js against json(): ${SUITE_PASSING} passing, ${SUI
   t.regex(out, new RegExp(`\\b${SUITE_PASSING} passing\\b`), out)
   t.regex(out, new RegExp(`\\b${SUITE_PENDING} pending\\b`), out)
   t.notRegex(out, /failing/, out)
+})
+
+// ---------------------------------------------------------------- schema (offthread's own option)
+
+const Ajv = require('ajv')
+const { compileSchema, validateJson } = require('../lib/json/schema')
+const USER = { type: 'object', required: ['user'], properties: { user: { type: 'string' }, age: { type: 'integer', minimum: 0 } } }
+
+/** The outcome through json(options), with the JSON.parse calls made between the request's arrival and next(). */
+async function withParses (options, headers, chunks) {
+  let parses = 0
+  const realParse = JSON.parse
+  const mw = json(options)
+  const server = await serve((req, res, next) => {
+    JSON.parse = function (...args) { parses++; return realParse.apply(this, args) }
+    mw(req, res, (err) => { JSON.parse = realParse; next(err) })
+  })
+  try {
+    const out = await send(server, headers, chunks)
+    return { out, parses }
+  } finally {
+    server.close()
+  }
+}
+
+test('schema: a matching body is parsed as without it', async (t) => {
+  const { out } = await withParses({ schema: USER }, JSON_TYPE, '{"user":"tobi","age":3}')
+  t.deepEqual(out.body, { user: 'tobi', age: 3 })
+})
+
+test('schema: a body that does not match is 400 entity.validation.failed with ajv-shaped errors, and JSON.parse never runs', async (t) => {
+  const text = JSON.stringify({ user: 5, age: -1, pad: 'x'.repeat(50000) })
+  const { out, parses } = await withParses({ schema: USER, reviver: () => t.fail('reviver called') }, JSON_TYPE, text)
+  t.is(parses, 0)
+  t.is(out.status, 400)
+  t.is(out.type, 'entity.validation.failed')
+  t.is(out.message, 'request body does not match the schema')
+  t.true(out.expose)
+  t.deepEqual(out.errors, (await validateJson(text, USER, { allErrors: true })).errors)
+  const ajv = new Ajv({ allErrors: true })
+  ajv.validate(USER, JSON.parse(text))
+  t.deepEqual(out.errors.map((e) => [e.instancePath, e.keyword]).sort(), ajv.errors.map((e) => [e.instancePath, e.keyword]).sort())
+})
+
+test('schema: a compileSchema() handle is taken as it is', async (t) => {
+  const { out } = await withParses({ schema: compileSchema(USER) }, JSON_TYPE, '{"age":1}')
+  t.is(out.type, 'entity.validation.failed')
+  t.deepEqual(out.errors.map((e) => e.keyword), ['required'])
+})
+
+test('schema: an empty body is {} and must match too', async (t) => {
+  const { out } = await withParses({ schema: USER }, { ...JSON_TYPE, 'content-length': '0' }, [])
+  t.is(out.type, 'entity.validation.failed')
+  const open = await withParses({ schema: { type: 'object' } }, { ...JSON_TYPE, 'content-length': '0' }, [])
+  t.deepEqual(open.out.body, {})
+})
+
+test('schema: invalid JSON is still 400 entity.parse.failed with body-parser\'s message', async (t) => {
+  const [expected] = await both(undefined, JSON_TYPE, '{"user":')
+  const { out } = await withParses({ schema: USER }, JSON_TYPE, '{"user":')
+  t.deepEqual(out, expected)
+})
+
+test('schema: an invalid schema throws when the middleware is made', (t) => {
+  t.throws(() => json({ schema: { type: 'nonsense' } }), { code: 'ERR_INVALID_ARG_VALUE' })
 })

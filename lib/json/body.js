@@ -14,7 +14,7 @@ const zlib = require('node:zlib')
 const native = require('../native')
 const bytes = require('../bytes')
 const schemaModule = require('./schema')
-const parseModule = require('./parse')
+const { parseJson } = require('./parse')
 
 const P = native.policy.json
 /** body-parser's default `limit` (100kb). */
@@ -190,12 +190,8 @@ function configure (options) {
   }
   let schema
   if (o.schema !== undefined && o.schema !== null) {
-    if (typeof schemaModule.compileSchema !== 'function') {
-      const err = new TypeError('option schema needs lib/json/schema.js, which this build does not have')
-      err.code = 'ERR_INVALID_ARG_VALUE'
-      throw err
-    }
-    schema = schemaModule.compileSchema(o.schema) // a compiled handle comes back as it is; a bad schema throws here
+    // A compileSchema() handle as it is; a schema object compiled once, here (an invalid one throws now).
+    schema = o.schema instanceof schemaModule.CompiledSchema ? o.schema : schemaModule.compileSchema(o.schema)
   }
   return {
     limit,
@@ -359,7 +355,7 @@ function dump (req, callback) {
  * at once when Content-Length says so), 400 when the request is aborted or its size does not match
  * Content-Length. `callback(err, buf)`.
  */
-function readStream (stream, length, limit, callback) {
+function readStream (stream, length, limit, callback, req = stream) {
   let complete = false
   let received = 0
   let chunks = []
@@ -402,13 +398,13 @@ function readStream (stream, length, limit, callback) {
   }
   function cleanup () {
     chunks = null
-    stream.removeListener('aborted', onAborted)
+    req.removeListener('aborted', onAborted)
     stream.removeListener('data', onData)
     stream.removeListener('end', onEnd)
     stream.removeListener('error', onEnd)
     stream.removeListener('close', cleanup)
   }
-  stream.on('aborted', onAborted)
+  req.on('aborted', onAborted) // the request's, also when reading its inflated form (body-parser would wait forever)
   stream.on('close', cleanup)
   stream.on('data', onData)
   stream.on('end', onEnd)
@@ -459,19 +455,15 @@ function strictError (head, whole, first) {
   return new SyntaxError('strict violation')
 }
 
-/** The parser of this build: parseJson when lib/json/parse.js has it, else JSON.parse inline (during development). */
-function parser () {
-  if (typeof parseModule.parseJson === 'function') return parseModule.parseJson
-  return async (input, o) => JSON.parse(typeof input === 'string' ? input : input.toString('utf8'), o.reviver)
-}
-
-/** Validates the body against the compiled schema on the pool; resolves the errors (ajv's shape), empty when valid. */
-async function schemaErrors (schema, input) {
+/**
+ * Validates the body against the compiled schema on the pool (parsed there, never on the loop);
+ * throws 400 entity.validation.failed with the errors (ajv's shape, all of them up to the schema
+ * module's maxErrors). A body that is not JSON rejects with validateJson's SyntaxError.
+ */
+async function validate (schema, input) {
   const result = await schemaModule.validateJson(input, schema, { allErrors: true })
-  if (result === true || result === undefined) return []
-  if (Array.isArray(result)) return result
-  if (result.valid === true) return []
-  return result.errors ?? []
+  if (result.valid) return
+  throw httpError(400, 'request body does not match the schema', { errors: result.errors, truncated: result.truncated, type: 'entity.validation.failed' })
 }
 
 // ---------------------------------------------------------------- the middleware
@@ -487,7 +479,6 @@ async function schemaErrors (schema, input) {
  */
 function json (options) {
   const config = configure(options)
-  const parseJson = parser()
 
   return function jsonParser (req, res, next) {
     if (isFinished(req)) return next()
@@ -529,7 +520,9 @@ function json (options) {
 
     if (!hasDecoder(charset)) return process.nextTick(fail, unknownCharset())
 
-    readStream(stream, length, config.limit, (err, buf) => {
+    readStream(stream, length, config.limit, done, req)
+
+    function done (err, buf) {
       if (err) {
         if (err.code === 'ERR_BUFFER_TOO_LARGE') { // the pool's decoder stopped at limit bytes of output
           err = httpError(413, 'request entity too large', { limit: config.limit, received: config.limit + 1, type: 'entity.too.large' })
@@ -553,7 +546,7 @@ function json (options) {
         req.body = value
         next()
       }, next)
-    })
+    }
 
     /** Decodes, validates (schema) and parses; rejects with body-parser's 400 errors. */
     async function body (buf, charset) {
@@ -570,7 +563,10 @@ function json (options) {
         err.type = 'entity.parse.failed'
         return err
       }
-      if (input.length === 0) return {} // an empty body is {} (a common client mistake), as in body-parser
+      if (input.length === 0) { // an empty body is {} (a common client mistake), as in body-parser
+        if (config.schema !== undefined) await validate(config.schema, '{}') // and {} must match the schema
+        return {}
+      }
       if (config.strict) {
         let first
         let head
@@ -586,19 +582,15 @@ function json (options) {
         }
         if (first !== '{' && first !== '[') throw parseFailed(strictError(head, whole, first))
       }
-      if (config.schema !== undefined) {
-        const errors = await schemaErrors(config.schema, input)
-        if (errors.length > 0) {
-          throw httpError(400, 'request body does not match the schema', { errors, type: 'entity.validation.failed' })
-        }
-      }
       try {
+        if (config.schema !== undefined) await validate(config.schema, input) // the raw document, before any reviver
         return await parseJson(input, { reviver: config.reviver })
       } catch (e) {
         if (e instanceof Error && (e.code === 'ERR_QUEUE_FULL' || e.code === 'ERR_POOL_CLOSED')) {
           throw withStatus(503, e, { type: 'service.unavailable' })
         }
         if (e instanceof Error && e.code === 'ERR_INTERNAL') throw withStatus(500, e, {})
+        if (e instanceof Error && e.type === 'entity.validation.failed') throw e
         if (!(e instanceof Error)) throw e
         throw parseFailed(e) // JSON's SyntaxError, or what the reviver threw (body-parser answers 400 for both)
       }
