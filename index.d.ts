@@ -668,3 +668,159 @@ export type ErrorCode =
   | 'ERR_NOT_REGULAR_FILE'
   | 'ERR_FS_FILE_TOO_LARGE'
   | 'EIO'
+  | 'ERR_JSON_PARSE'
+
+// ---------------------------------------------------------------------------------------------
+// Large JSON (lib/json): parse, validate, select and stringify without long event-loop stalls.
+
+/** JSON input: UTF-8 bytes (read as `buf.toString('utf8')`: invalid bytes become U+FFFD) or a string. */
+export type JsonInput = string | ArrayBufferView | ArrayBuffer
+
+/** The SyntaxError of a document that is not JSON (code `ERR_JSON_PARSE`). */
+export interface JsonSyntaxError extends SyntaxError {
+  readonly code: 'ERR_JSON_PARSE'
+  /** Bytes into a binary input; UTF-16 index into a string. */
+  readonly offset: number
+  /** 1-based line (lines end at '\n'). */
+  readonly line: number
+  /** 1-based column, in UTF-16 units. */
+  readonly column: number
+}
+
+export interface ParseJsonOptions extends TaskOptions {
+  /** Milliseconds of slices per event-loop turn before yielding (setImmediate). @default 4 (1..1000) */
+  sliceMs?: number
+  /** Target bytes of text per `JSON.parse` slice. @default 65536 (1024..67108864) */
+  sliceBytes?: number
+  /** As `JSON.parse`'s reviver: same calls, order and arguments (Node >= 21 passes `context` with `source`). */
+  reviver?: (this: any, key: string, value: any, context?: { source?: string }) => any
+  /** Refuse inputs of more UTF-8 bytes with `ERR_BUFFER_TOO_LARGE` before any work. */
+  maxBytes?: number
+}
+
+/**
+ * `JSON.parse`'s result, without stalling the event loop: validated and planned on the pool, then parsed
+ * in slices of about `sliceBytes` for at most `sliceMs` per turn. Rejects a `JsonSyntaxError` before any
+ * slice is parsed.
+ */
+export function parseJson(input: JsonInput, options?: ParseJsonOptions): Promise<any>
+
+/** A validation error in ajv's shape. */
+export interface JsonSchemaError {
+  /** JSON Pointer of the failing value ('' for the root). */
+  instancePath: string
+  /** Where the failing keyword is in the schema ('#/properties/a/type'). */
+  schemaPath: string
+  keyword: string
+  message: string
+  params?: Record<string, unknown>
+}
+
+export interface JsonValidation {
+  valid: boolean
+  errors: JsonSchemaError[]
+  /** True when `allErrors` found more than `maxErrors`. */
+  truncated: boolean
+}
+
+export interface ValidateJsonOptions extends TaskOptions {
+  /** Every error (up to `maxErrors`) instead of the first. @default false */
+  allErrors?: boolean
+  maxErrors?: number
+  maxBytes?: number
+}
+
+/** A compiled JSON Schema (draft 2020-12, or draft-07 from `$schema`): reusable and shareable. */
+export class CompiledSchema {
+  private constructor()
+  /** The draft the schema is read as ('2020-12', 'draft-07', ...). */
+  readonly draft: string
+}
+
+/** Compiles a schema (object, boolean, or its JSON text) on the calling thread; `$ref`s resolve inside it only. */
+export function compileSchema(schema: object | boolean | string | ArrayBufferView | ArrayBuffer): CompiledSchema
+
+/** Parses and validates `input` on the pool: a body can be refused without `JSON.parse` ever running. */
+export function validateJson(input: JsonInput, schema: CompiledSchema | object | boolean | string | ArrayBufferView, options?: ValidateJsonOptions): Promise<JsonValidation>
+
+export interface SelectJsonOptions extends TaskOptions {
+  maxBytes?: number
+  /** Most values one wildcard pointer may select. */
+  maxMatches?: number
+  sliceMs?: number
+}
+
+/**
+ * The values JSON Pointers select, each as `JSON.parse` would give it, without building the rest. RFC 6901
+ * pointers ('' is the whole document, '/a/0', '~0' for '~', '~1' for '/'); the token `~*` is a wildcard
+ * over array elements and object members (a pointer with one gives an array). `pointers` is one pointer,
+ * an array or an object of them: the result has the same shape.
+ */
+export function selectJson(input: JsonInput, pointers: string): Promise<any>
+export function selectJson(input: JsonInput, pointers: string, options: SelectJsonOptions): Promise<any>
+export function selectJson(input: JsonInput, pointers: readonly string[], options?: SelectJsonOptions): Promise<any[]>
+export function selectJson<K extends string>(input: JsonInput, pointers: Readonly<Record<K, string>>, options?: SelectJsonOptions): Promise<Record<K, any>>
+
+export interface StringifyJsonOptions extends TaskOptions {
+  /** As `JSON.stringify`'s replacer: a function or a property list. */
+  replacer?: ((this: any, key: string, value: any) => any) | readonly (string | number)[] | null
+  /** As `JSON.stringify`'s space. */
+  space?: string | number
+  /** Milliseconds of walking per event-loop turn. @default 4 */
+  sliceMs?: number
+  sliceBytes?: number
+  /** Compress the output on the pool. */
+  compress?: 'gzip' | 'br' | 'zstd'
+  level?: number
+}
+
+/** The bytes of `JSON.stringify(value, replacer, space)`, produced in slices of a few ms (optionally compressed). */
+export function stringifyJson(value: unknown, options?: StringifyJsonOptions): Promise<Buffer | undefined>
+
+/** The same bytes as a Readable stream, produced as the consumer reads. */
+export function stringifyJsonStream(value: unknown, options?: StringifyJsonOptions): import('node:stream').Readable
+
+export interface SendJsonOptions extends Omit<StringifyJsonOptions, 'compress' | 'level'> {
+  /** Negotiate a Content-Encoding from Accept-Encoding among all (true) or the given codings. @default false */
+  compress?: boolean | readonly ('zstd' | 'br' | 'gzip' | 'deflate')[]
+  /** Bodies smaller than this are not compressed. */
+  threshold?: number
+}
+
+/** Sends `value` as JSON on an http/Express response, with backpressure; resolves when the body is written. */
+export function sendJson(res: ServerResponse, value: unknown, options?: SendJsonOptions): Promise<void>
+
+export interface NdjsonOptions {
+  sliceMs?: number
+  /** Longest line accepted (`ERR_BUFFER_TOO_LARGE` past it). @default 67108864 */
+  maxLineBytes?: number
+  reviver?: (this: any, key: string, value: any) => any
+  signal?: AbortSignal
+}
+
+type NdjsonSource = JsonInput | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> | import('node:stream').Readable
+
+/** The records of NDJSON input, one per non-blank line, time-sliced. Errors carry the 1-based `line`. */
+export function parseNdjson(input: NdjsonSource, options?: NdjsonOptions): AsyncIterableIterator<any>
+
+/** An object-mode Transform from NDJSON bytes to records (`withLine`: `{ line, value }`). */
+export function createNdjsonParser(options?: NdjsonOptions & { withLine?: boolean }): import('node:stream').Transform
+
+export interface JsonBodyOptions {
+  /** Largest body (after inflating): a number of bytes or a string such as '1mb'. @default '100kb' */
+  limit?: number | string
+  /** Inflate gzip/deflate/br bodies (on the pool). @default true */
+  inflate?: boolean
+  /** Only objects and arrays at the top level. @default true */
+  strict?: boolean
+  /** Media types to parse. @default 'application/json' */
+  type?: string | readonly string[] | ((req: IncomingMessage) => boolean)
+  /** Called with the raw body before parsing; throwing answers 403 entity.verify.failed. */
+  verify?: (req: IncomingMessage, res: ServerResponse, buf: Buffer, encoding: string) => void
+  reviver?: (this: any, key: string, value: any) => any
+  /** Answer 400 with the validation errors before the body is parsed. */
+  schema?: CompiledSchema | object | boolean
+}
+
+/** A drop-in for `express.json()` (body-parser 2.x): same options, errors and messages; parsing off the loop. */
+export function json(options?: JsonBodyOptions): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void

@@ -9,7 +9,9 @@ const require = createRequire(import.meta.url)
 const cjs = require('../index.js')
 
 const EXPORTS = ['configure', 'stats', 'close', 'noop', 'hashPassword', 'verifyPassword', 'hashPasswordSync',
-  'verifyPasswordSync', 'needsRehash', 'passwordDefaults', 'verifyLimits', 'AbortError']
+  'verifyPasswordSync', 'needsRehash', 'passwordDefaults', 'verifyLimits', 'AbortError',
+  'parseJson', 'validateJson', 'compileSchema', 'selectJson', 'stringifyJson', 'stringifyJsonStream', 'sendJson',
+  'parseNdjson', 'createNdjsonParser', 'json']
 
 test('named imports are the CommonJS exports and work', async (t) => {
   t.is(hashPassword, cjs.hashPassword)
