@@ -99,6 +99,41 @@ export declare function init(settle: unknown): void
 export declare function isStarted(): boolean
 
 /**
+ * Queues the validation and plan of a JSON document (`data`: string, binary view or an array of
+ * them, taken as one text). Resolves `[Buffer, meta]`: the plan as little-endian f64 `[op, a, b]`
+ * triples (offsets in bytes, or UTF-16 units when `units`) and `{ ops, splitDepth }`, or an empty
+ * Buffer and `{ error: { offset, position, line, column, message } }` when the text is not JSON.
+ * Returns an admission code.
+ */
+export declare function jsonScan(ticket: Ticket, data: unknown, sliceBytes: number, units: boolean): number
+
+/**
+ * Compiles a schema given as JSON text (string or binary view) on the calling thread; throws
+ * `ERR_INVALID_ARG_VALUE` with the crate's message for an invalid one.
+ */
+export declare function jsonSchemaCompile(schema: unknown): ExternalObject<unknown>
+
+/** The draft a compiled schema is read as ("2020-12", "draft-07", ...). */
+export declare function jsonSchemaDraft(schema: ExternalObject<unknown>): string
+
+/**
+ * Queues the parse and validation of `data` (string or binary view) against `schema`. Resolves
+ * `{ valid, errors, truncated }` (errors in ajv's shape), or `{ error: { offset, position, line,
+ * column, message } }` when the text is not JSON. Returns an admission code.
+ */
+export declare function jsonSchemaValidate(ticket: Ticket, schema: ExternalObject<unknown>, data: string | ArrayBufferView | ArrayBuffer, allErrors: boolean, maxErrors: number): number
+
+/**
+ * Queues `selectJson`'s one validating pass over a JSON document (`data` as for `json_scan`):
+ * the text of each value that `pointers` (JSON Pointers, `~*` for any member or element) select.
+ * Resolves `[Buffer, meta]`: little-endian f64 `[pointer, start, end]` triples (bytes, or UTF-16
+ * units when `units`) in result order and `{ matches }`, or an empty Buffer and `{ error }` when
+ * the text is not JSON. Throws ERR_INVALID_ARG_VALUE for a malformed pointer; more than
+ * `max_matches` values reject with ERR_OUT_OF_RANGE. Returns an admission code.
+ */
+export declare function jsonSelect(ticket: Ticket, data: unknown, pointers: Array<string>, maxMatches: number, units: boolean): number
+
+/**
  * Lowers the calling thread (a worker's JS thread) to the pool's priority, as the pool does for its
  * own threads. Returns the thread's nice value afterwards (Linux), or 0 where not measured.
  */
