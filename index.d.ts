@@ -818,7 +818,9 @@ export interface JsonBodyOptions {
   /** Called with the raw body before parsing; throwing answers 403 entity.verify.failed. */
   verify?: (req: IncomingMessage, res: ServerResponse, buf: Buffer, encoding: string) => void
   reviver?: (this: any, key: string, value: any) => any
-  /** Answer 400 with the validation errors before the body is parsed. */
+  /** The charset of a body whose Content-Type has none; it must be utf-* (else 415, as in body-parser). @default 'utf-8' */
+  defaultCharset?: string
+  /** Answer 400 `entity.validation.failed` (with `errors`, ajv's shape) before the body is parsed. */
   schema?: CompiledSchema | object | boolean
 }
 

@@ -99,6 +99,8 @@ for (const primitive of ['  "tobi"', '123', 'null', '\r\n-1', 'x', '\u00e9t\u00e
   same(`strict: false parses ${JSON.stringify(primitive)} as JSON.parse does`, { strict: false }, JSON_TYPE, primitive)
 }
 same('strict: a long primitive body (a 300 kB string) refused with the same message', { limit: '1mb' }, JSON_TYPE, JSON.stringify('x'.repeat(300000)))
+same('strict: a primitive body over exactMessageBytes refused with the same message (its start only decoded)', { limit: '5mb' }, JSON_TYPE, '  ' + JSON.stringify('\u00e9'.repeat(native.policy.json.exactMessageBytes)))
+same('strict: whitespace only, over exactMessageBytes', { limit: '5mb' }, JSON_TYPE, ' '.repeat(native.policy.json.exactMessageBytes + 10))
 same('a UTF-8 BOM is stripped', undefined, JSON_TYPE, Buffer.from('\ufeff{"a":"\u00e9"}'), (t, a) => t.deepEqual(a.body, { a: '\u00e9' }))
 same('invalid UTF-8 becomes U+FFFD', undefined, JSON_TYPE, Buffer.from('7b2261223a22ff227d', 'hex'), (t, a) => t.deepEqual(a.body, { a: '\ufffd' }))
 same('reviver: called as JSON.parse calls it', { reviver: (k, v) => typeof v === 'number' ? v * 2 : v }, JSON_TYPE, '{"a":1,"b":[2,3]}', (t, a) => t.deepEqual(a.body, { a: 2, b: [4, 6] }))

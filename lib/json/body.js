@@ -568,19 +568,18 @@ function json (options) {
         return {}
       }
       if (config.strict) {
-        let first
-        let head
-        let whole = true
         if (typeof input === 'string') {
-          first = firstNonWhitespace(input)
-          head = input
+          const first = firstNonWhitespace(input)
+          if (first !== '{' && first !== '[') throw parseFailed(strictError(input, true, first))
         } else {
           const found = firstNonWhitespaceByte(input)
-          first = found?.[1]
-          whole = input.length <= EXACT_MESSAGE_BYTES
-          head = whole ? input.toString('utf8') : input.toString('utf8', 0, found[0] + 4 * 64)
+          const first = found?.[1]
+          if (first !== '{' && first !== '[') {
+            // The message needs the text only up to V8's context: a body over exactMessageBytes is not decoded whole.
+            const whole = input.length <= EXACT_MESSAGE_BYTES
+            throw parseFailed(strictError(whole ? input.toString('utf8') : input.toString('utf8', 0, (found?.[0] ?? 0) + 4 * 64), whole, first))
+          }
         }
-        if (first !== '{' && first !== '[') throw parseFailed(strictError(head, whole, first))
       }
       try {
         if (config.schema !== undefined) await validate(config.schema, input) // the raw document, before any reviver
