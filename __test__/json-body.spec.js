@@ -319,3 +319,30 @@ test('schema: invalid JSON is still 400 entity.parse.failed with body-parser\'s 
 test('schema: an invalid schema throws when the middleware is made', (t) => {
   t.throws(() => json({ schema: { type: 'nonsense' } }), { code: 'ERR_INVALID_ARG_VALUE' })
 })
+
+// ---------------------------------------------------------------- details
+
+test('type short names resolve as type-is resolves them (mime-types)', async (t) => {
+  const mime = require(require.resolve('mime-types', { paths: [path.dirname(require.resolve('type-is', { paths: [path.dirname(require.resolve('body-parser'))] }))] }))
+  for (const name of ['json', 'txt', 'text', 'html', 'htm', 'xml', 'csv', 'js', 'bin']) {
+    const [expected, actual] = await both({ type: name }, { 'content-type': mime.lookup(name) }, '{"a":1}')
+    t.deepEqual(actual, expected, name)
+    t.deepEqual(actual.body, { a: 1 }, name)
+  }
+})
+
+test('inflating runs on the pool: createDecompress with the limit as maxOutputLength', async (t) => {
+  const bytes = require('../lib/bytes')
+  const real = bytes.createDecompress
+  const calls = []
+  bytes.createDecompress = (o) => { calls.push(o); return real(o) }
+  try {
+    const server = await serve(json({ limit: '2kb' }))
+    const out = await send(server, { ...JSON_TYPE, 'content-encoding': 'br' }, zlib.brotliCompressSync(DOC))
+    server.close()
+    t.deepEqual(out.body, JSON.parse(DOC))
+    t.deepEqual(calls, [{ format: 'brotli', maxOutputLength: 2048 }])
+  } finally {
+    bytes.createDecompress = real
+  }
+})
