@@ -346,3 +346,37 @@ test('inflating runs on the pool: createDecompress with the limit as maxOutputLe
     bytes.createDecompress = real
   }
 })
+
+test('a full pool queue: 503 service.unavailable (ERR_QUEUE_FULL, not exposed) for parsing and for inflating, then bodies parse again', async (t) => {
+  const { execFile } = require('node:child_process')
+  const root = path.join(__dirname, '..')
+  const script = `
+    const http = require('node:http')
+    const zlib = require('node:zlib')
+    const ot = require(${JSON.stringify(root)})
+    const { json } = require(${JSON.stringify(path.join(root, 'lib/json/body'))})
+    ot.configure({ threads: 1, maxQueue: 1 })
+    const doc = JSON.stringify(Array.from({ length: 20000 }, (_, i) => i))
+    const mw = json({ limit: '1mb' })
+    const server = http.createServer((req, res) => mw(req, res, (err) => res.end(JSON.stringify(err ? { status: err.status, expose: err.expose, type: err.type, code: err.code } : { n: req.body.length }))))
+    const post = (headers, body) => new Promise((resolve) => {
+      const r = http.request({ port: server.address().port, method: 'POST', headers }, (res) => { let s = ''; res.on('data', (c) => { s += c }); res.on('end', () => resolve(JSON.parse(s))) })
+      r.end(body)
+    })
+    server.listen(0, async () => {
+      const hashes = [ot.hashPassword('x', { algorithm: 'bcrypt', cost: 11 })]
+      while (ot.stats().running < 1) await new Promise((r) => setTimeout(r, 1))
+      hashes.push(ot.hashPassword('x', { algorithm: 'bcrypt', cost: 4 }))
+      const parse = await post({ 'content-type': 'application/json' }, doc)
+      const inflate = await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, zlib.gzipSync(doc))
+      await Promise.all(hashes)
+      const after = await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, zlib.gzipSync(doc))
+      console.log(JSON.stringify({ parse, inflate, after }))
+      server.close()
+    })`
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { timeout: 60000 }, (err, stdout, stderr) => err ? reject(new Error(stderr)) : resolve(stdout))
+  })
+  const busy = { status: 503, expose: false, type: 'service.unavailable', code: 'ERR_QUEUE_FULL' }
+  t.deepEqual(JSON.parse(out.trim().split('\n').pop()), { parse: busy, inflate: busy, after: { n: 20000 } })
+})

@@ -74,6 +74,12 @@ function withStatus (status, err, props) {
   return err
 }
 
+/** The pool refused the task (its queue is full, or it is closed): 503 service.unavailable (not exposed), else undefined. */
+function busy (err) {
+  if (err instanceof Error && (err.code === 'ERR_QUEUE_FULL' || err.code === 'ERR_POOL_CLOSED')) return withStatus(503, err, { type: 'service.unavailable' })
+  return undefined
+}
+
 /** `err.body` of a parse error: the decoded text, made only if someone reads it (a huge body costs a stall to decode). */
 function lazyBody (err, text) {
   let value
@@ -527,7 +533,7 @@ function json (options) {
         if (err.code === 'ERR_BUFFER_TOO_LARGE') { // the pool's decoder stopped at limit bytes of output
           err = httpError(413, 'request entity too large', { limit: config.limit, received: config.limit + 1, type: 'entity.too.large' })
         }
-        return fail(withStatus(400, err))
+        return fail(busy(err) ?? withStatus(400, err))
       }
       if (stream !== req) {
         req.unpipe(stream)
@@ -585,9 +591,7 @@ function json (options) {
         if (config.schema !== undefined) await validate(config.schema, input) // the raw document, before any reviver
         return await parseJson(input, { reviver: config.reviver })
       } catch (e) {
-        if (e instanceof Error && (e.code === 'ERR_QUEUE_FULL' || e.code === 'ERR_POOL_CLOSED')) {
-          throw withStatus(503, e, { type: 'service.unavailable' })
-        }
+        if (busy(e) !== undefined) throw e
         if (e instanceof Error && e.code === 'ERR_INTERNAL') throw withStatus(500, e, {})
         if (e instanceof Error && e.type === 'entity.validation.failed') throw e
         if (!(e instanceof Error)) throw e
