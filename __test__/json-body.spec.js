@@ -331,7 +331,7 @@ test('type short names resolve as type-is resolves them (mime-types)', async (t)
   }
 })
 
-test('inflating runs on the pool: createDecompress with the limit as maxOutputLength', async (t) => {
+test.serial('inflating runs on the pool: createDecompress with the limit as maxOutputLength', async (t) => {
   const bytes = require('../lib/bytes')
   const real = bytes.createDecompress
   const calls = []
