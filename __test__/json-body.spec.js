@@ -193,6 +193,7 @@ for (const [type, ct] of [['application/vnd.api+json', 'application/vnd.api+json
 same('type as a function', { type: (req) => req.headers['x-json'] === 'yes' }, { 'x-json': 'yes' }, '{"a":1}')
 same('verify throwing: 403 entity.verify.failed with the raw body', { verify (req, res, buf) { if (buf[0] === 0x5b) throw new Error('no arrays') } }, JSON_TYPE, '["tobi"]')
 same('verify with its own status and type', { verify () { const e = new Error('nope'); e.status = 422; e.type = 'my.type'; throw e } }, JSON_TYPE, '{}')
+same('verify throwing a string: its text is the message', { verify () { throw 'nope' } }, JSON_TYPE, '{}') // eslint-disable-line no-throw-literal
 same('verify with a status that is not one: 500, not exposed', { verify () { const e = new Error('odd'); e.status = 'x'; throw e } }, JSON_TYPE, '{}')
 test('verify gets the inflated bytes and the charset', async (t) => {
   const calls = []

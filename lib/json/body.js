@@ -545,7 +545,9 @@ function json (options) {
         try {
           config.verify(req, res, buf, charset)
         } catch (e) {
-          return next(withStatus(403, e, { body: buf, type: e.type || 'entity.verify.failed' }))
+          if (e instanceof Error) return next(withStatus(403, e, { body: buf, type: e.type || 'entity.verify.failed' }))
+          // A thrown string is the message, as http-errors takes it; anything else gets the status's own.
+          return next(httpError(403, typeof e === 'string' ? e : STATUS_CODES[403], { body: buf, type: 'entity.verify.failed' }))
         }
       }
       body(buf, charset).then((value) => {
