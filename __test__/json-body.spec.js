@@ -381,3 +381,18 @@ test('a full pool queue: 503 service.unavailable (ERR_QUEUE_FULL, not exposed) f
   const busy = { status: 503, expose: false, type: 'service.unavailable', code: 'ERR_QUEUE_FULL' }
   t.deepEqual(JSON.parse(out.trim().split('\n').pop()), { parse: busy, inflate: busy, after: { n: 20000 } })
 })
+
+test('in an Express app, as app.use(express.json()) would be', async (t) => {
+  const express = require('express')
+  const request = require('supertest')
+  const app = express()
+  app.use(json({ limit: '1kb' }))
+  app.post('/', (req, res) => res.json({ got: req.body }))
+  app.use((err, req, res, next) => res.status(err.status).json({ type: err.type, message: err.message, syntax: err instanceof SyntaxError && 'body' in err }))
+  const ok = await request(app).post('/').send({ user: 'tobi' })
+  t.deepEqual([ok.status, ok.body], [200, { got: { user: 'tobi' } }])
+  const bad = await request(app).post('/').set('content-type', 'application/json').send('{"user"')
+  t.deepEqual([bad.status, bad.body], [400, { type: 'entity.parse.failed', message: (() => { try { JSON.parse('{"user"') } catch (e) { return e.message } })(), syntax: true }])
+  const big = await request(app).post('/').send({ s: 'x'.repeat(2000) })
+  t.deepEqual([big.status, big.body.type], [413, 'entity.too.large'])
+})
