@@ -396,3 +396,18 @@ test('in an Express app, as app.use(express.json()) would be', async (t) => {
   const big = await request(app).post('/').send({ s: 'x'.repeat(2000) })
   t.deepEqual([big.status, big.body.type], [413, 'entity.too.large'])
 })
+
+test('a request aborted while its body is inflating: 400 request.aborted (body-parser waits on zlib here)', async (t) => {
+  const gz = zlib.gzipSync(JSON.stringify({ s: 'x'.repeat(100000) }))
+  const err = await new Promise((resolve) => {
+    const mw = json()
+    const server = http.createServer((req, res) => mw(req, res, (e) => { server.close(); resolve(e) }))
+    server.listen(0, '127.0.0.1', () => {
+      const req = http.request({ port: server.address().port, host: '127.0.0.1', method: 'POST', headers: { ...JSON_TYPE, 'content-encoding': 'gzip', 'content-length': String(gz.length) } })
+      req.on('error', () => {})
+      req.write(gz.subarray(0, 20), () => setTimeout(() => req.destroy(), 100))
+    })
+  })
+  t.like(err, { status: 400, statusCode: 400, expose: true, type: 'request.aborted', code: 'ECONNABORTED', message: 'request aborted', expected: null, length: null })
+  t.is(typeof err.received, 'number')
+})
