@@ -277,11 +277,15 @@ function utf32BigEndian (buf) {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
-/** UTF-7 (RFC 2152), or its IMAP form (RFC 3501: '&' and ','), to a string. */
+/**
+ * UTF-7 (RFC 2152), or its IMAP form (RFC 3501: '&' shifts, ',' for '/'), decoded as iconv-lite decodes
+ * it: a byte over 0x7F outside base64 is U+FFFD, a run's odd last byte is dropped, a BOM at the start of a
+ * run is dropped, and the IMAP form also takes '/'.
+ */
 function utf7 (buf, imap) {
-  const text = buf.toString('latin1')
+  const text = buf.toString('latin1').replace(/[\u0080-\u00ff]/g, '\uFFFD')
   const shift = imap ? '&' : '+'
-  const alphabet = B64 + (imap ? '+,' : '+/')
+  const alphabet = imap ? B64 + '+/,' : B64 + '+/'
   let out = ''
   let i = 0
   while (i < text.length) {
@@ -292,8 +296,8 @@ function utf7 (buf, imap) {
     const run = text.slice(i, j)
     if (run === '' && text[j] === '-') out += shift
     else {
-      const units = Buffer.from(imap ? run.replace(/,/g, '/') : run, 'base64')
-      out += utf16(units, true)
+      const units = utf16(Buffer.from(imap ? run.replace(/,/g, '/') : run, 'base64'), true)
+      out += units.startsWith(BOM) ? units.slice(1) : units
     }
     i = j < text.length && text[j] === '-' ? j + 1 : j
   }
