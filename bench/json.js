@@ -39,6 +39,9 @@
 //               them; a read's latency counts from its due time, so reads a blocked loop could not start count
 //   GC          perf_hooks 'gc' entries on the main thread: scavenges (count, total ms, longest) and
 //               mark-sweeps (count, total ms); "GC %" is all GC time over total. A worker's GC is not in it.
+//               "its GC ms": how much of the longest stall was GC (entries overlapping the watchdog's longest gap)
+//   run queue   Linux: how long the main thread waited for a CPU during the run (/proc schedstat), the part
+//               of the loop's delays that the host's load adds (2 cores shared with builds and other benches)
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -197,20 +200,38 @@ async function helperRow (name, doc) {
 
 // ---- probes ---------------------------------------------------------------------------------------
 
-/** A setInterval(1 ms) watchdog: `stop()` → the longest gap between ticks (the open one too) minus 1 ms. */
+/**
+ * A setInterval(1 ms) watchdog: `stop()` → `{ ms, from, to }`, the longest gap between ticks (the open one too)
+ * minus 1 ms, and when it was.
+ */
 function startWatchdog () {
   let last = performance.now()
-  let max = 0
-  const timer = setInterval(() => {
+  let gap = { ms: 0, from: last, to: last }
+  const tick = () => {
     const now = performance.now()
-    if (now - last > max) max = now - last
+    if (now - last - 1 > gap.ms) gap = { ms: now - last - 1, from: last, to: now }
     last = now
-  }, 1)
+  }
+  const timer = setInterval(tick, 1)
   return {
     stop () {
       clearInterval(timer)
-      return Math.max(0, Math.max(max, performance.now() - last) - 1)
+      tick()
+      return gap
     }
+  }
+}
+
+/**
+ * Nanoseconds the main thread has waited on a run queue for a CPU (Linux: /proc/<pid>/task/<pid>/schedstat,
+ * second field), NaN elsewhere. Its growth over a run is time the loop was ready to run and another process
+ * (or this process's own threads) held the cores: the share of the stalls that is the host's, not the code's.
+ */
+function runQueueWaitNs () {
+  try {
+    return Number(fs.readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[1])
+  } catch {
+    return NaN
   }
 }
 
@@ -259,7 +280,10 @@ function startGcObserver () {
       const scav = mine.filter((e) => kind(e) === constants.NODE_PERFORMANCE_GC_MINOR)
       const major = mine.filter((e) => kind(e) === constants.NODE_PERFORMANCE_GC_MAJOR)
       const sum = (a) => a.reduce((s, e) => s + e.duration, 0)
+      // GC time inside [a, b] (the longest stall): what V8's collector took of it.
+      const within = (a, b) => entries.reduce((sum, e) => sum + Math.max(0, Math.min(b, e.startTime + e.duration) - Math.max(a, e.startTime)), 0)
       return {
+        within,
         scavenges: scav.length,
         scavengeMs: sum(scav),
         scavengeMaxMs: scav.reduce((m, e) => Math.max(m, e.duration), 0),
@@ -283,18 +307,20 @@ async function timedRun (row, buf, probeFile) {
   const watchdog = startWatchdog()
   await h.sleep(FS_PROBE_MS)
   const cpu0 = process.cpuUsage()
+  const wait0 = runQueueWaitNs()
   const t0 = performance.now()
   let timer
   const timeout = new Promise((resolve) => { timer = setTimeout(resolve, TIMEOUT_S * 1000, TIMED_OUT) })
   const value = await Promise.race([Promise.resolve().then(() => row.run(arg)), timeout])
   const totalMs = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
+  const runQueueMs = (runQueueWaitNs() - wait0) / 1e6
   clearTimeout(timer)
   await h.sleep(SETTLE_MS)
-  const stallWatchdogMs = watchdog.stop()
+  const gap = watchdog.stop()
   loop.disable()
   const fsFigures = await fsProbe.stop()
-  const gc = gcObs.stop(t0, t0 + totalMs)
+  const { within, ...gc } = gcObs.stop(t0, t0 + totalMs)
   if (value === TIMED_OUT) return { timedOut: true }
   const loopMaxMs = loop.max / 1e6
   return {
@@ -302,7 +328,9 @@ async function timedRun (row, buf, probeFile) {
     figures: {
       totalMs,
       cpuMs: (cpu.user + cpu.system) / 1000, // every thread of the process: the loop, the pool, workers, GC helpers
-      stallMs: Math.max(stallWatchdogMs, loopMaxMs),
+      stallMs: Math.max(gap.ms, loopMaxMs),
+      stallGcMs: within(gap.from, gap.to), // of the watchdog's longest gap
+      runQueueMs,
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs,
       ...fsFigures,
@@ -322,11 +350,13 @@ async function child (spec) {
       loop.enable()
       const fsProbe = startFsProbe(probe.file)
       const watchdog = startWatchdog()
+      const wait0 = runQueueWaitNs()
       await h.sleep(spec.seconds * 1000)
-      const stallMs = watchdog.stop()
+      const gap = watchdog.stop()
+      const runQueueMs = (runQueueWaitNs() - wait0) / 1e6
       loop.disable()
       const f = await fsProbe.stop()
-      return send({ type: 'result', reps: [{ totalMs: NaN, stallMs: Math.max(stallMs, loop.max / 1e6), loopP99Ms: loop.percentile(99) / 1e6, ...f }] })
+      return send({ type: 'result', reps: [{ totalMs: NaN, stallMs: Math.max(gap.ms, loop.max / 1e6), loopP99Ms: loop.percentile(99) / 1e6, runQueueMs, ...f }] })
     }
     const buf = fs.readFileSync(spec.file)
     const row = await openRow(spec.row, spec)
@@ -414,11 +444,13 @@ function table (rows) {
     { header: 'total ms', value: (r) => cell(r, 'total') ?? h.fmt(r.totalMs, 0) },
     { header: '× base', value: (r) => cell(r, 'x') ?? h.fmt(r.vsBaseline, 2) },
     { header: 'stall ms', value: num('stallMs', 1) },
+    { header: 'its GC ms', value: num('stallGcMs', 1) },
     { header: 'loop p99 ms', value: num('loopP99Ms', 1) },
     { header: 'fs p99 ms', value: num('fsP99Ms', 1) },
     { header: 'scavenges', value: (r) => cell(r, 's') ?? `${h.fmt(r.scavenges, 0)} / ${h.fmt(r.scavengeMs, 0)} ms / max ${h.fmt(r.scavengeMaxMs, 1)}` },
     { header: 'mark-sweeps', value: (r) => cell(r, 'm') ?? `${h.fmt(r.markSweeps, 0)} / ${h.fmt(r.markSweepMs, 0)} ms` },
-    { header: 'GC %', value: (r) => cell(r, 'g') ?? h.fmt(r.gcShare * 100, 0) }
+    { header: 'GC %', value: (r) => cell(r, 'g') ?? h.fmt(r.gcShare * 100, 0) },
+    { header: 'run queue ms', value: num('runQueueMs', 0) }
   ], rows)
 }
 
@@ -456,7 +488,8 @@ async function main () {
   const load = (l) => l.map((x) => x.toFixed(2)).join(' ')
   console.log(`\nbench:json, ${new Date().toISOString()}, Node ${process.version}, ${os.cpus()[0]?.model} × ${os.cpus().length}, ` +
     `load average ${load(loadBefore)} before, ${load(loadAfter)} after`)
-  console.log(`idle: loop p99 ${h.fmt(idle.loopP99Ms)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms; medians of ${REPS} runs (yieldable-json: 1)\n`)
+  console.log(`idle ${IDLE_SECONDS} s: loop p99 ${h.fmt(idle.loopP99Ms)} ms, longest stall ${h.fmt(idle.stallMs)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms, ` +
+    `run queue ${h.fmt(idle.runQueueMs)} ms; medians of ${REPS} runs (yieldable-json: 1)\n`)
   console.log(table(rows))
   const file = h.writeResults('json', {
     parameters: { reps: REPS, timeoutS: TIMEOUT_S, chunkBytes: CHUNK, fsProbeMs: FS_PROBE_MS, childFlags: CHILD_FLAGS, filter: FILTER ? String(FILTER) : null },
