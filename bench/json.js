@@ -330,6 +330,7 @@ async function timedRun (row, buf, probeFile) {
       cpuMs: (cpu.user + cpu.system) / 1000, // every thread of the process: the loop, the pool, workers, GC helpers
       stallMs: Math.max(gap.ms, loopMaxMs),
       stallGcMs: within(gap.from, gap.to), // of the watchdog's longest gap
+      stallAtMs: gap.from - t0, // when the longest gap began, from the call (negative: before it)
       runQueueMs,
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs,
