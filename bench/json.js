@@ -3,6 +3,7 @@
 // on documents of 17-212 MB, every row in one run.
 //
 //   npm run bench:json
+//   node bench/json.js --readme        the README tables from bench/results/json.json, without running
 //   BENCH_JSON_REPS=1 BENCH_FILTER='cities / (JSON.parse|offthread)' node bench/json.js
 //
 // Env: BENCH_JSON_REPS (timed repetitions per row, default 3; the median of each figure is reported),
@@ -503,7 +504,59 @@ async function main () {
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`)
 }
 
-if (process.argv[2] === '--child') {
+/**
+ * `node bench/json.js --readme`: the README's tables from bench/results/json.json (no run): every row, compact,
+ * and the issue's targets for offthread's rows with the verdict of this run.
+ */
+function readme () {
+  const res = JSON.parse(fs.readFileSync(path.join(__dirname, 'results', 'json.json'), 'utf8'))
+  const rows = res.results
+  const out = []
+  const m = res.machine
+  out.push(`${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 16).replace('T', ' ')} UTC, load average ` +
+    `${res.loadAverage.before[0].toFixed(1)} before and ${res.loadAverage.after[0].toFixed(1)} after; medians of ${res.parameters.reps} runs ` +
+    `(yieldable-json: 1). Idle: loop p99 ${h.fmt(res.idle.loopP99Ms)} ms, fs p99 ${h.fmt(res.idle.fsP99Ms)} ms.\n`)
+  const cell = (r, s) => (r.error ? 'error' : r.unavailable ? 'n/a' : r.timeoutS ? (s === 'total' ? `> ${r.timeoutS} s` : '—') : null)
+  out.push(h.markdownTable([
+    { header: 'document', value: (r) => `${r.doc} ${h.fmt(r.mb, 0)} MB`, align: 'left' },
+    { header: 'row', value: (r) => r.row, align: 'left' },
+    { header: 'total ms', value: (r) => cell(r, 'total') ?? h.fmt(r.totalMs, 0) },
+    { header: '×', value: (r) => cell(r) ?? h.fmt(r.vsBaseline, 2) },
+    { header: 'stall ms', value: (r) => cell(r) ?? h.fmt(r.stallMs, 1) },
+    { header: 'of it GC', value: (r) => cell(r) ?? h.fmt(r.stallGcMs, 1) },
+    { header: 'loop p99', value: (r) => cell(r) ?? h.fmt(r.loopP99Ms, 1) },
+    { header: 'fs p99', value: (r) => cell(r) ?? h.fmt(r.fsP99Ms, 1) },
+    { header: 'scavenges (longest)', value: (r) => cell(r) ?? `${h.fmt(r.scavenges, 0)} (${h.fmt(r.scavengeMaxMs, 1)})` },
+    { header: 'GC %', value: (r) => cell(r) ?? h.fmt(r.gcShare * 100, 0) }
+  ], rows))
+  const get = (doc, row) => rows.find((r) => r.doc === doc && r.row === row)
+  const docs = [...new Set(rows.map((r) => r.doc))]
+  const verdict = (ok) => (ok === undefined ? '—' : ok ? 'met' : '**not met**')
+  const targets = []
+  const each = (row, base, what, test) => {
+    for (const d of docs) {
+      const r = get(d, row)
+      if (!r || r.error || r.unavailable) continue
+      const ok = test(r, get(d, base))
+      targets.push({ target: what, doc: d, measured: `${h.fmt(r.vsBaseline, 2)}×, stall ${h.fmt(r.stallMs, 1)} ms`, ok })
+    }
+  }
+  each('offthread parseJson', 'JSON.parse', 'parseJson: stall ≤ 15 ms, total ≤ 1.3× JSON.parse', (r) => r.stallMs <= 15 && r.vsBaseline <= 1.3)
+  each('offthread validateJson', 'JSON.parse + ajv', 'validateJson: ≤ 1.0× JSON.parse + ajv, no stall (≤ 15 ms)', (r) => r.stallMs <= 15 && r.vsBaseline <= 1.0)
+  each('offthread stringifyJson', 'JSON.stringify', 'stringifyJson: stall ≤ 15 ms, total ≤ 1.3× JSON.stringify', (r) => r.stallMs <= 15 && r.vsBaseline <= 1.3)
+  out.push('')
+  out.push(h.markdownTable([
+    { header: 'target (issue 11)', value: (t) => t.target, align: 'left' },
+    { header: 'document', value: (t) => t.doc, align: 'left' },
+    { header: 'measured', value: (t) => t.measured, align: 'left' },
+    { header: '', value: (t) => verdict(t.ok), align: 'left' }
+  ], targets))
+  console.log(out.join('\n'))
+}
+
+if (process.argv[2] === '--readme') {
+  readme()
+} else if (process.argv[2] === '--child') {
   child(JSON.parse(process.env.BENCH_JSON_SPEC)).then(() => process.disconnect?.())
 } else {
   main().catch((err) => { console.error(err); process.exitCode = 1 })
