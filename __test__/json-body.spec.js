@@ -10,6 +10,7 @@ const test = require('ava')
 const http = require('node:http')
 const path = require('node:path')
 const zlib = require('node:zlib')
+const net = require('node:net')
 const { spawn } = require('node:child_process')
 const bodyParser = require('body-parser')
 const { json } = require('../lib/json/body')
@@ -19,7 +20,7 @@ const PROPS = ['name', 'message', 'status', 'statusCode', 'expose', 'type', 'lim
 
 /** What reached next(): the body, or the error's observable properties (a Buffer body as hex). */
 function outcome (req, err) {
-  if (!err) return { body: req.body, proto: req.body !== null && typeof req.body === 'object' ? Object.getPrototypeOf(req.body) === Object.prototype : null }
+  if (!err) return { body: req.body, own: Object.prototype.hasOwnProperty.call(req, 'body'), proto: req.body !== null && typeof req.body === 'object' ? Object.getPrototypeOf(req.body) === Object.prototype : null }
   const out = { syntaxError: err instanceof SyntaxError, ownKeys: Object.keys(err).sort() }
   for (const k of PROPS) {
     const value = err[k]
@@ -185,6 +186,64 @@ test('a truncated gzip body over the limit: 413 (not the truncation)', async (t)
   t.true(actual.received > actual.limit) // body-parser's count is per zlib chunk (4003 here); the pool's decoder stops past the limit
 })
 
+// ---------------------------------------------------------------- requests without a body, or not of the type
+
+/** A server whose answer carries the outcome in a header, so that HEAD answers carry it too. */
+function serveInHeader (middleware) {
+  const server = http.createServer((req, res) => {
+    middleware(req, res, (err) => {
+      res.setHeader('x-outcome', encodeURIComponent(JSON.stringify(outcome(req, err), (k, v) => v === undefined ? '(undefined)' : v)))
+      res.end()
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+/** Sends `head` (request line and headers, CRLF-separated, without the blank line) and `body` as they are, and resolves the outcome. */
+function sendRaw (server, head, body) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.address().port, '127.0.0.1')
+    let answer = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (d) => { answer += d })
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const m = /^x-outcome: (.*)$/im.exec(answer)
+      if (m) resolve(JSON.parse(decodeURIComponent(m[1].trim())))
+      else reject(new Error(`no outcome in ${JSON.stringify(answer)}`))
+    })
+    socket.write(`${head}\r\nHost: x\r\nConnection: close\r\n\r\n${body}`)
+  })
+}
+
+// req.body is left as body-parser 2 leaves it: undefined (an own property) when nothing was parsed.
+for (const [title, head, body, expected] of [
+  ['GET without a body', 'GET / HTTP/1.1\r\nContent-Type: application/json', '', '(undefined)'],
+  ['HEAD', 'HEAD / HTTP/1.1\r\nContent-Type: application/json', '', '(undefined)'],
+  ['no Content-Type', 'POST / HTTP/1.1\r\nContent-Length: 7', '{"a":1}', '(undefined)'],
+  ['a type that does not match (text/plain)', 'POST / HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 7', '{"a":1}', '(undefined)'],
+  ['empty Content-Type parameters (type-is still reads the type)', 'POST / HTTP/1.1\r\nContent-Type: application/json;;;\r\nContent-Length: 7', '{"a":1}', { a: 1 }],
+  ['a Content-Type that is not a media type', 'POST / HTTP/1.1\r\nContent-Type: json\r\nContent-Length: 7', '{"a":1}', '(undefined)'],
+  ['chunked, empty', 'POST / HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', '0\r\n\r\n', {}],
+  ['chunked, split inside a string', 'POST / HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', '3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n', { a: 1 }],
+  ['DELETE with a body', 'DELETE / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2', '[]', []],
+  ['a quoted upper-case charset, spaces around the type', 'POST / HTTP/1.1\r\nContent-Type:  Application/JSON  ; charset="UTF-8"\r\nContent-Length: 7', '{"a":1}', { a: 1 }]
+]) {
+  test(`${title}: req.body as body-parser leaves it`, async (t) => {
+    const a = await serveInHeader(bodyParser.json())
+    const b = await serveInHeader(json())
+    try {
+      const [bp, ours] = [await sendRaw(a, head, body), await sendRaw(b, head, body)]
+      t.deepEqual(bp.body, expected) // the case tests what its title says
+      t.true(bp.own)
+      t.deepEqual(ours, bp)
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+}
+
 // ---------------------------------------------------------------- type, verify
 
 for (const [type, ct] of [['application/vnd.api+json', 'application/vnd.api+json'], ['+json', 'application/ld+json'], ['*/*', 'text/plain'], ['json', 'application/json'], [['text/*', 'application/json'], 'text/html'], ['application/*', 'application/json; charset=utf-8'], ['application/json', 'application/x-json']]) {
@@ -348,7 +407,7 @@ test.serial('inflating runs on the pool: createDecompress with the limit as maxO
   }
 })
 
-test('a full pool queue: 503 service.unavailable (ERR_QUEUE_FULL, not exposed) for parsing and for inflating, then bodies parse again', async (t) => {
+test('a full pool queue: 503 service.unavailable (ERR_QUEUE_FULL, not exposed) for parsing and for inflating, a small invalid body still 400 as in body-parser, then bodies parse again', async (t) => {
   const { execFile } = require('node:child_process')
   const root = path.join(__dirname, '..')
   const script = `
@@ -370,16 +429,19 @@ test('a full pool queue: 503 service.unavailable (ERR_QUEUE_FULL, not exposed) f
       hashes.push(ot.hashPassword('x', { algorithm: 'bcrypt', cost: 4 }))
       const parse = await post({ 'content-type': 'application/json' }, doc)
       const inflate = await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, zlib.gzipSync(doc))
+      // A small body needs no pool, even invalid (body-parser's 400, not a 503).
+      const small = await post({ 'content-type': 'application/json' }, '{"user"')
       await Promise.all(hashes)
       const after = await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, zlib.gzipSync(doc))
-      console.log(JSON.stringify({ parse, inflate, after }))
+      console.log(JSON.stringify({ parse, inflate, small, after }))
       server.close()
     })`
   const out = await new Promise((resolve, reject) => {
     execFile(process.execPath, ['-e', script], { timeout: 60000 }, (err, stdout, stderr) => err ? reject(new Error(stderr)) : resolve(stdout))
   })
   const busy = { status: 503, expose: false, type: 'service.unavailable', code: 'ERR_QUEUE_FULL' }
-  t.deepEqual(JSON.parse(out.trim().split('\n').pop()), { parse: busy, inflate: busy, after: { n: 20000 } })
+  const small = { status: 400, expose: true, type: 'entity.parse.failed' }
+  t.deepEqual(JSON.parse(out.trim().split('\n').pop()), { parse: busy, inflate: busy, small, after: { n: 20000 } })
 })
 
 test('in an Express app, as app.use(express.json()) would be', async (t) => {
