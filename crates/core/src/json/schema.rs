@@ -29,6 +29,8 @@ pub const MAX_DEPTH: usize = 128;
 pub const DEFAULT_MAX_ERRORS: u32 = 1000;
 /// Largest accepted `maxErrors`.
 pub const MAX_MAX_ERRORS: u32 = 1 << 20;
+/// Documents from this size on are freed by a later pool job instead of before the verdict.
+pub const DEFER_FREE_BYTES: usize = 1 << 20;
 /// Values parsed between cancellation checks.
 const CHECK_EVERY: u32 = 1 << 14;
 /// The draft used when a schema has no `$schema`.
@@ -38,6 +40,9 @@ pub const DEFAULT_DRAFT: &str = "2020-12";
 pub struct Schema {
     validator: Validator,
     draft: Draft,
+    /// The schema itself, for ajv's error details the crate does not carry (type order, the
+    /// property behind a `dependentRequired` error).
+    root: Value,
 }
 
 impl fmt::Debug for Schema {
@@ -76,7 +81,11 @@ impl Schema {
         }
         let validator = options.build(schema).map_err(|e| invalid_schema(&e))?;
         let draft = validator.draft();
-        Ok(Schema { validator, draft })
+        Ok(Schema {
+            validator,
+            draft,
+            root: schema.clone(),
+        })
     }
 
     /// The draft the schema is read as: "2020-12", "2019-09", "draft-07", "draft-06" or "draft-04".
@@ -155,13 +164,28 @@ pub fn validate(
     let value = parse(bytes, task)?;
     task.checkpoint().map_err(Stop::Task)?;
     let verdict = check(schema, &value, options, task).map_err(Stop::Task)?;
-    // Dropping a large document costs a fraction of parsing it; it stays on this thread.
-    drop(value);
+    release(value, bytes.len());
     Ok(verdict)
 }
 
+/// Frees a parsed document. A large one is freed by a later pool job, after the verdict has been
+/// delivered: freeing 17 MB of `Value`s costs a third to half of parsing them, and the verdict
+/// need not wait for it (as JavaScript's garbage collector frees `JSON.parse`'s objects later).
+fn release(value: Value, size: usize) {
+    if size >= DEFER_FREE_BYTES && crate::pool::is_started() {
+        crate::pool::spawn_uncounted(move || drop(value));
+    } else {
+        drop(value);
+    }
+}
+
 /// Validates a parsed document.
-pub fn check(schema: &Schema, value: &Value, options: Options, task: &TaskState) -> Result<Verdict> {
+pub fn check(
+    schema: &Schema,
+    value: &Value,
+    options: Options,
+    task: &TaskState,
+) -> Result<Verdict> {
     let v = &schema.validator;
     if v.is_valid(value) {
         return Ok(Verdict {
@@ -186,7 +210,7 @@ pub fn check(schema: &Schema, value: &Value, options: Options, task: &TaskState)
             break;
         }
         let mut one = Vec::new();
-        flatten(&e, &mut one);
+        flatten(&schema.root, &e, &mut one);
         if !options.all_errors {
             // ajv's first error: the failing keyword with the errors of the branches it tried.
             one.truncate(first_error_len(&one));
@@ -436,11 +460,9 @@ fn pointer_fragment(path: &str) -> String {
 fn type_names(kind: &TypeKind) -> Value {
     match kind {
         TypeKind::Single(t) => Value::String(t.to_string()),
-        TypeKind::Multiple(set) => Value::Array(
-            set.iter()
-                .map(|t| Value::String(t.to_string()))
-                .collect(),
-        ),
+        TypeKind::Multiple(set) => {
+            Value::Array(set.iter().map(|t| Value::String(t.to_string())).collect())
+        }
     }
 }
 
@@ -449,18 +471,32 @@ fn limit_message(what: &str, more: bool, limit: u64) -> String {
     format!("must NOT have {side} than {limit} {what}")
 }
 
-/// Appends `e` (and the errors of the branches it tried, before it, as ajv lists them) to `out`.
-fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
-    let instance_path = e.instance_path().as_str().to_string();
-    let schema_path = pointer_fragment(e.schema_path().as_str());
-    let mut keyword = e.kind().keyword().to_string();
-    let make = |keyword: &str, message: String, params: Value| Failure {
-        instance_path: instance_path.clone(),
-        schema_path: schema_path.clone(),
+fn failure(
+    instance_path: &str,
+    schema_path: &str,
+    keyword: &str,
+    message: String,
+    params: Value,
+) -> Failure {
+    Failure {
+        instance_path: instance_path.to_string(),
+        schema_path: schema_path.to_string(),
         keyword: keyword.to_string(),
         message,
         params,
-    };
+    }
+}
+
+/// Appends `e` (and the errors of the branches it tried, before it, as ajv lists them) to `out`.
+fn flatten(root: &Value, e: &ValidationError<'_>, out: &mut Vec<Failure>) {
+    let mut instance_path = e.instance_path().as_str().to_string();
+    let mut schema_path = pointer_fragment(e.schema_path().as_str());
+    // The schema object holding the failing keyword, and for `dependentRequired` the keyword's value.
+    let keyword_path = e.schema_path().as_str();
+    let at = keyword_path
+        .rsplit_once('/')
+        .and_then(|(parent, _)| root.pointer(parent));
+    let mut keyword = e.kind().keyword().to_string();
     use ValidationErrorKind as K;
     let (message, params) = match e.kind() {
         K::AdditionalItems { limit } => (
@@ -469,7 +505,9 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
         ),
         K::AdditionalProperties { unexpected } => {
             for p in unexpected {
-                out.push(make(
+                out.push(failure(
+                    &instance_path,
+                    &schema_path,
                     &keyword,
                     "must NOT have additional properties".into(),
                     json!({ "additionalProperty": p }),
@@ -479,7 +517,9 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
         }
         K::UnevaluatedProperties { unexpected } => {
             for p in unexpected {
-                out.push(make(
+                out.push(failure(
+                    &instance_path,
+                    &schema_path,
                     &keyword,
                     "must NOT have unevaluated properties".into(),
                     json!({ "unevaluatedProperty": p }),
@@ -490,7 +530,7 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
         K::AnyOf { context } | K::OneOfNotValid { context } => {
             for branch in context {
                 for inner in branch {
-                    flatten(inner, out);
+                    flatten(root, inner, out);
                 }
             }
             let (message, params) = if keyword == "anyOf" {
@@ -501,24 +541,29 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
                     json!({ "passingSchemas": null }),
                 )
             };
-            out.push(make(&keyword, message.into(), params));
+            out.push(failure(
+                &instance_path,
+                &schema_path,
+                &keyword,
+                message.into(),
+                params,
+            ));
             return;
         }
-        K::OneOfMultipleValid { .. } => (
-            "must match exactly one schema in oneOf".into(),
-            json!({}),
-        ),
+        K::OneOfMultipleValid { .. } => {
+            ("must match exactly one schema in oneOf".into(), json!({}))
+        }
         K::PropertyNames { error } => {
             let name = error.instance().as_ref().clone();
             let mut inner = Vec::new();
-            flatten(error, &mut inner);
+            flatten(root, error, &mut inner);
             for mut f in inner {
-                // ajv reports the name's error at the object, with the name as a parameter.
+                // ajv reports the name's error at the object.
                 f.instance_path.clone_from(&instance_path);
-                if let Value::Object(p) = &mut f.params {
-                    p.insert("propertyName".into(), name.clone());
-                }
                 out.push(f);
+            }
+            if let Some(end) = schema_path.rfind("/propertyNames") {
+                schema_path.truncate(end + "/propertyNames".len());
             }
             (
                 "property name must be valid".into(),
@@ -542,15 +587,44 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
         K::Maximum { limit } => comparison("<=", limit),
         K::Minimum { limit } => comparison(">=", limit),
         K::FalseSchema => {
-            keyword = "false schema".into();
-            ("boolean schema is false".into(), json!({}))
+            let items = ["/items", "/additionalItems"]
+                .into_iter()
+                .find(|k| schema_path.ends_with(k));
+            let index = instance_path
+                .rsplit_once('/')
+                .and_then(|(parent, i)| Some((parent.to_string(), i.parse::<u64>().ok()?)));
+            if let (Some(k), Some((parent, limit))) = (items, index) {
+                // `items: false` after prefixItems: ajv reports the array once, not each item.
+                let same = out.last().is_some_and(|f: &Failure| {
+                    f.instance_path == parent && f.schema_path == schema_path
+                });
+                if same {
+                    return;
+                }
+                keyword = k[1..].to_string();
+                instance_path = parent;
+                (
+                    limit_message("items", true, limit),
+                    json!({ "limit": limit }),
+                )
+            } else {
+                keyword = "false schema".into();
+                schema_path.push_str("/false schema");
+                ("boolean schema is false".into(), json!({}))
+            }
         }
         K::Format { format } => (
             format!("must match format \"{format}\""),
             json!({ "format": format }),
         ),
-        K::MaxItems { limit } => (limit_message("items", true, *limit), json!({ "limit": limit })),
-        K::MinItems { limit } => (limit_message("items", false, *limit), json!({ "limit": limit })),
+        K::MaxItems { limit } => (
+            limit_message("items", true, *limit),
+            json!({ "limit": limit }),
+        ),
+        K::MinItems { limit } => (
+            limit_message("items", false, *limit),
+            json!({ "limit": limit }),
+        ),
         K::MaxLength { limit } => (
             limit_message("characters", true, *limit),
             json!({ "limit": limit }),
@@ -577,14 +651,38 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             json!({ "pattern": pattern }),
         ),
         K::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), str::to_string);
-            if let Some(dep) = dependency(e.schema_path().as_str()) {
-                // draft-07 `dependencies` / 2020-12 `dependentRequired`.
-                let (kw, prop) = dep;
-                keyword = kw.to_string();
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
+            let dep = ["/dependentRequired", "/dependencies"]
+                .into_iter()
+                .find(|k| schema_path.ends_with(k));
+            if let Some(k) = dep {
+                // draft-07 `dependencies` / 2020-12 `dependentRequired`: which present property
+                // asked for the missing one is read from the schema.
+                keyword = k[1..].to_string();
+                let instance = e.instance();
+                let found = at
+                    .and_then(|s| s.get(&k[1..]))
+                    .and_then(Value::as_object)
+                    .and_then(|deps| {
+                        deps.iter().find(|(p, d)| {
+                            instance.get(p.as_str()).is_some()
+                                && d.as_array().is_some_and(|d| d.contains(property))
+                        })
+                    });
+                let (prop, deps) = found.map_or((String::new(), Vec::new()), |(p, d)| {
+                    let list = d.as_array().map_or_else(Vec::new, |d| {
+                        d.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    });
+                    (p.clone(), list)
+                });
                 (
                     format!("must have property {name} when property {prop} is present"),
-                    json!({ "property": prop, "missingProperty": name }),
+                    json!({ "property": prop, "missingProperty": name,
+                            "depsCount": deps.len(), "deps": deps.join(", ") }),
                 )
             } else {
                 (
@@ -594,7 +692,12 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             }
         }
         K::Type { kind } => {
-            let names = type_names(kind);
+            // The schema's own list, in its order (the crate's set is sorted).
+            let names = at
+                .and_then(|t| t.get("type"))
+                .filter(|t| t.is_string() || t.is_array())
+                .cloned()
+                .unwrap_or_else(|| type_names(kind));
             let shown = match &names {
                 Value::Array(a) => a
                     .iter()
@@ -606,10 +709,52 @@ fn flatten(e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             (format!("must be {shown}"), json!({ "type": names }))
         }
         K::UnevaluatedItems { .. } => ("must NOT have unevaluated items".into(), json!({})),
-        K::UniqueItems => ("must NOT have duplicate items".into(), json!({})),
+        K::UniqueItems => match duplicate(e.instance()) {
+            Some((i, j)) => (
+                format!("must NOT have duplicate items (items ## {j} and {i} are identical)"),
+                json!({ "i": i, "j": j }),
+            ),
+            None => ("must NOT have duplicate items".into(), json!({})),
+        },
         _ => (e.to_string(), json!({})),
     };
-    out.push(make(&keyword, message, params));
+    out.push(failure(
+        &instance_path,
+        &schema_path,
+        &keyword,
+        message,
+        params,
+    ));
+}
+
+/// Longest array whose duplicate pair is looked for (quadratic, as ajv's check of untyped items).
+const DUPLICATE_SEARCH_ITEMS: usize = 1024;
+
+/// ajv's pair for `uniqueItems`: the last item equal to an earlier one, and the last such earlier one.
+fn duplicate(array: &Value) -> Option<(usize, usize)> {
+    let items = array
+        .as_array()
+        .filter(|a| a.len() <= DUPLICATE_SEARCH_ITEMS)?;
+    (0..items.len()).rev().find_map(|i| {
+        (0..i)
+            .rev()
+            .find(|&j| same(&items[i], &items[j]))
+            .map(|j| (i, j))
+    })
+}
+
+/// JSON Schema equality: numbers by value (1 and 1.0 are equal).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// ajv's `{ comparison, limit }` errors: "must be >= 5".
@@ -630,21 +775,6 @@ fn js_number(x: f64) -> String {
     }
 }
 
-/// For an error under `dependentRequired/<p>` or `dependencies/<p>`: the keyword and `<p>`.
-fn dependency(schema_path: &str) -> Option<(&'static str, String)> {
-    let segments: Vec<&str> = schema_path.split('/').collect();
-    let at = segments
-        .iter()
-        .rposition(|s| *s == "dependentRequired" || *s == "dependencies")?;
-    let kw = if segments[at] == "dependencies" {
-        "dependencies"
-    } else {
-        "dependentRequired"
-    };
-    let prop = segments.get(at + 1)?;
-    Some((kw, prop.replace("~1", "/").replace("~0", "~")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,14 +790,5 @@ mod tests {
         );
         let invalid = b"[\"\xff\"]";
         assert_eq!(repair(invalid), "[\"\u{FFFD}\"]");
-    }
-
-    #[test]
-    fn dependency_is_found_in_the_schema_path() {
-        assert_eq!(
-            dependency("/dependentRequired/a~1b"),
-            Some(("dependentRequired", "a/b".to_string()))
-        );
-        assert_eq!(dependency("/required"), None);
     }
 }
