@@ -142,7 +142,7 @@ impl Pointer {
 
     /// True when some token is a wildcard (the result is then a list of values).
     pub fn has_wildcard(&self) -> bool {
-        self.segments.iter().any(|s| *s == Segment::Any)
+        self.segments.contains(&Segment::Any)
     }
 
     /// The reference tokens.
