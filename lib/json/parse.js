@@ -13,8 +13,9 @@
 
 const native = require('../native')
 const scheduler = require('../scheduler')
-const { codedError, invalidType, abortError } = require('../errors')
+const { codedError, invalidType } = require('../errors')
 const v = require('../validate')
+const { source, tooLarge, turn, checkSignal, triples, encode, parseMessage, syntaxError } = require('./input')
 
 /** Core's JSON policy: sliceBytes, sliceMs ({ min, max, default }), inlineBytes, exactMessageBytes, parseErrorCode. */
 const J = native.policy.json
@@ -30,34 +31,7 @@ const MEMBERS = 5
 const KEY = 6
 
 const KEYS = new Set(['sliceMs', 'sliceBytes', 'reviver', 'maxBytes', 'signal', 'executor'])
-const HIGH_SURROGATE = /[\uD800-\uDBFF]/
 const hasOwn = Object.prototype.hasOwnProperty
-
-/** A plain binary view of `input`, or the string itself; ERR_INVALID_ARG_TYPE for anything else. */
-function source (input) {
-  if (typeof input === 'string') return input
-  if (Buffer.isBuffer(input)) return input
-  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength)
-  if (input instanceof ArrayBuffer) return Buffer.from(input)
-  throw invalidType('input', 'string, Buffer, TypedArray, DataView or ArrayBuffer', input)
-}
-
-/** The coded error of an input over `maxBytes` (as decompress's maxOutputLength: ERR_BUFFER_TOO_LARGE). */
-function tooLarge (maxBytes, length) {
-  const err = codedError('ERR_BUFFER_TOO_LARGE', `The JSON input is larger than maxBytes (${maxBytes} bytes)`)
-  err.limit = maxBytes
-  if (length !== undefined) err.length = length
-  return err
-}
-
-/** One event-loop turn: setImmediate lets timers and I/O run. */
-function turn () {
-  return new Promise((resolve) => setImmediate(resolve))
-}
-
-function checkSignal (signal) {
-  if (signal !== undefined && signal.aborted) throw abortError(signal)
-}
 
 /**
  * `JSON.parse`'s result for `input`, built without blocking the event loop for long.
@@ -106,11 +80,12 @@ function inline (job) {
     if (job.reviver !== undefined && parses(text)) throw err
     // The scanner gives the position; the message is JSON.parse's.
     return scan(job, bytesOf(job)).then(([, meta]) => {
-      throw syntaxError(job, meta.error, err.message)
+      throw syntaxError(meta.error, job.units, err.message, job.caller)
     })
   }
 }
 
+/** Whether JSON.parse accepts `text` (without a reviver). */
 function parses (text) {
   try {
     JSON.parse(text)
@@ -130,77 +105,21 @@ function scan (job, bytes) {
   return scheduler.run((t) => native.jsonScan(t, bytes, job.sliceBytes, job.units), job.task)
 }
 
-/** The SyntaxError of an invalid document: code ERR_JSON_PARSE, offset, line, column. */
-function syntaxError (job, info = {}, message) {
-  const err = new SyntaxError(message)
-  err.code = J.parseErrorCode
-  // String input: offsets in UTF-16 units (an index into the string); binary input: bytes.
-  err.offset = job.units ? info.position : info.offset
-  err.line = info.line
-  err.column = info.column
-  const stack = job.caller.stack
-  err.stack = `SyntaxError [${err.code}]: ${message}\n${stack.slice(stack.indexOf('\n') + 1)}`
-  return err
-}
-
+/** A large document: encoded (a string), validated and planned on the pool, assembled slice by slice, then revived. */
 async function large (job) {
   const { src, units, task } = job
-  const bytes = units ? await encode(job) : src
+  const bytes = units ? await encode(src, job.maxBytes, job.sliceMs, task.signal) : src
   const [planBuffer, meta] = await scan(job, bytes)
   if (meta.error) {
-    let message = meta.error.message
-    if (bytes.length <= J.exactMessageBytes) {
-      // Small enough to re-parse on the loop: JSON.parse's own wording (it differs between V8 versions).
-      const text = units ? src : src.toString('utf8')
-      try {
-        JSON.parse(text)
-      } catch (err) {
-        message = err.message
-      }
-    }
-    throw syntaxError(job, meta.error, message)
+    const message = parseMessage(meta.error, bytes.length, () => units ? src : src.toString('utf8'))
+    throw syntaxError(meta.error, units, message, job.caller)
   }
   checkSignal(task.signal)
   const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
   const sources = job.reviver !== undefined && HAS_SOURCE
-  const built = await assemble(plan(planBuffer), text, job.sliceMs, task.signal, sources ? new SourceBuilder(text) : new Builder(text))
+  const built = await assemble(triples(planBuffer), text, job.sliceMs, task.signal, sources ? new SourceBuilder(text) : new Builder(text))
   if (job.reviver === undefined) return built.root
   return revive(built.root, job.reviver, job.sliceMs, task.signal, sources ? built.rootRecord : undefined)
-}
-
-/** The plan's f64 triples (copied only if the Buffer is not 8-byte aligned). */
-function plan (buf) {
-  const width = Float64Array.BYTES_PER_ELEMENT
-  if (buf.byteOffset % width === 0) return new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / width)
-  return new Float64Array(new Uint8Array(buf).buffer)
-}
-
-/**
- * A string's UTF-8 in one Buffer, written in pieces of `encodeUnits` units within `sliceMs` per turn
- * (Buffer.from of a 100 MB string would stall ~100 ms). Refuses past `maxBytes` as soon as it is passed.
- * The Buffer is allocated for the worst case (3 bytes per unit); pages never written are never touched.
- */
-async function encode (job) {
-  const { src, maxBytes, sliceMs, task } = job
-  const worst = src.length * Buffer.byteLength('\uFFFF', 'utf8')
-  const buf = Buffer.allocUnsafe(maxBytes === undefined ? worst : Math.min(worst, maxBytes))
-  let written = 0
-  let start = performance.now()
-  for (let i = 0; i < src.length;) {
-    let end = Math.min(i + J.encodeUnits, src.length)
-    // Never split a surrogate pair between two pieces (each half would become U+FFFD).
-    if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
-    const piece = src.slice(i, end)
-    if (maxBytes !== undefined && written + Buffer.byteLength(piece, 'utf8') > maxBytes) throw tooLarge(maxBytes)
-    written += buf.write(piece, written, 'utf8')
-    i = end
-    if (performance.now() - start >= sliceMs && i < src.length) {
-      await turn()
-      checkSignal(task.signal)
-      start = performance.now()
-    }
-  }
-  return buf.subarray(0, written)
 }
 
 /**
@@ -448,9 +367,9 @@ function depthWorks (depth) {
   return depth <= lo
 }
 
+/** V8's RangeError for a reviver walk past its stack. */
 function tooDeep () {
-  const err = new RangeError(reviverDepth.error ? reviverDepth.error.message : 'Maximum call stack size exceeded')
-  return err
+  return new RangeError(reviverDepth.error ? reviverDepth.error.message : 'Maximum call stack size exceeded')
 }
 
 /**
