@@ -239,9 +239,10 @@ function dump (req, callback) {
 /**
  * Reads `stream` into one Buffer as raw-body does: 413 as soon as more than `limit` bytes came (or
  * at once when Content-Length says so), 400 when the request is aborted or its size does not match
- * Content-Length. `callback(err, buf)`.
+ * Content-Length. `callback(err, buf)`. `req` is the request: its 'aborted' is heard also while `stream`
+ * is its inflated form.
  */
-function readStream (stream, length, limit, callback, req = stream) {
+function readStream (stream, length, limit, callback, req) {
   let complete = false
   let received = 0
   let chunks = []
@@ -255,7 +256,7 @@ function readStream (stream, length, limit, callback, req = stream) {
     }
     callback(err, buf)
   }
-  if (limit !== null && length !== null && length > limit) {
+  if (length !== null && length > limit) {
     return process.nextTick(finish, httpError(413, 'request entity too large', { expected: length, length, limit, type: 'entity.too.large' }))
   }
   const state = stream._readableState
@@ -271,7 +272,7 @@ function readStream (stream, length, limit, callback, req = stream) {
   function onData (chunk) {
     if (complete) return
     received += chunk.length
-    if (limit !== null && received > limit) finish(httpError(413, 'request entity too large', { limit, received, type: 'entity.too.large' }))
+    if (received > limit) finish(httpError(413, 'request entity too large', { limit, received, type: 'entity.too.large' }))
     else chunks.push(chunk)
   }
   function onEnd (err) {
@@ -299,9 +300,8 @@ function readStream (stream, length, limit, callback, req = stream) {
 
 /** An inflating stream on the pool whose output stops past `limit` bytes (so a bomb is cut short on the pool thread). */
 function inflater (format, limit) {
-  const max = Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(limit ?? Number.MAX_SAFE_INTEGER)))
-  const stream = bytes.createDecompress({ format, maxOutputLength: max })
-  return stream
+  const max = Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(limit)))
+  return bytes.createDecompress({ format, maxOutputLength: max })
 }
 
 // ---------------------------------------------------------------- parsing

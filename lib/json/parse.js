@@ -117,7 +117,7 @@ async function large (job) {
   checkSignal(task.signal)
   const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
   const sources = job.reviver !== undefined && HAS_SOURCE
-  const built = await assemble(triples(planBuffer), text, job.sliceMs, task.signal, sources ? new SourceBuilder(text) : new Builder(text))
+  const built = await assemble(triples(planBuffer), job.sliceMs, task.signal, sources ? new SourceBuilder(text) : new Builder(text))
   if (job.reviver === undefined) return built.root
   return revive(built.root, job.reviver, job.sliceMs, task.signal, sources ? built.rootRecord : undefined)
 }
@@ -309,7 +309,7 @@ class SourceBuilder extends Builder {
  * Runs the plan's ops within `sliceMs` per turn, yielding (setImmediate) between turns and checking
  * `signal` after each; resolves the builder (its `root` is the document).
  */
-async function assemble (ops, text, sliceMs, signal, builder = new Builder(text)) {
+async function assemble (ops, sliceMs, signal, builder) {
   const n = ops.length
   let i = 0
   for (;;) {
