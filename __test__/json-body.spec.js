@@ -113,6 +113,7 @@ same('reviver throwing: 400 entity.parse.failed with its error', { reviver: (k, 
 // Bodies larger than parseJson's inline size go through the pool's scanner.
 const BIG = JSON.stringify(Array.from({ length: 20000 }, (_, i) => ({ id: i, name: `n\u00e9${i}`, tags: ['a', 'b'], v: i / 7 })))
 same(`a ${Math.round(BIG.length / 1024)} kB array (through the pool) is JSON.parse's value`, { limit: '10mb' }, JSON_TYPE, BIG, (t, a) => t.deepEqual(a.body, JSON.parse(BIG)))
+same('a reviver that is not a function is ignored, as JSON.parse ignores it (a large body too)', { reviver: 'x', limit: '10mb' }, JSON_TYPE, BIG, (t, a) => t.is(a.body.length, 20000))
 same(`an invalid ${Math.round(BIG.length / 1024)} kB body (under exactMessageBytes): JSON.parse's exact message`, { limit: '10mb' }, JSON_TYPE, BIG.slice(0, -1) + ',')
 test('an invalid body over exactMessageBytes: 400 entity.parse.failed, a SyntaxError with the position (parseJson\'s own message)', async (t) => {
   const text = JSON.stringify(Array.from({ length: 2 * native.policy.json.exactMessageBytes / 8 }, (_, i) => i)).slice(0, -1) + ',}'

@@ -202,7 +202,7 @@ function configure (options) {
     limit,
     inflate: o.inflate !== false,
     strict: o.strict !== false,
-    reviver: o.reviver,
+    reviver: typeof o.reviver === 'function' ? o.reviver : undefined, // JSON.parse ignores any other value
     verify,
     schema,
     defaultCharset: o.defaultCharset || 'utf-8',
