@@ -13,6 +13,7 @@ const { STATUS_CODES } = require('node:http')
 const zlib = require('node:zlib')
 const native = require('../native')
 const bytes = require('../bytes')
+const { describe } = require('../errors')
 const schemaModule = require('./schema')
 const { parseJson } = require('./parse')
 const { decodeBody, hasDecoder } = require('./charset')
@@ -479,7 +480,9 @@ function json (options) {
         if (busy(e) !== undefined) throw e
         if (e instanceof Error && e.code === 'ERR_INTERNAL') throw withStatus(500, e, {})
         if (e instanceof Error && e.type === 'entity.validation.failed') throw e
-        if (!(e instanceof Error)) throw e
+        // A reviver that throws a non-Error: body-parser's normalize fails on it with a TypeError, which it answers
+        // 400 entity.parse.failed; the same here, with a message that says what happened.
+        if (!(e instanceof Error)) throw parseFailed(new TypeError(`The reviver threw ${describe(e)}, not an Error`))
         throw parseFailed(e) // JSON's SyntaxError, or what the reviver threw (body-parser answers 400 for both)
       }
     }
