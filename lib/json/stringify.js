@@ -145,50 +145,74 @@ function hasToJSON (x) {
   return ((t === 'object' && x !== null) || t === 'function' || t === 'bigint') && typeof x.toJSON === 'function'
 }
 
-const estimateStack = []
-const estimateDepths = []
+// The estimate's depth-first path: each open container, its keys (undefined for arrays) and the next index.
+const pathNodes = []
+const pathKeys = []
+const pathNext = []
 
 /**
  * An estimate of the text JSON.stringify makes of `x` (strings count their length, other values
  * `stringifyValueCost`), stopping as soon as it passes `limit` (it then returns more than `limit`), or
  * when containers nest deeper than `stringifyPieceDepth` (V8's serializer is recursive: a piece that deep
- * is walked here instead). A value with a toJSON method counts as one value.
+ * is walked instead). Then every container on the path down to that depth joins `deep`, so the walk opens
+ * them without estimating each again (a chain of 100,000 levels costs one visit per level, not one
+ * estimate of `stringifyPieceDepth` levels per level). A value with a toJSON method counts as one value.
  */
-function estimate (x, limit) {
+function estimate (x, limit, deep) {
   if (typeof x === 'string') return x.length + COST
   if (typeof x !== 'object' || x === null) return COST
-  const stack = estimateStack
-  const depths = estimateDepths
-  let cost = 0
-  stack.push(x)
-  depths.push(1)
-  while (stack.length > 0) {
-    const o = stack.pop()
-    const depth = depths.pop()
+  if (deep.has(x)) return limit + 1
+  let cost = COST
+  if (Array.isArray(x)) {
+    pathNodes.push(x)
+    pathKeys.push(undefined)
+  } else if (typeof x.toJSON !== 'function') {
+    pathNodes.push(x)
+    pathKeys.push(Object.keys(x))
+  } else {
+    return cost
+  }
+  pathNext.push(0)
+  while (pathNodes.length > 0) {
+    const top = pathNodes.length - 1
+    const o = pathNodes[top]
+    const keys = pathKeys[top]
+    const i = pathNext[top]
+    let e
+    if (keys === undefined) {
+      if (i >= o.length) { pathNodes.pop(); pathKeys.pop(); pathNext.pop(); continue }
+      e = o[i]
+    } else {
+      if (i >= keys.length) { pathNodes.pop(); pathKeys.pop(); pathNext.pop(); continue }
+      cost += keys[i].length
+      e = o[keys[i]]
+    }
+    pathNext[top] = i + 1
     cost += COST
-    if (depth > PIECE_DEPTH) { cost = limit + 1; break }
-    if (Array.isArray(o)) {
-      const n = o.length
-      if (cost + n > limit) { cost = limit + 1; break }
-      for (let i = 0; i < n; i++) {
-        const e = o[i]
-        if (typeof e === 'string') cost += e.length + COST
-        else if (typeof e === 'object' && e !== null) { stack.push(e); depths.push(depth + 1) } else cost += COST
+    if (typeof e === 'string') {
+      cost += e.length
+    } else if (typeof e === 'object' && e !== null) {
+      if (deep.has(e)) { cost = limit + 1; break }
+      if (Array.isArray(e)) {
+        pathNodes.push(e)
+        pathKeys.push(undefined)
+        pathNext.push(0)
+      } else if (typeof e.toJSON !== 'function') {
+        pathNodes.push(e)
+        pathKeys.push(Object.keys(e))
+        pathNext.push(0)
       }
-    } else if (typeof o.toJSON !== 'function') {
-      const keys = Object.keys(o)
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]
-        const e = o[k]
-        cost += k.length + COST
-        if (typeof e === 'string') cost += e.length
-        else if (typeof e === 'object' && e !== null) { stack.push(e); depths.push(depth + 1) }
+      if (pathNodes.length > PIECE_DEPTH) {
+        for (const node of pathNodes) deep.add(node)
+        cost = limit + 1
+        break
       }
     }
     if (cost > limit) break
   }
-  stack.length = 0
-  depths.length = 0
+  pathNodes.length = 0
+  pathKeys.length = 0
+  pathNext.length = 0
   return cost
 }
 
@@ -233,6 +257,8 @@ class Walker {
     this.sliceBytes = spec.sliceBytes
     this.frames = []
     this.open = new Set()
+    /** Containers known to nest deeper than stringifyPieceDepth (see estimate). */
+    this.deep = new WeakSet()
     this.done = false
     this.undefinedResult = false
     // The replacer JSON.stringify gets for the pieces it serializes for us: the first call (the
@@ -330,7 +356,7 @@ class Walker {
     }
     if (this.open.has(x)) throw this.circular(x, key)
     const indent = f === undefined ? '' : f.inner
-    if (typeof x.toJSON !== 'function' && estimate(x, this.sliceBytes) <= this.sliceBytes) {
+    if (typeof x.toJSON !== 'function' && estimate(x, this.sliceBytes, this.deep) <= this.sliceBytes) {
       let s
       try {
         s = this.native(x)
@@ -420,7 +446,7 @@ class Walker {
       while (f.i + n < f.len) {
         const x = this.read(f, n)
         if (hasToJSON(x) || (!f.isArray && f.keys[f.i + n] === 'toJSON')) break
-        const c = estimate(x, budget - cost)
+        const c = estimate(x, budget - cost, this.deep)
         if (cost + c > budget) break
         cost += c
         n++
@@ -691,7 +717,7 @@ function sendJson (res, value, options) {
     if (o.level !== undefined) throw invalidType('level', 'undefined (sendJson compresses at each format\'s default level)', o.level)
     const codings = codingsOf(o.compress)
     const threshold = v.optInt('threshold', o.threshold, 0, Number.MAX_SAFE_INTEGER) ?? native.policy.bytes.middlewareThreshold
-    const app = res.app !== null && typeof res.app === 'object' && typeof res.app.get === 'function' ? res.app : undefined
+    const app = res.app !== undefined && res.app !== null && typeof res.app.get === 'function' ? res.app : undefined // Express's app (a function)
     const p = parseOptions({
       replacer: o.replacer === undefined && app !== undefined ? app.get('json replacer') : o.replacer,
       space: o.space === undefined && app !== undefined ? app.get('json spaces') : o.space,
