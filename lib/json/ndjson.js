@@ -183,12 +183,20 @@ async function * records (input, o) {
   const lines = new Lines(o.maxLineBytes)
   const { signal, sliceMs, reviver } = o
   let deadline = now() + sliceMs
+  let waiting = false // a next() of the input is pending (an abort came while it waited)
   const pending = isWhole(input) ? [chunkOf(input)][Symbol.iterator]() : undefined
   const it = pending ?? (typeof input[Symbol.asyncIterator] === 'function' ? input[Symbol.asyncIterator]() : input[Symbol.iterator]())
   try {
     for (;;) {
       if (signal !== undefined && signal.aborted) throw abortError(signal)
-      const step = pending !== undefined ? it.next() : await raceAbort(Promise.resolve(it.next()), signal)
+      let step
+      if (pending !== undefined) {
+        step = it.next()
+      } else {
+        waiting = true
+        step = await raceAbort(Promise.resolve(it.next()), signal)
+        waiting = false
+      }
       let text
       if (step.done) {
         text = lines.end()
@@ -201,16 +209,22 @@ async function * records (input, o) {
       while ((text = lines.next()) !== undefined) {
         if (now() >= deadline) {
           await turn()
-          if (signal !== undefined && signal.aborted) throw abortError(signal)
           deadline = now() + sliceMs
         }
+        if (signal !== undefined && signal.aborted) throw abortError(signal)
         const rec = parseLine(text, lines.line, reviver)
         if (rec !== SKIP) yield rec
       }
     }
   } finally {
-    if (pending === undefined && typeof it.return === 'function') {
-      try { await it.return() } catch {}
+    if (pending === undefined) {
+      // An async generator (a Readable's iterator is one) runs return() only after its pending next():
+      // a stream that sends nothing more is destroyed first, so that next() ends.
+      if (waiting && typeof input.destroy === 'function') input.destroy()
+      if (typeof it.return === 'function') {
+        const ended = Promise.resolve().then(() => it.return()).catch(() => {})
+        if (!waiting) await ended
+      }
     }
   }
 }
