@@ -377,8 +377,8 @@ test('syntax errors: SyntaxError ERR_JSON_PARSE with JSON.parse\'s message, offs
   }
 })
 
-test('syntax errors: unexpected end; above exactMessageBytes the scanner\'s message with the position', async (t) => {
-  for (const doc of ['[1,', '{"a":', '"abc', '[' + '1,'.repeat(J.inlineBytes)]) {
+test('syntax errors: unexpected end (empty and whitespace-only documents too); above exactMessageBytes the scanner\'s message with the position', async (t) => {
+  for (const doc of ['', ' \t\r\n', ' \n'.repeat(J.inlineBytes), '[1,', '{"a":', '"abc', '[' + '1,'.repeat(J.inlineBytes)]) {
     let message
     try { JSON.parse(doc) } catch (err) { message = err.message }
     const err = await rejects(t, parseJson(Buffer.from(doc)), SYNTAX, { message, label: doc.slice(0, 8) })
