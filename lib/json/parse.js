@@ -54,18 +54,15 @@ function parseJson (input, options) {
     const caller = {}
     Error.captureStackTrace(caller, parseJson)
     const job = { src, sliceBytes, sliceMs, reviver, maxBytes, task, units: typeof src === 'string', caller }
-    if (job.units) {
-      // At least one byte per UTF-16 unit: more units than maxBytes is over it, without counting.
-      if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes)
-      if (src.length <= J.inlineBytes) {
-        if (maxBytes !== undefined && Buffer.byteLength(src, 'utf8') > maxBytes) throw tooLarge(maxBytes, Buffer.byteLength(src, 'utf8'))
-        return inline(job)
-      }
-    } else {
-      if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes, src.length)
-      if (src.length <= J.inlineBytes) return inline(job)
+    const small = src.length <= J.inlineBytes
+    if (maxBytes !== undefined) {
+      // A string counts its UTF-8 bytes, at least one per UTF-16 unit: more units than maxBytes is over it
+      // without counting. A large string is counted while it is encoded.
+      if (src.length > maxBytes) throw tooLarge(maxBytes, job.units ? undefined : src.length)
+      const n = job.units && small ? Buffer.byteLength(src, 'utf8') : 0
+      if (n > maxBytes) throw tooLarge(maxBytes, n)
     }
-    return large(job)
+    return small ? inline(job) : large(job)
   })
 }
 
