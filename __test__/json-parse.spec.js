@@ -478,6 +478,19 @@ test.serial('abort: an aborted signal rejects at once; aborting during the strin
   t.true(calls < 1000000, `${calls} reviver calls before the walk stopped`)
 })
 
+test.serial('an input changed after the scan (a documented misuse): ERR_INVALID_ARG_VALUE saying so, not a slice\'s SyntaxError', async (t) => {
+  const doc = Buffer.from('[' + Array.from({ length: 50000 }, (_, i) => `{"i":${i},"s":"x"}`).join(',') + ']')
+  for (const fill of ['}', ':', '0', '"']) { // each makes every changed slice invalid (spaces could leave valid, wrong slices: the limit is documented)
+    const input = Buffer.from(doc)
+    const promise = parseJson(input, { sliceBytes: MIN, sliceMs: J.sliceMs.min })
+    await turn()
+    while (scheduler.inFlight() > 0) await turn() // the plan is made: the slices are being parsed
+    input.fill(fill, 100, input.length - 100)
+    const err = await rejects(t, promise, ERR.value, { label: JSON.stringify(fill) })
+    if (err) t.true(err.cause instanceof SyntaxError, JSON.stringify(fill))
+  }
+})
+
 test.serial('abort while the scan runs on the pool: AbortError, and the pool stops the scan', async (t) => {
   const ot = require('..')
   const element = '{"k":[1,2,3],"s":"' + 'q'.repeat(100) + '"},'

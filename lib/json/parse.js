@@ -115,8 +115,22 @@ async function large (job) {
   const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
   const sources = job.reviver !== undefined && HAS_SOURCE
   const built = await assemble(triples(planBuffer), job.sliceMs, task.signal, sources ? new SourceBuilder(text) : new Builder(text))
+    .catch((err) => { throw err instanceof SyntaxError ? sliceRefused(units, err) : err })
   if (job.reviver === undefined) return built.root
   return revive(built.root, job.reviver, job.sliceMs, task.signal, sources ? built.rootRecord : undefined)
+}
+
+/**
+ * The error for a slice JSON.parse refused after the scanner validated the whole document: binary input
+ * was changed by the caller meanwhile (it must not change until the promise settles); a string cannot
+ * change, so for one it is offthread's bug.
+ */
+function sliceRefused (units, cause) {
+  const err = units
+    ? codedError('ERR_INTERNAL', `offthread internal error: a validated JSON slice did not parse (${cause.message})`)
+    : codedError('ERR_INVALID_ARG_VALUE', 'The JSON input changed while parseJson read it: it must not change until the promise settles')
+  err.cause = cause
+  return err
 }
 
 /**
