@@ -30,26 +30,27 @@ function tokens (pointer) {
   return pointer.slice(1).split('/').map((t) => t === ANY ? EVERY : t.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
-function refSelect (doc, pointer) {
+/** With `paths`, a wildcard pointer gives [concrete pointer, value] entries. */
+function refSelect (doc, pointer, paths = false) {
   const toks = pointer.split('/').slice(1)
   const wild = toks.includes(ANY)
-  let here = [doc]
+  let here = [['', doc]]
   for (const tok of tokens(pointer)) {
     const next = []
-    for (const v of here) {
+    for (const [at, v] of here) {
       if (v === null || typeof v !== 'object') continue
       if (tok === EVERY) {
-        if (Array.isArray(v)) next.push(...v)
-        else for (const k of Object.keys(v)) next.push(v[k])
+        for (const k of Object.keys(v)) next.push([`${at}/${escape(k)}`, v[k]])
       } else if (Array.isArray(v)) {
-        if (/^(0|[1-9][0-9]*)$/.test(tok) && Number(tok) < v.length) next.push(v[Number(tok)])
+        if (/^(0|[1-9][0-9]*)$/.test(tok) && Number(tok) < v.length) next.push([`${at}/${tok}`, v[Number(tok)]])
       } else if (Object.hasOwn(v, tok)) {
-        next.push(v[tok])
+        next.push([`${at}/${escape(tok)}`, v[tok]])
       }
     }
     here = next
   }
-  return wild ? here : here[0]
+  if (!wild) return here.length === 0 ? undefined : here[0][1]
+  return paths ? here : here.map(([, v]) => v)
 }
 
 /** A pointer token for a key: RFC 6901's escapes, and `*`-only tokens stay literal. */
@@ -93,7 +94,7 @@ async function check (t, text, pointers, label, options) {
   for (let at = 0; at < pointers.length; at += S.maxPointers) {
     const batch = pointers.slice(at, at + S.maxPointers)
     const got = await selectJson(text, batch, options)
-    const expected = batch.map((p) => refSelect(doc, p))
+    const expected = batch.map((p) => refSelect(doc, p, options !== undefined && options.paths))
     if (same(got, expected) !== '') {
       const i = expected.findIndex((e, k) => same(got[k], e) !== '')
       return t.fail(`${label}: pointer ${JSON.stringify(batch[i])}: ${same(got[i], expected[i])}`)
@@ -113,6 +114,7 @@ test('twitter.json: every path (and wildcard variants) against JSON.parse and th
     '/statuses/~*/user/screen_name', '/statuses/~*/entities/hashtags/~*/text', '/~*/~*/id_str', '/search_metadata/count']
   await check(t, buf, pointers, 'twitter Buffer')
   await check(t, buf.toString('utf8'), pointers, 'twitter string')
+  await check(t, buf, pointers, 'twitter Buffer, paths', { paths: true })
   // The wildcard results are not trivially empty.
   const [names] = await selectJson(buf, ['/statuses/~*/user/screen_name'])
   t.is(names.length, doc.statuses.length)
@@ -138,6 +140,8 @@ for (const [name, text] of Object.entries(DOCS)) {
     const pointers = [...exact, ...variants(exact, prng(name.length)), '/' + ANY, `/${ANY}/${ANY}`, `/${ANY}/${ANY}/${ANY}`]
     await check(t, text, pointers, `${name} string`)
     await check(t, Buffer.from(text), pointers, `${name} Buffer`)
+    await check(t, text, pointers, `${name} string, paths`, { paths: true })
+    await check(t, Buffer.from(text), pointers, `${name} Buffer, paths`, { paths: true })
   })
 }
 
@@ -178,7 +182,7 @@ test('random documents (escapes, unicode, duplicate and index-like keys) at rand
     const doc = JSON.parse(text)
     const exact = allPointers(doc, 120)
     const pointers = [...exact, ...variants(exact.slice(0, 40), rand)]
-    await check(t, i % 2 ? text : Buffer.from(text), pointers, `seed ${seed} doc ${i}`)
+    await check(t, i % 2 ? text : Buffer.from(text), pointers, `seed ${seed} doc ${i}`, { paths: i % 3 === 0 })
   }
 })
 
@@ -200,6 +204,20 @@ test('pointers as a string, an array or an object: the result has the same shape
   t.is(out.__proto__, 7) // eslint-disable-line no-proto
   // The whole document, and the same value twice.
   t.deepEqual(await selectJson(text, ['', '/id', '/id']), [JSON.parse(text), 7, 7])
+})
+
+test('paths: wildcard results as [concrete pointer, value] entries; exact pointers unchanged', async (t) => {
+  const text = '{"users": [{"name": "a"}, {"x": 1}, {"name": "b"}], "m/~": {"k": 1, "k": 2}, "id": 3}'
+  t.deepEqual(await selectJson(text, { names: '/users/~*/name', id: '/id', all: '/~*/k' }, { paths: true }), {
+    names: [['/users/0/name', 'a'], ['/users/2/name', 'b']],
+    id: 3,
+    all: [['/m~1~0/k', 2]]
+  })
+  const entries = await selectJson(Buffer.from('{"b": [true], "é": null, "😀": {"a\\u0062": 0}}'), '/~*/~*', { paths: true })
+  t.deepEqual(entries, [['/b/0', true], ['/😀/ab', 0]])
+  // Each concrete pointer selects its value.
+  for (const [p, value] of entries) t.is(await selectJson(Buffer.from('{"b": [true], "é": null, "😀": {"a\\u0062": 0}}'), p), value)
+  await rejects(t, selectJson(text, '/id', { paths: 1 }), ERR.type)
 })
 
 test('every input form gives the same result', async (t) => {

@@ -78,9 +78,11 @@ pub fn json_scan(
 /// Queues `selectJson`'s one validating pass over a JSON document (`data` as for `json_scan`):
 /// the text of each value that `pointers` (JSON Pointers, `~*` for any member or element) select.
 /// Resolves `[Buffer, meta]`: little-endian f64 `[pointer, start, end]` triples (bytes, or UTF-16
-/// units when `units`) in result order and `{ matches }`, or an empty Buffer and `{ error }` when
-/// the text is not JSON. Throws ERR_INVALID_ARG_VALUE for a malformed pointer; more than
-/// `max_matches` values reject with ERR_OUT_OF_RANGE. Returns an admission code.
+/// units when `units`) in result order, then with `paths` each match's path (`count`, then `count`
+/// steps `[0, index, 0]` or `[1, keyStart, keyEnd]`; 0 steps for pointers without a wildcard), and
+/// `{ matches }`; or an empty Buffer and `{ error }` when the text is not JSON. Throws
+/// ERR_INVALID_ARG_VALUE for a malformed pointer; more than `max_matches` values reject with
+/// ERR_OUT_OF_RANGE. Returns an admission code.
 #[napi(catch_unwind)]
 pub fn json_select(
     env: Env,
@@ -89,6 +91,7 @@ pub fn json_select(
     pointers: Vec<Utf16String>,
     max_matches: u32,
     units: bool,
+    paths: bool,
 ) -> napi::Result<u32> {
     let too_many = |name: &str, max: usize, got: usize| {
         let e = offthread_core::Error::out_of_range(name, 1, max as u64, got);
@@ -112,19 +115,39 @@ pub fn json_select(
         .map_err(|e| crate::values::to_napi(&env, &e))?;
     let (input, refs) = input::for_task(&env, data)?;
     let job = scan_job(input, move |bytes, task| {
-        let mut found = select::select(bytes, &pointers, max_matches, Some(task))?;
+        let mut found = select::select_paths(bytes, &pointers, max_matches, paths, Some(task))?;
         if units {
             select::to_utf16(&mut found, bytes);
         }
-        #[allow(clippy::cast_precision_loss)]
-        let raw = found
-            .iter()
-            .flat_map(|m| [f64::from(m.pointer), m.start as f64, m.end as f64])
-            .flat_map(f64::to_le_bytes)
-            .collect();
-        Ok(Output::BytesWith(raw, json!({ "matches": found.len() })))
+        Ok(Output::BytesWith(
+            select_output(&found, paths),
+            json!({ "matches": found.matches.len() }),
+        ))
     });
     schedule::submit_reading(&env, ticket, refs, job)
+}
+
+/// `json_select`'s Buffer: the triples, then (with `paths`) each match's steps.
+#[allow(clippy::cast_precision_loss)]
+fn select_output(found: &select::Selection, paths: bool) -> Vec<u8> {
+    let mut out: Vec<f64> = found
+        .matches
+        .iter()
+        .flat_map(|m| [f64::from(m.pointer), m.start as f64, m.end as f64])
+        .collect();
+    if paths {
+        for m in &found.matches {
+            let steps = &found.steps[m.path.0..m.path.1];
+            out.push(steps.len() as f64);
+            for s in steps {
+                out.extend(match *s {
+                    select::Step::Index(i) => [0.0, i as f64, 0.0],
+                    select::Step::Key(a, b) => [1.0, a as f64, b as f64],
+                });
+            }
+        }
+    }
+    out.into_iter().flat_map(f64::to_le_bytes).collect()
 }
 
 /// The JSON policy table (`policy.json` in lib/json).

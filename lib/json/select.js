@@ -23,7 +23,7 @@ const S = J.select
 
 const STRIDE = 3
 const WILDCARD = '~*'
-const KEYS = new Set(['maxBytes', 'maxMatches', 'sliceMs', 'signal', 'executor'])
+const KEYS = new Set(['maxBytes', 'maxMatches', 'sliceMs', 'paths', 'signal', 'executor'])
 const HIGH_SURROGATE = /[\uD800-\uDBFF]/
 
 /** A plain binary view of `input`, or the string itself; ERR_INVALID_ARG_TYPE for anything else. */
@@ -92,10 +92,11 @@ function readPointers (pointers) {
  * pointer (RFC 6901: `''` is the whole document, `/a/b/0`, `~0` for `~`, `~1` for `/`) gives its value,
  * or undefined when absent. A pointer with a wildcard token `~*` (any array element or object member,
  * at any level) gives an array of the values found, in the order of the parsed document (array order;
- * an object's members in `Object.keys` order). A member named `*` is the token `*`.
+ * an object's members in `Object.keys` order); with `paths: true`, an array of `[pointer, value]`
+ * entries, `pointer` being the concrete RFC 6901 pointer of the value. A member named `*` is the token `*`.
  * @param {string | Buffer | ArrayBufferView | ArrayBuffer} input UTF-8 bytes or a string of JSON
  * @param {string | string[] | Record<string, string>} pointers
- * @param {{ maxBytes?: number, maxMatches?: number, sliceMs?: number, signal?: AbortSignal, executor?: string }} [options]
+ * @param {{ maxBytes?: number, maxMatches?: number, sliceMs?: number, paths?: boolean, signal?: AbortSignal, executor?: string }} [options]
  * @returns {Promise<any>}
  */
 function selectJson (input, pointers, options) {
@@ -106,19 +107,20 @@ function selectJson (input, pointers, options) {
     const maxBytes = v.optInt('maxBytes', o.maxBytes, 0, Number.MAX_SAFE_INTEGER)
     const maxMatches = v.optInt('maxMatches', o.maxMatches, S.maxMatches.min, S.maxMatches.max) ?? S.maxMatches.default
     const sliceMs = v.optInt('sliceMs', o.sliceMs, J.sliceMs.min, J.sliceMs.max) ?? J.sliceMs.default
+    const paths = v.bool('paths', o.paths) ?? false
     const task = scheduler.taskOptions(o)
     checkSignal(task.signal)
     const units = typeof src === 'string'
     // At least one byte per UTF-16 unit: more units than maxBytes is over it without counting.
     if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes, units ? undefined : src.length)
-    return run({ src, units, ptrs, maxBytes, maxMatches, sliceMs, task })
+    return run({ src, units, ptrs, maxBytes, maxMatches, sliceMs, paths, task })
   })
 }
 
 async function run (job) {
   const { src, units, ptrs, task } = job
   const bytes = units ? await encode(job) : src
-  const [found, meta] = await scheduler.run((t) => native.jsonSelect(t, bytes, ptrs.list, job.maxMatches, units), task)
+  const [found, meta] = await scheduler.run((t) => native.jsonSelect(t, bytes, ptrs.list, job.maxMatches, units, job.paths), task)
   if (meta.error) throw syntaxError(job, bytes, meta.error)
   checkSignal(task.signal)
   const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
@@ -126,11 +128,14 @@ async function run (job) {
   const wild = ptrs.list.map(hasWildcard)
   const results = wild.map((w) => w ? [] : undefined)
   const ops = triples(found)
+  const end = meta.matches * STRIDE
+  // With paths, each match's steps follow the triples: count, then [0, index, 0] or [1, keyStart, keyEnd].
+  let step = end
   let start = performance.now()
-  for (let i = 0; i < ops.length; i += STRIDE) {
+  for (let i = 0; i < end; i += STRIDE) {
     const p = ops[i]
     const a = ops[i + 1]
-    const b = ops[i + 2]
+    const b = ops[i + STRIDE - 1]
     let value
     if (b - a >= S.slicedFromBytes) {
       value = await parseJson(whole(a, b), { sliceMs: job.sliceMs, signal: task.signal, executor: executorName(task) })
@@ -139,9 +144,21 @@ async function run (job) {
       value = JSON.parse(text(a, b))
     }
     // An exact pointer has at most one match (the core keeps the last of repeated keys).
-    if (wild[p]) results[p].push(value)
-    else results[p] = value
-    if (performance.now() - start >= job.sliceMs && i + STRIDE < ops.length) {
+    if (!wild[p]) {
+      results[p] = value
+    } else if (job.paths) {
+      let pointer = ''
+      const count = ops[step++]
+      for (let k = 0; k < count; k++, step += STRIDE) {
+        const token = ops[step] === 0 ? String(ops[step + 1]) : JSON.parse(text(ops[step + 1], ops[step + STRIDE - 1]))
+        pointer += '/' + token.replace(/~/g, '~0').replace(/\//g, '~1')
+      }
+      results[p].push([pointer, value])
+    } else {
+      results[p].push(value)
+    }
+    if (job.paths && !wild[p]) step++ // its count, 0
+    if (performance.now() - start >= job.sliceMs && i + STRIDE < end) {
       await turn()
       checkSignal(task.signal)
       start = performance.now()

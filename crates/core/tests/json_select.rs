@@ -3,7 +3,9 @@
 //! the ranges, the RFC 6901 rules and the errors).
 
 use offthread_core::json::scan::Stop;
-use offthread_core::json::select::{select, to_utf16, Pointer, DEFAULT_MAX_MATCHES};
+use offthread_core::json::select::{
+    select, select_paths, to_utf16, Pointer, Step, DEFAULT_MAX_MATCHES,
+};
 use offthread_core::pool::TaskState;
 
 fn pointers(list: &[&str]) -> Vec<Pointer> {
@@ -214,13 +216,59 @@ fn cancelled_task_stops() {
 #[test]
 fn offsets_in_utf16_units() {
     let doc = r#"{"é😀": "ü", "k": [1]}"#;
-    let ps = pointers(&["/k/0", "/é😀"]);
-    let mut found = select(doc.as_bytes(), &ps, 8, None).expect("selects");
+    let ps = pointers(&["/k/0", "/é😀", "/~*"]);
+    let mut found = select_paths(doc.as_bytes(), &ps, 8, true, None).expect("selects");
     to_utf16(&mut found, doc.as_bytes());
     let js: Vec<u16> = doc.encode_utf16().collect();
-    let got: Vec<String> = found
+    let text = |a: usize, b: usize| String::from_utf16_lossy(&js[a..b]);
+    let got: Vec<String> = found.matches.iter().map(|m| text(m.start, m.end)).collect();
+    assert_eq!(got, ["\"ü\"", "\"ü\"", "1", "[1]"]);
+    let keys: Vec<String> = found
+        .steps
         .iter()
-        .map(|m| String::from_utf16_lossy(&js[m.start..m.end]))
+        .map(|s| match *s {
+            Step::Key(a, b) => text(a, b),
+            Step::Index(i) => i.to_string(),
+        })
         .collect();
-    assert_eq!(got, ["\"ü\"", "1"]);
+    assert_eq!(keys, ["\"é😀\"", "\"k\""]);
+}
+
+/// The concrete path of each match, as (pointer index, steps as text).
+fn paths(doc: &str, list: &[&str]) -> Vec<(u32, Vec<String>)> {
+    let ps = pointers(list);
+    let found =
+        select_paths(doc.as_bytes(), &ps, DEFAULT_MAX_MATCHES, true, None).expect("selects");
+    found
+        .matches
+        .iter()
+        .map(|m| {
+            let steps = found.steps[m.path.0..m.path.1]
+                .iter()
+                .map(|s| match *s {
+                    Step::Key(a, b) => doc[a..b].to_string(),
+                    Step::Index(i) => i.to_string(),
+                })
+                .collect();
+            (m.pointer, steps)
+        })
+        .collect()
+}
+
+#[test]
+fn paths_of_wildcard_matches() {
+    let doc = r#"{"u": [{"n": 1}, {"m": 2}, {"n": 3, "n": 4}], "b": 5, "a\u0062": {"n": 6}}"#;
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        paths(doc, &["/u/~*/n", "/b", "/~*/n"]),
+        vec![
+            (0, s(&["\"u\"", "0", "\"n\""])),
+            (0, s(&["\"u\"", "2", "\"n\""])),
+            (1, vec![]),
+            (2, s(&["\"a\\u0062\"", "\"n\""])),
+        ]
+    );
+    // Without paths, no steps.
+    let found = select_paths(doc.as_bytes(), &pointers(&["/~*"]), 8, false, None).expect("ok");
+    assert!(found.steps.is_empty() && found.matches.iter().all(|m| m.path == (0, 0)));
 }

@@ -157,6 +157,24 @@ pub struct Match {
     pub pointer: u32,
     pub start: usize,
     pub end: usize,
+    /// Its path: a range of [`Selection::steps`] (empty unless paths were asked for and the pointer
+    /// has a wildcard).
+    pub path: (usize, usize),
+}
+
+/// One step of a selected value's path from the root: an array index, or the key token `a..b`
+/// (quotes included) of an object member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Index(u64),
+    Key(usize, usize),
+}
+
+/// The matches of a selection, and the steps their paths are made of.
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub matches: Vec<Match>,
+    pub steps: Vec<Step>,
 }
 
 /// Why a selection stopped: the text is not JSON, the task was cancelled, or too many matches.
@@ -172,7 +190,18 @@ pub fn select(
     max_matches: usize,
     task: Option<&TaskState>,
 ) -> Outcome {
-    let mut s = Selector::new(bytes, pointers, max_matches);
+    select_paths(bytes, pointers, max_matches, false, task).map(|s| s.matches)
+}
+
+/// [`select`], and with `paths` the path of every match of a wildcard pointer (its concrete pointer).
+pub fn select_paths(
+    bytes: &[u8],
+    pointers: &[Pointer],
+    max_matches: usize,
+    paths: bool,
+    task: Option<&TaskState>,
+) -> std::result::Result<Selection, Stop> {
+    let mut s = Selector::new(bytes, pointers, max_matches, paths);
     scan(bytes, &mut s, task)?;
     if s.overflow {
         return Err(Stop::Task(Error::new(
@@ -180,12 +209,26 @@ pub fn select(
             format!("selectJson selected more than {max_matches} values (maxMatches)"),
         )));
     }
-    Ok(s.matches)
+    Ok(Selection {
+        matches: s.matches,
+        steps: s.steps,
+    })
 }
 
-/// Converts the offsets of `matches` (bytes into `bytes`) to UTF-16 code units of the decoded text.
-pub fn to_utf16(matches: &mut [Match], bytes: &[u8]) {
-    let mut offsets: Vec<usize> = matches.iter().flat_map(|m| [m.start, m.end]).collect();
+/// Converts the offsets of a selection (its matches' texts and its key steps: bytes into `bytes`)
+/// to UTF-16 code units of the decoded text.
+pub fn to_utf16(selection: &mut Selection, bytes: &[u8]) {
+    let Selection { matches, steps } = selection;
+    let keys = steps.iter().flat_map(|s| match *s {
+        Step::Key(a, b) => Some([a, b]),
+        Step::Index(_) => None,
+    });
+    let mut offsets: Vec<usize> = matches
+        .iter()
+        .map(|m| [m.start, m.end])
+        .chain(keys)
+        .flatten()
+        .collect();
     offsets.sort_unstable();
     offsets.dedup();
     let mut units = Vec::with_capacity(offsets.len());
@@ -197,9 +240,14 @@ pub fn to_utf16(matches: &mut [Match], bytes: &[u8]) {
         units.push(n);
     }
     let find = |o: usize| offsets.binary_search(&o).map_or(0, |k| units[k]);
-    for m in matches {
+    for m in matches.iter_mut() {
         m.start = find(m.start);
         m.end = find(m.end);
+    }
+    for s in steps.iter_mut() {
+        if let Step::Key(a, b) = *s {
+            *s = Step::Key(find(a), find(b));
+        }
     }
 }
 
@@ -228,6 +276,8 @@ struct Frame {
     child: Vec<u32>,
     /// The next element's index (arrays).
     index: u64,
+    /// The step to the current child (with paths).
+    step: Option<Step>,
     /// Objects: the members that some pointer continues into, with their keys.
     members: Vec<Member>,
     keys: Vec<u16>,
@@ -237,6 +287,10 @@ struct Selector<'a> {
     bytes: &'a [u8],
     pointers: &'a [Pointer],
     all: Vec<u32>,
+    /// Whether to record the paths of wildcard pointers' matches, and which pointers have one.
+    paths: bool,
+    wild: Vec<bool>,
+    steps: Vec<Step>,
     max_matches: usize,
     overflow: bool,
     matches: Vec<Match>,
@@ -250,7 +304,7 @@ struct Selector<'a> {
 }
 
 impl<'a> Selector<'a> {
-    fn new(bytes: &'a [u8], pointers: &'a [Pointer], max_matches: usize) -> Self {
+    fn new(bytes: &'a [u8], pointers: &'a [Pointer], max_matches: usize, paths: bool) -> Self {
         let all = (0..pointers.len())
             .map(|p| u32::try_from(p).unwrap_or(u32::MAX))
             .collect();
@@ -258,6 +312,9 @@ impl<'a> Selector<'a> {
             bytes,
             pointers,
             all,
+            paths,
+            wild: pointers.iter().map(Pointer::has_wildcard).collect(),
+            steps: Vec::new(),
             max_matches,
             overflow: false,
             matches: Vec::new(),
@@ -286,6 +343,7 @@ impl<'a> Selector<'a> {
                 if f.array {
                     let (index, seg_depth) = (f.index, depth - 1);
                     f.index += 1;
+                    f.step = Some(Step::Index(index));
                     f.child.clear();
                     for &p in &f.cands {
                         let hit = match &pointers[p as usize].segments[seg_depth] {
@@ -322,10 +380,17 @@ impl<'a> Selector<'a> {
                 self.overflow = true;
                 break;
             }
+            let mut path = (0, 0);
+            if self.paths && self.wild[p as usize] {
+                let at = self.steps.len();
+                self.steps.extend(self.frames.iter().filter_map(|f| f.step));
+                path = (at, self.steps.len());
+            }
             self.matches.push(Match {
                 pointer: p,
                 start: v.start,
                 end,
+                path,
             });
         }
         v.matched.clear();
@@ -350,6 +415,7 @@ impl<'a> Selector<'a> {
         std::mem::swap(&mut f.cands, &mut v.deeper);
         f.child.clear();
         f.index = 0;
+        f.step = None;
         f.members.clear();
         f.keys.clear();
         self.frames.push(f);
@@ -369,16 +435,19 @@ impl<'a> Selector<'a> {
         }
     }
 
-    fn member(&mut self, raw: &[u8]) {
+    fn member(&mut self, start: usize, end: usize) {
         if self.dead > 0 {
             return;
         }
+        let bytes = self.bytes;
+        let raw = &bytes[start + 1..end - 1];
         let depth = self.frames.len();
         let pointers = self.pointers;
         let Some(f) = self.frames.last_mut() else {
             return;
         };
         f.child.clear();
+        f.step = Some(Step::Key(start, end));
         // Plain keys (no escape, valid UTF-8) compare as bytes; others are decoded once.
         let plain = !raw.contains(&b'\\') && std::str::from_utf8(raw).is_ok();
         let mut decoded = false;
@@ -488,8 +557,7 @@ impl Visitor for Selector<'_> {
 
     fn key(&mut self, start: usize, end: usize) {
         if self.dead == 0 {
-            let raw = &self.bytes[start + 1..end - 1];
-            self.member(raw);
+            self.member(start, end);
         }
     }
 
