@@ -744,10 +744,13 @@ export function compileSchema(schema: object | boolean | string | ArrayBufferVie
 export function validateJson(input: JsonInput, schema: CompiledSchema | object | boolean | string | ArrayBufferView, options?: ValidateJsonOptions): Promise<JsonValidation>
 
 export interface SelectJsonOptions extends TaskOptions {
+  /** Refuse inputs larger than this many bytes (ERR_BUFFER_TOO_LARGE), as parseJson. */
   maxBytes?: number
-  /** Most values one wildcard pointer may select. */
+  /** Most values all the pointers together may select (ERR_OUT_OF_RANGE past it). @default 1048576 */
   maxMatches?: number
   sliceMs?: number
+  /** Wildcard results as `[pointer, value]` entries, `pointer` being the value's concrete RFC 6901 pointer. @default false */
+  paths?: boolean
 }
 
 /**
