@@ -21,9 +21,11 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
-/// The deepest nesting a document may have (`serde_json`'s recursion limit); deeper documents
-/// are refused with `ERR_OUT_OF_RANGE` rather than risking the pool thread's stack.
-pub const MAX_DEPTH: usize = 128;
+/// The deepest nesting a document may have (arrays and objects inside one another): what
+/// `serde_json`'s recursion limit (128) lets through. Deeper documents are refused with
+/// `ERR_OUT_OF_RANGE` rather than risking the pool thread's stack (parsing, validating and freeing
+/// all recurse).
+pub const MAX_DEPTH: usize = 127;
 /// Default cap on the errors one `allErrors` validation reports (`maxErrors`): the errors are
 /// built as JS objects on the event loop, so their number bounds that work.
 pub const DEFAULT_MAX_ERRORS: u32 = 1000;
@@ -593,12 +595,26 @@ fn flatten(root: &Value, e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             let index = instance_path
                 .rsplit_once('/')
                 .and_then(|(parent, i)| Some((parent.to_string(), i.parse::<u64>().ok()?)));
-            if let (Some(k), Some((parent, limit))) = (items, index) {
-                // `items: false` after prefixItems: ajv reports the array once, not each item.
-                let same = out.last().is_some_and(|f: &Failure| {
-                    f.instance_path == parent && f.schema_path == schema_path
-                });
-                if same {
+            if let (Some(k), Some((parent, index))) = (items, index) {
+                // The number of items allowed: prefixItems' (2020-12) or the items tuple's (draft-07).
+                let tuple = if k == "/items" {
+                    "prefixItems"
+                } else {
+                    "items"
+                };
+                let limit = at
+                    .and_then(|s| s.get(tuple))
+                    .and_then(Value::as_array)
+                    .map_or(index, |a| a.len() as u64);
+                // `items: false` after prefixItems: ajv reports the array once, not each item,
+                // with the number of items allowed (the first extra item's index).
+                if let Some(f) = out
+                    .last_mut()
+                    .filter(|f| f.instance_path == parent && f.schema_path == schema_path)
+                {
+                    let first = f.params["limit"].as_u64().map_or(limit, |l| l.min(limit));
+                    f.message = limit_message("items", true, first);
+                    f.params = json!({ "limit": first });
                     return;
                 }
                 keyword = k[1..].to_string();
@@ -679,8 +695,13 @@ fn flatten(root: &Value, e: &ValidationError<'_>, out: &mut Vec<Failure>) {
                     });
                     (p.clone(), list)
                 });
+                let wanted = if deps.len() == 1 {
+                    format!("property {}", deps[0])
+                } else {
+                    format!("properties {}", deps.join(", "))
+                };
                 (
-                    format!("must have property {name} when property {prop} is present"),
+                    format!("must have {wanted} when property {prop} is present"),
                     json!({ "property": prop, "missingProperty": name,
                             "depsCount": deps.len(), "deps": deps.join(", ") }),
                 )
