@@ -255,10 +255,16 @@ test.serial('invalid JSON rejects with parseJson\'s SyntaxError (ERR_JSON_PARSE,
     }
   }
   // The same without JSON.parse for large documents (the scanner's message, with the position).
-  const big = Buffer.from(`[${'1,'.repeat(700000)}]`)
-  const err = await rejects(t, validateJson(big, true), PARSE)
-  const expected = await parseJson(big).then(() => undefined, (e) => e)
-  t.deepEqual([err.message, err.offset, err.line, err.column], [expected.message, expected.offset, expected.line, expected.column])
+  // A large string is encoded in time-sliced pieces first (as parseJson does); its offset is in UTF-16 units.
+  const text = `["é😀",${'1,'.repeat(700000)}]`
+  for (const big of [Buffer.from(text), text]) {
+    const err = await rejects(t, validateJson(big, true), PARSE)
+    const expected = await parseJson(big).then(() => undefined, (e) => e)
+    t.deepEqual([err.message, err.offset, err.line, err.column], [expected.message, expected.offset, expected.line, expected.column])
+  }
+  t.deepEqual(await validateJson(`[${'"é😀",'.repeat(100000)}1]`, { items: { type: 'string' } }, { allErrors: true }),
+    { valid: false, errors: [{ instancePath: '/100000', schemaPath: '#/items/type', keyword: 'type', params: { type: 'string' }, message: 'must be string' }], truncated: false })
+  await rejects(t, validateJson(`[${'"é",'.repeat(100000)}1]`, true, { maxBytes: 500000 }), ERR.tooLarge)
 })
 
 test.serial('bytes are read as JSON.parse(buf.toString(\'utf8\')): invalid UTF-8, duplicate keys, lone surrogates, big numbers', async (t) => {

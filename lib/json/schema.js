@@ -6,10 +6,11 @@
 
 const native = require('../native')
 const scheduler = require('../scheduler')
-const { callNative, codedError, invalidType } = require('../errors')
+const { callNative, invalidType } = require('../errors')
 const v = require('../validate')
+const { source, tooLarge, encode, parseMessage, syntaxError } = require('./input')
 
-/** Core's JSON policy (parseErrorCode, exactMessageBytes) and its schema part (maxErrors). */
+/** Core's JSON policy (inlineBytes, sliceMs) and its schema part (maxErrors). */
 const J = native.policy.json
 const S = J.schema
 
@@ -70,53 +71,20 @@ function handleOf (schema) {
   return handles.get(compileSchema(schema))
 }
 
-/** A string, or a Buffer view of binary input; ERR_INVALID_ARG_TYPE for anything else. */
-function source (input) {
-  if (typeof input === 'string' || Buffer.isBuffer(input)) return input
-  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength)
-  if (input instanceof ArrayBuffer) return Buffer.from(input)
-  throw invalidType('input', 'string, Buffer, TypedArray, DataView or ArrayBuffer', input)
-}
-
-/** ERR_BUFFER_TOO_LARGE, as parseJson's. */
-function tooLarge (maxBytes, length) {
-  const err = codedError('ERR_BUFFER_TOO_LARGE', `The JSON input is larger than maxBytes (${maxBytes} bytes)`)
-  err.limit = maxBytes
-  if (length !== undefined) err.length = length
-  return err
-}
-
-function checkSize (src, maxBytes) {
-  if (maxBytes === undefined) return
-  if (typeof src !== 'string') {
-    if (src.length > maxBytes) throw tooLarge(maxBytes, src.length)
-    return
+/**
+ * The bytes the pool reads: a Buffer as is, a small string as is (copied as UTF-8 by the binding), a
+ * large one encoded in time-sliced pieces on the loop (as parseJson does). Refuses past `maxBytes`.
+ */
+async function bytesOf (src, maxBytes, signal) {
+  if (maxBytes !== undefined && src.length > maxBytes) {
+    // A string has at least one byte per UTF-16 unit: more units than maxBytes is over it, without counting.
+    throw tooLarge(maxBytes, typeof src === 'string' ? undefined : src.length)
   }
-  // At least one byte per UTF-16 unit: more units than maxBytes is over it, without counting.
-  if (src.length > maxBytes) throw tooLarge(maxBytes)
-  const n = Buffer.byteLength(src, 'utf8')
+  if (typeof src !== 'string') return src
+  if (src.length > J.inlineBytes) return encode(src, maxBytes, J.sliceMs.default, signal)
+  const n = maxBytes === undefined ? 0 : Buffer.byteLength(src, 'utf8')
   if (n > maxBytes) throw tooLarge(maxBytes, n)
-}
-
-/** parseJson's SyntaxError (code ERR_JSON_PARSE, offset, line, column) for an invalid document. */
-function syntaxError (src, info) {
-  let message = info.message
-  const size = typeof src === 'string' ? src.length : src.length
-  if (size <= J.exactMessageBytes) {
-    // Small enough to re-parse on the loop: JSON.parse's own wording (it differs between V8 versions).
-    try {
-      JSON.parse(typeof src === 'string' ? src : src.toString('utf8'))
-    } catch (err) {
-      message = err.message
-    }
-  }
-  const err = new SyntaxError(message)
-  err.code = J.parseErrorCode
-  // String input: offsets in UTF-16 units (an index into the string); binary input: bytes.
-  err.offset = typeof src === 'string' ? info.position : info.offset
-  err.line = info.line
-  err.column = info.column
-  return err
+  return src
 }
 
 /**
@@ -138,11 +106,20 @@ function validateJson (input, schema, options) {
     const maxBytes = v.optInt('maxBytes', o.maxBytes, 0, Number.MAX_SAFE_INTEGER)
     const task = scheduler.taskOptions(o)
     const handle = handleOf(schema)
-    checkSize(src, maxBytes)
-    return scheduler.run((t) => native.jsonSchemaValidate(t, handle, src, allErrors, maxErrors), task)
+    const units = typeof src === 'string'
+    const caller = {}
+    Error.captureStackTrace(caller, validateJson)
+    let size = 0
+    return bytesOf(src, maxBytes, task.signal)
+      .then((bytes) => {
+        size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length
+        return scheduler.run((t) => native.jsonSchemaValidate(t, handle, bytes, allErrors, maxErrors), task)
+      })
       .then((r) => {
-        if (r.error !== undefined) throw syntaxError(src, r.error)
-        return r
+        if (r.error === undefined) return r
+        // parseJson's SyntaxError: offsets in UTF-16 units for a string, bytes for binary input.
+        const message = parseMessage(r.error, size, () => units ? src : src.toString('utf8'))
+        throw syntaxError(r.error, units, message, caller)
       })
   })
 }
