@@ -713,7 +713,8 @@ export interface JsonSchemaError {
   schemaPath: string
   keyword: string
   message: string
-  params?: Record<string, unknown>
+  /** ajv's params where the crate gives what they need ({ missingProperty }, { limit }, ...); else {}. */
+  params: Record<string, unknown>
 }
 
 export interface JsonValidation {
@@ -724,9 +725,11 @@ export interface JsonValidation {
 }
 
 export interface ValidateJsonOptions extends TaskOptions {
-  /** Every error (up to `maxErrors`) instead of the first. @default false */
+  /** Every error (up to `maxErrors`) instead of the first (ajv's default). @default false */
   allErrors?: boolean
+  /** Most errors reported with `allErrors` (they become JS objects on the loop); `truncated` says when there were more. @default 1000 */
   maxErrors?: number
+  /** Refuse inputs larger than this many bytes (ERR_BUFFER_TOO_LARGE), as parseJson. */
   maxBytes?: number
 }
 
