@@ -272,3 +272,189 @@ fn paths_of_wildcard_matches() {
     let found = select_paths(doc.as_bytes(), &pointers(&["/~*"]), 8, false, None).expect("ok");
     assert!(found.steps.is_empty() && found.matches.iter().all(|m| m.path == (0, 0)));
 }
+
+/// A small seeded PRNG (xorshift64*), so failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).expect("small")
+    }
+
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[self.below(list.len())]
+    }
+}
+
+/// Key texts (JSON tokens) and the pointer tokens that name them.
+const KEYS: [(&str, &str); 8] = [
+    (r#""a""#, "a"),
+    (r#""a\u0062""#, "ab"),
+    (r#""ab""#, "ab"),
+    (r#""*""#, "*"),
+    (r#""x/y""#, "x~1y"),
+    (r#""~""#, "~0"),
+    (r#""1""#, "1"),
+    (r#""é""#, "é"),
+];
+
+/// A random document (iterative generation): objects with keys from `KEYS` (so repeats and escapes
+/// are common), arrays, and scalars serde_json parses exactly.
+fn random_doc(rng: &mut Rng) -> String {
+    let mut out = String::new();
+    let mut stack: Vec<(bool, usize, bool)> = Vec::new(); // (is_array, left, first)
+    let scalar = |rng: &mut Rng| {
+        rng.pick(&[
+            "0",
+            "-1",
+            "2.5",
+            "true",
+            "false",
+            "null",
+            r#""s""#,
+            r#""\n\u00e9""#,
+            "[]",
+            "{}",
+        ])
+        .to_string()
+    };
+    let value = |rng: &mut Rng, out: &mut String, stack: &mut Vec<(bool, usize, bool)>| {
+        if stack.len() < 5 && rng.below(10) < 4 {
+            let is_array = rng.below(2) == 0;
+            out.push(if is_array { '[' } else { '{' });
+            stack.push((is_array, rng.below(6), true));
+        } else {
+            out.push_str(&scalar(rng));
+        }
+    };
+    value(rng, &mut out, &mut stack);
+    while let Some(top) = stack.last_mut() {
+        if top.1 == 0 {
+            out.push(if top.0 { ']' } else { '}' });
+            stack.pop();
+            continue;
+        }
+        top.1 -= 1;
+        if !top.2 {
+            out.push_str(if rng.below(4) == 0 { " , " } else { "," });
+        }
+        top.2 = false;
+        if !top.0 {
+            out.push_str(KEYS[rng.below(KEYS.len())].0);
+            out.push(':');
+        }
+        value(rng, &mut out, &mut stack);
+    }
+    out
+}
+
+fn random_pointer(rng: &mut Rng) -> String {
+    let mut p = String::new();
+    for _ in 0..rng.below(4) {
+        p.push('/');
+        p.push_str(match rng.below(4) {
+            0 => "~*",
+            1 => rng.pick(&["0", "1", "2", "01", "-"]),
+            _ => KEYS[rng.below(KEYS.len())].1,
+        });
+    }
+    p
+}
+
+/// The reference: every value the pointer reaches in serde_json's parse (last key wins), as text.
+fn reference(doc: &serde_json::Value, pointer: &str) -> Vec<String> {
+    let mut here = vec![doc];
+    for tok in pointer.split('/').skip(1) {
+        let mut next = Vec::new();
+        for v in here {
+            match (tok, v) {
+                ("~*", serde_json::Value::Array(a)) => next.extend(a.iter()),
+                ("~*", serde_json::Value::Object(o)) => next.extend(o.values()),
+                ("~*", _) => {}
+                _ => {
+                    let t = tok.replace("~1", "/").replace("~0", "~");
+                    let at = format!("/{}", t.replace('~', "~0").replace('/', "~1"));
+                    next.extend(v.pointer(&at));
+                }
+            }
+        }
+        here = next;
+    }
+    let mut out: Vec<String> = here.iter().map(|v| v.to_string()).collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn random_documents_against_serde_json() {
+    let mut rng = Rng(0x5e1e_c7f0_0d15_ea5e);
+    let (mut compared, mut wild) = (0, 0);
+    for round in 0..3000 {
+        let doc = random_doc(&mut rng);
+        let parsed: serde_json::Value = serde_json::from_str(&doc).expect("generated JSON");
+        let list: Vec<String> = (0..4).map(|_| random_pointer(&mut rng)).collect();
+        let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+        let found =
+            select(doc.as_bytes(), &pointers(&refs), DEFAULT_MAX_MATCHES, None).expect("selects");
+        for (i, p) in refs.iter().enumerate() {
+            let mut got: Vec<String> = found
+                .iter()
+                .filter(|m| m.pointer as usize == i)
+                .map(|m| {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&doc[m.start..m.end]).expect("a JSON value");
+                    v.to_string()
+                })
+                .collect();
+            got.sort();
+            assert_eq!(got, reference(&parsed, p), "round {round}: {doc} at {p:?}");
+            compared += got.len();
+            wild += usize::from(p.contains("~*") && got.len() > 1);
+        }
+    }
+    // Not vacuous: many values compared, many wildcard pointers with several.
+    assert!(
+        compared > 3000 && wild > 200,
+        "{compared} values, {wild} wildcards"
+    );
+}
+
+#[test]
+fn token_soup_never_panics() {
+    let mut rng = Rng(42);
+    let mut valid_docs = 0;
+    let tokens = [
+        "{", "}", "[", "]", ",", ":", r#""a""#, r#""*""#, "1", "-", "tru", "null", " ", r#""\u"#,
+        r#"""#,
+    ];
+    for _ in 0..20000 {
+        let text: String = (0..rng.below(12)).map(|_| rng.pick(&tokens)).collect();
+        let list: Vec<String> = (0..3).map(|_| random_pointer(&mut rng)).collect();
+        let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+        let ps = pointers(&refs);
+        let valid = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+        match select_paths(text.as_bytes(), &ps, 4, true, None) {
+            Ok(mut s) => {
+                assert!(valid, "{text}");
+                valid_docs += 1;
+                for m in &s.matches {
+                    assert!(m.start <= m.end && m.end <= text.len());
+                    assert!(
+                        serde_json::from_str::<serde_json::Value>(&text[m.start..m.end]).is_ok()
+                    );
+                }
+                to_utf16(&mut s, text.as_bytes());
+            }
+            Err(Stop::Syntax(_)) => assert!(!valid, "{text}"),
+            Err(Stop::Task(e)) => assert_eq!(e.code(), "ERR_OUT_OF_RANGE"),
+        }
+    }
+    assert!(valid_docs > 500, "{valid_docs} valid soups");
+}
