@@ -169,6 +169,7 @@ same('utf-7', undefined, { 'content-type': 'application/json; charset=utf-7' }, 
 same('utf-7-imap', undefined, { 'content-type': 'application/json; charset=utf-7-imap' }, Buffer.from('{"a":"&AOk-&-1"}', 'latin1'))
 same('a charset that is not utf-*: 415 charset.unsupported', undefined, { 'content-type': 'application/json; charset=koi8-r' }, '{}')
 same('an unknown utf-* charset: 415 charset.unsupported', undefined, { 'content-type': 'application/json; charset=utf-9' }, '{}')
+same('an unknown utf-* charset with a Content-Length over the limit: raw-body\'s 413 comes first', { limit: 10 }, { 'content-type': 'application/json; charset=utf-9', 'content-length': '20' }, '{"a":"012345678901"}')
 same('an unknown utf-* charset with verify: 415 before reading', { verify () { throw new Error('no call') } }, { 'content-type': 'application/json; charset=utf-9' }, '{}')
 same('defaultCharset that is not utf-*: 415', { defaultCharset: 'latin1' }, JSON_TYPE, '{}')
 same('the first charset parameter wins', undefined, { 'content-type': 'application/json; charset=utf-8; charset=koi8-r' }, '{"a":1}')
