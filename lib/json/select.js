@@ -25,6 +25,8 @@ const STRIDE = 3
 const WILDCARD = '~*'
 const KEYS = new Set(['maxBytes', 'maxMatches', 'sliceMs', 'paths', 'signal', 'executor'])
 const HIGH_SURROGATE = /[\uD800-\uDBFF]/
+const SURROGATE_OR_FFFD = /[\uD800-\uDFFF\uFFFD]/
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/
 
 /** A plain binary view of `input`, or the string itself; ERR_INVALID_ARG_TYPE for anything else. */
 function source (input) {
@@ -113,7 +115,7 @@ function selectJson (input, pointers, options) {
     const units = typeof src === 'string'
     // At least one byte per UTF-16 unit: more units than maxBytes is over it without counting.
     if (maxBytes !== undefined && src.length > maxBytes) throw tooLarge(maxBytes, units ? undefined : src.length)
-    return run({ src, units, ptrs, maxBytes, maxMatches, sliceMs, paths, task })
+    return run({ src, units, ptrs, maxBytes, maxMatches, sliceMs, paths, task, wellFormed: true })
   })
 }
 
@@ -164,11 +166,45 @@ async function run (job) {
       start = performance.now()
     }
   }
+  // The scanner read the string's UTF-8, where a raw lone surrogate is U+FFFD: keys holding one, or U+FFFD,
+  // cannot be told apart there (nor as repeated keys under a wildcard). In a string that has lone
+  // surrogates, pointers naming such keys, and wildcards, are evaluated on the parsed document instead.
+  const unsure = (p, i) => wild[i] || SURROGATE_OR_FFFD.test(p)
+  if (units && !job.wellFormed && ptrs.list.some(unsure)) {
+    const doc = await parseJson(src, { sliceMs: job.sliceMs, signal: task.signal, executor: executorName(task) })
+    ptrs.list.forEach((p, i) => {
+      if (unsure(p, i)) results[i] = walk(doc, p, wild[i], job.paths)
+    })
+  }
   if (ptrs.single) return results[0]
   if (ptrs.keys === undefined) return results
   const out = {}
   for (let i = 0; i < ptrs.keys.length; i++) setMember(out, ptrs.keys[i], results[i])
   return out
+}
+
+/**
+ * RFC 6901 and `~*` over a parsed document, for the rare pointers `run` cannot match from the bytes (the
+ * core's matcher is the one for everything else; the spec checks both against the same reference).
+ */
+function walk (doc, pointer, wild, paths) {
+  let here = [['', doc]]
+  for (const raw of pointer.split('/').slice(1)) {
+    const next = []
+    for (const [at, v] of here) {
+      if (v === null || typeof v !== 'object') continue
+      if (raw === WILDCARD) {
+        for (const k of Object.keys(v)) next.push([`${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, v[k]])
+        continue
+      }
+      const tok = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+      const has = Array.isArray(v) ? ARRAY_INDEX.test(tok) && Number(tok) < v.length : Object.hasOwn(v, tok)
+      if (has) next.push([`${at}/${raw}`, v[tok]])
+    }
+    here = next
+  }
+  if (!wild) return here.length === 0 ? undefined : here[0][1]
+  return paths ? here : here.map((entry) => entry[1])
 }
 
 /** The executor name parseJson takes for a task's executor code. */
@@ -205,7 +241,8 @@ function syntaxError (job, bytes, info) {
 
 /**
  * A string's UTF-8 in one Buffer, written in pieces of `encodeUnits` units within `sliceMs` per turn,
- * refused past `maxBytes` as soon as it is passed (as parseJson does it).
+ * refused past `maxBytes` as soon as it is passed (as parseJson does it). Sets `job.wellFormed` to false
+ * when the string has a lone surrogate (pieces never split a pair).
  */
 async function encode (job) {
   const { src, maxBytes, sliceMs, task } = job
@@ -218,6 +255,7 @@ async function encode (job) {
     // Never split a surrogate pair between two pieces (each half would become U+FFFD).
     if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
     const piece = src.slice(i, end)
+    if (!piece.isWellFormed()) job.wellFormed = false
     const n = Buffer.byteLength(piece, 'utf8')
     if (maxBytes !== undefined && written + n > maxBytes) throw tooLarge(maxBytes)
     written += buf.write(piece, written, 'utf8')
