@@ -66,6 +66,8 @@ test('the values are the documented ones (a change to core\'s policy must be del
   t.deepEqual(Object.keys(P.bytes.levels), P.bytes.formats)
   t.deepEqual(P.pool.admission, { accepted: 0, queueFull: 1, poolClosed: 2 })
   t.deepEqual(P.pool.cancel, { wasQueued: 0, wasRunning: 1, tooLate: 2 })
+  // selectJson's limits (README: 1024 pointers, 1,048,576 values by default).
+  t.deepEqual(P.json.select, { maxPointers: 1024, maxMatches: { min: 1, max: 2 ** 24, default: 2 ** 20 }, slicedFromBytes: 256 * 1024 })
   t.deepEqual(P.pool.priorities, ['background', 'normal'])
   t.deepEqual(P.workers, {
     abortGraceMs: { min: 0, max: 2 ** 31 - 1, default: 1000 },
