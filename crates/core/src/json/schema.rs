@@ -221,6 +221,7 @@ pub fn check(
         }
         errors.extend(one);
     }
+    let mut errors = with_if_errors(errors);
     if errors.len() > max {
         errors.truncate(max);
         truncated = true;
@@ -230,6 +231,106 @@ pub fn check(
         errors,
         truncated,
     })
+}
+
+/// Schema keywords whose next segment is a name or an index, not a subschema keyword.
+const NAMED: [&str; 9] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "dependencies",
+    "allOf",
+    "anyOf",
+    "oneOf",
+];
+
+/// Where a then/else branch's failing `if` is: its schemaPath (`#.../if`), the branch keyword and
+/// its instancePath (the error's, less the steps the branch took into the instance).
+fn if_ancestors(f: &Failure) -> Vec<(String, &'static str, String)> {
+    let segments: Vec<&str> = f.schema_path.trim_start_matches('#').split('/').collect();
+    let mut found = Vec::new();
+    for (k, seg) in segments.iter().enumerate() {
+        let branch = match *seg {
+            "then" => "then",
+            "else" => "else",
+            _ => continue,
+        };
+        // A member named "then" (`properties/then`) is not the keyword.
+        if k == 0 || NAMED.contains(&segments[k - 1]) {
+            continue;
+        }
+        // Steps into the instance below the branch.
+        let mut steps = 0;
+        let mut j = k + 1;
+        while j < segments.len() {
+            let next_is_index = segments
+                .get(j + 1)
+                .is_some_and(|s| s.parse::<u64>().is_ok());
+            j += match segments[j] {
+                "properties" | "patternProperties" | "prefixItems" => {
+                    steps += 1;
+                    2
+                }
+                "items" if next_is_index => {
+                    steps += 1;
+                    2
+                }
+                "items"
+                | "additionalProperties"
+                | "unevaluatedProperties"
+                | "additionalItems"
+                | "unevaluatedItems"
+                | "contains" => {
+                    steps += 1;
+                    1
+                }
+                s if NAMED.contains(&s) => 2,
+                _ => 1,
+            };
+        }
+        let mut instance: Vec<&str> = f.instance_path.split('/').collect();
+        if instance.len() <= steps {
+            continue;
+        }
+        instance.truncate(instance.len() - steps);
+        let path = format!("{}/if", segments[..k].join("/"));
+        found.push((format!("#{path}"), branch, instance.join("/")));
+    }
+    found
+}
+
+/// ajv's `if` errors: after the last error of a failing then/else branch, `must match "then"
+/// schema` at the `if` (innermost first).
+fn with_if_errors(errors: Vec<Failure>) -> Vec<Failure> {
+    let ancestors: Vec<_> = errors.iter().map(if_ancestors).collect();
+    if ancestors.iter().all(Vec::is_empty) {
+        return errors;
+    }
+    let mut last = std::collections::HashMap::new();
+    for (i, list) in ancestors.iter().enumerate() {
+        for a in list {
+            last.insert(a.clone(), i);
+        }
+    }
+    let mut out = Vec::with_capacity(errors.len() + last.len());
+    for (i, (f, list)) in errors.into_iter().zip(&ancestors).enumerate() {
+        out.push(f);
+        for a in list.iter().rev() {
+            if last.get(a) == Some(&i) {
+                let (schema_path, branch, instance_path) = a;
+                out.push(failure(
+                    instance_path,
+                    schema_path,
+                    "if",
+                    format!("must match \"{branch}\" schema"),
+                    json!({ "failingKeyword": branch }),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// How many of a flattened error's entries ajv would report without `allErrors`: a combinator
