@@ -239,6 +239,17 @@ test('large values: an array of 100,000 objects and an object of 100,000 keys, w
   }
 })
 
+test('the Promise form sizes its Buffer from the walk\'s progress: right when the estimate falls short, and when it is far too large', async (t) => {
+  const small = Array.from({ length: 200000 }, (_, i) => i % 10)
+  const large = Array.from({ length: 20000 }, (_, i) => ({ i, text: 'ü'.repeat(200) }))
+  // Short: the first 1 MiB are small numbers, the rest large objects. Too large: the other way round.
+  for (const [label, value] of [['estimate short', [small, large]], ['estimate too large', [large.slice(0, 6000), [1]]]]) {
+    const out = await stringifyJson(value)
+    t.true(out.equals(Buffer.from(JSON.stringify(value))), label)
+    t.true(out.buffer.byteLength < out.length * 2, `${label}: ${out.buffer.byteLength} bytes held for ${out.length}`)
+  }
+})
+
 /** A random JavaScript value: JSON from randomDoc, with things JSON.stringify treats specially mixed in. */
 function randomValue (rand) {
   const value = JSON.parse(randomDoc(rand, { depth: 7, width: 10, maxLength: 30000 }))

@@ -179,8 +179,11 @@ pub fn policy() -> Value {
         },
         "schema": crate::json_schema::policy(),
         "stringifyChunkBytes": core::STRINGIFY_CHUNK_BYTES,
+        "stringifySliceBytes": core::STRINGIFY_SLICE_BYTES,
         "stringifyValueCost": core::STRINGIFY_VALUE_COST,
         "stringifyPieceDepth": core::STRINGIFY_PIECE_DEPTH,
+        "stringifySizeFromBytes": core::STRINGIFY_SIZE_FROM_BYTES,
+        "stringifySizeHeadroomPercent": core::STRINGIFY_SIZE_HEADROOM_PERCENT,
         "ndjsonMaxLineBytes": {
             "min": 1,
             "max": core::NDJSON_MAX_LINE_BYTES_MAX,

@@ -19,6 +19,7 @@
 const { Readable } = require('node:stream')
 const { pipeline, finished } = require('node:stream/promises')
 const { types } = require('node:util')
+const { constants: { MAX_STRING_LENGTH } } = require('node:buffer')
 const native = require('../native')
 const scheduler = require('../scheduler')
 const bytes = require('../bytes')
@@ -30,6 +31,11 @@ const J = native.policy.json
 const CHUNK_BYTES = J.stringifyChunkBytes
 const COST = J.stringifyValueCost
 const PIECE_DEPTH = J.stringifyPieceDepth
+const SIZE_FROM = J.stringifySizeFromBytes
+const HEADROOM = J.stringifySizeHeadroomPercent
+/** The most UTF-8 bytes one UTF-16 code unit becomes (U+FFFF: 3). */
+const UTF8_PER_UNIT = Buffer.byteLength('\uFFFF')
+const PERCENT = 100
 
 /** `compress` values → offthread's compression formats (HTTP content-coding names, as in the issue). */
 const FORMATS = { gzip: 'gzip', br: 'brotli', zstd: 'zstd', deflate: 'deflate' }
@@ -216,30 +222,124 @@ function estimate (x, limit, deep) {
   return cost
 }
 
-/** Encodes the output strings to UTF-8 Buffers of about `chunkBytes` and hands them to `onChunk`. */
+/**
+ * Encodes the output strings to UTF-8 chunks of about `chunkBytes` and hands them to `onChunk`. Each
+ * string is written into the current chunk as it comes (never joined first: a joined 64 Ki-character
+ * string would be a large object, allocated in V8's old generation); a string larger than a chunk is a
+ * chunk of its own.
+ */
 class Output {
   constructor (chunkBytes, onChunk) {
     this.chunkBytes = chunkBytes
     this.onChunk = onChunk
-    this.parts = []
-    this.units = 0
+    this.buf = undefined
+    this.off = 0
     this.bytes = 0
   }
 
   write (s) {
-    this.parts.push(s)
-    this.units += s.length
-    if (this.units >= this.chunkBytes) this.flush()
+    let buf = this.buf
+    if (buf === undefined) buf = this.buf = Buffer.allocUnsafe(this.chunkBytes)
+    if (this.off + s.length * UTF8_PER_UNIT > buf.length) {
+      const n = Buffer.byteLength(s, 'utf8')
+      if (this.off + n > buf.length) {
+        this.flush()
+        if (n > this.chunkBytes) {
+          this.bytes += n
+          this.onChunk(Buffer.from(s, 'utf8'))
+          return
+        }
+        buf = this.buf = Buffer.allocUnsafe(this.chunkBytes)
+      }
+    }
+    this.off += buf.write(s, this.off)
   }
 
   flush () {
-    if (this.units === 0) return
-    const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('')
-    this.parts = []
-    this.units = 0
-    const buf = Buffer.from(text, 'utf8')
-    this.bytes += buf.length
-    this.onChunk(buf)
+    if (this.off === 0) return
+    const chunk = this.buf.subarray(0, this.off)
+    this.buf = undefined
+    this.bytes += this.off
+    this.off = 0
+    this.onChunk(chunk)
+  }
+}
+
+/**
+ * The Promise form's output. The first `stringifySizeFromBytes` go to chunks; then the whole size is
+ * extrapolated from the walk's progress, one Buffer of it plus `stringifySizeHeadroomPercent` is allocated,
+ * and the rest is written straight into it. If the estimate falls short, the rest goes to chunks again
+ * and they are concatenated at the end (in time-sliced copies).
+ */
+class SizedOutput {
+  constructor () {
+    this.walker = undefined
+    this.chunks = []
+    this.bytes = 0
+    this.buf = undefined
+    this.off = 0
+    this.sized = false
+    this.pending = new Output(CHUNK_BYTES, (b) => this.chunk(b))
+  }
+
+  write (s) {
+    if (this.buf === undefined && !this.sized && this.bytes >= SIZE_FROM) {
+      this.pending.flush()
+      this.size()
+    }
+    if (this.buf === undefined) return this.pending.write(s)
+    const buf = this.buf
+    if (this.off + s.length * UTF8_PER_UNIT > buf.length && this.off + Buffer.byteLength(s, 'utf8') > buf.length) {
+      this.chunks.push(buf.subarray(0, this.off))
+      this.buf = undefined
+      this.pending.write(s)
+      return
+    }
+    const n = buf.write(s, this.off)
+    this.off += n
+    this.bytes += n
+  }
+
+  chunk (b) {
+    this.chunks.push(b)
+    this.bytes += b.length
+  }
+
+  size () {
+    const p = this.walker.progress()
+    if (!(p > 0 && p < 1)) return
+    this.sized = true
+    const estimate = this.bytes / p
+    const target = Math.ceil(estimate + estimate * HEADROOM / PERCENT)
+    // A progress near 0 (deep, narrow nesting says little about what is left) would ask for more than
+    // JSON.stringify can make (V8's longest string, 3 bytes per unit at most): then no sizing.
+    if (target <= this.bytes || target > MAX_STRING_LENGTH * UTF8_PER_UNIT) return
+    const buf = Buffer.allocUnsafe(target)
+    let off = 0
+    for (const c of this.chunks) {
+      buf.set(c, off)
+      off += c.length
+    }
+    this.chunks = []
+    this.buf = buf
+    this.off = off
+  }
+
+  flush () {
+    if (this.buf === undefined) this.pending.flush()
+  }
+
+  /** The whole text as one Buffer. */
+  result (sliceMs, signal) {
+    if (this.buf !== undefined && this.chunks.length === 0) {
+      // Under half the estimate used: copied out (in time-sliced pieces) rather than keeping the rest.
+      if (this.off >= this.buf.length >>> 1) return Promise.resolve(this.buf.subarray(0, this.off))
+      const pieces = []
+      for (let at = 0; at < this.off; at += CHUNK_BYTES) pieces.push(this.buf.subarray(at, Math.min(at + CHUNK_BYTES, this.off)))
+      return concat(pieces, this.off, sliceMs, signal)
+    }
+    if (this.buf !== undefined) this.chunks.push(this.buf.subarray(0, this.off))
+    return concat(this.chunks, this.bytes, sliceMs, signal)
   }
 }
 
@@ -519,13 +619,28 @@ class Walker {
     this.done = true
     this.out.flush()
   }
+
+  /** How much of the walk is done, from 0 to 1, from the position in each open container. */
+  progress () {
+    let p = 0
+    let scale = 1
+    const frames = this.frames
+    for (let k = 0; k < frames.length; k++) {
+      const f = frames[k]
+      // A frame below the top is inside its member f.i - 1 (single() counts a member before opening it).
+      const i = k === frames.length - 1 ? f.i : f.i - 1
+      p += scale * i / f.len
+      scale /= f.len
+    }
+    return p
+  }
 }
 
 /** Validated options: the walk's spec, the turn budget, compression, the task options. */
 function parseOptions (options, extraKeys) {
   const o = v.knownKeys('options', v.options(options), extraKeys === undefined ? KEYS : new Set([...KEYS, ...extraKeys]))
   const sliceMs = v.optInt('sliceMs', o.sliceMs, J.sliceMs.min, J.sliceMs.max) ?? J.sliceMs.default
-  const sliceBytes = v.optInt('sliceBytes', o.sliceBytes, J.sliceBytes.min, J.sliceBytes.max) ?? J.sliceBytes.default
+  const sliceBytes = v.optInt('sliceBytes', o.sliceBytes, J.sliceBytes.min, J.sliceBytes.max) ?? J.stringifySliceBytes
   const task = scheduler.taskOptions(o)
   let format
   let level
@@ -655,6 +770,7 @@ function stringifyJson (value, options) {
     const p = parseOptions(options)
     const signal = p.task.signal
     if (signal !== undefined && signal.aborted) return Promise.reject(abortError(signal))
+    if (p.format === undefined) return walkToBuffer(value, p)
     const { raw, out } = textStream(value, p)
     const chunks = []
     let total = 0
@@ -667,6 +783,23 @@ function stringifyJson (value, options) {
       })
     })
   })
+}
+
+/** The uncompressed Promise form: the walk in turns of sliceMs, written into a SizedOutput. */
+async function walkToBuffer (value, p) {
+  const signal = p.task.signal
+  const out = new SizedOutput()
+  const w = new Walker(value, p.spec, out)
+  out.walker = w
+  for (;;) {
+    const deadline = now() + p.sliceMs
+    do w.step(); while (!w.done && now() < deadline)
+    if (w.done) break
+    await turn()
+    if (signal !== undefined && signal.aborted) throw abortError(signal)
+  }
+  if (w.undefinedResult) return undefined
+  return out.result(p.sliceMs, signal)
 }
 
 /**

@@ -32,12 +32,22 @@ pub const ENCODE_UNITS: usize = 1024 * 1024;
 pub const PARSE_ERROR_CODE: &str = "ERR_JSON_PARSE";
 /// `stringifyJson`: size of the output chunks (the stream form's chunks and highWaterMark).
 pub const STRINGIFY_CHUNK_BYTES: usize = 64 * 1024;
+/// `stringifyJson`: default `sliceBytes`, the estimated text one `JSON.stringify` call makes. Smaller than
+/// parsing's slice: the piece's string must stay a young-generation object (V8 puts strings over 128 KB,
+/// 64 Ki two-byte characters, straight into the old generation, and 50 MB of them start full GCs mid-walk).
+pub const STRINGIFY_SLICE_BYTES: usize = 16 * 1024;
 /// `stringifyJson`'s size estimate (which subtrees one `JSON.stringify` call takes, up to a slice's
 /// bytes): what a number, boolean, null or bracket is counted as; strings count their length.
 pub const STRINGIFY_VALUE_COST: usize = 8;
 /// `stringifyJson`: pieces nesting deeper than this go through the iterative walk rather than one
 /// `JSON.stringify` call (V8's serializer is recursive and throws RangeError near 4,500 levels).
 pub const STRINGIFY_PIECE_DEPTH: usize = 1000;
+/// `stringifyJson` (the Promise form): once this much text is out, the whole text's size is extrapolated from
+/// the walk's progress and one Buffer of that size plus `STRINGIFY_SIZE_HEADROOM_PERCENT` is allocated, which
+/// the rest is written into (no concatenation at the end, and V8 sees one external allocation, not the
+/// chunks and then their copy: twice the output counted as external memory starts a full GC mid-walk).
+pub const STRINGIFY_SIZE_FROM_BYTES: usize = 1024 * 1024;
+pub const STRINGIFY_SIZE_HEADROOM_PERCENT: usize = 10;
 /// `parseNdjson`: default and largest `maxLineBytes` (the largest is V8's string length limit, 2^29 - 24).
 pub const NDJSON_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 pub const NDJSON_MAX_LINE_BYTES_MAX: usize = (1 << 29) - 24;
