@@ -235,11 +235,24 @@ class Output {
     this.buf = undefined
     this.off = 0
     this.bytes = 0
+    // The first string of a chunk waits here: a small value is one string, encoded alone by flush()
+    // (Buffer.from, from Node's pool) instead of into a fresh chunk.
+    this.first = undefined
   }
 
   write (s) {
     let buf = this.buf
-    if (buf === undefined) buf = this.buf = Buffer.allocUnsafe(this.chunkBytes)
+    if (buf === undefined) {
+      if (this.first === undefined) {
+        this.first = s
+        return
+      }
+      const first = this.first
+      this.first = undefined
+      buf = this.buf = Buffer.allocUnsafe(this.chunkBytes)
+      this.write(first)
+      buf = this.buf
+    }
     if (this.off + s.length * UTF8_PER_UNIT > buf.length) {
       const n = Buffer.byteLength(s, 'utf8')
       if (this.off + n > buf.length) {
@@ -256,6 +269,13 @@ class Output {
   }
 
   flush () {
+    if (this.first !== undefined) {
+      const chunk = Buffer.from(this.first, 'utf8')
+      this.first = undefined
+      this.bytes += chunk.length
+      this.onChunk(chunk)
+      return
+    }
     if (this.off === 0) return
     const chunk = this.buf.subarray(0, this.off)
     this.buf = undefined
