@@ -774,9 +774,10 @@ export interface StringifyJsonOptions extends TaskOptions {
   space?: string | number
   /** Milliseconds of walking per event-loop turn. @default 4 */
   sliceMs?: number
+  /** Estimated text per `JSON.stringify` call. @default 16384 */
   sliceBytes?: number
-  /** Compress the output on the pool. */
-  compress?: 'gzip' | 'br' | 'zstd'
+  /** Compress the output on the pool while the walk goes on. */
+  compress?: 'gzip' | 'br' | 'zstd' | 'deflate'
   level?: number
 }
 
