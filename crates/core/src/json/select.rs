@@ -15,7 +15,8 @@
 //! selects nothing.
 //!
 //! Memory is a frame per open container on the path of some pointer (at most the longest pointer's
-//! length); containers no pointer reaches are only counted.
+//! length); containers no pointer reaches are only counted. On request ([`select_paths`]) each match
+//! of a wildcard pointer also carries its path (array indexes and key tokens), for its concrete pointer.
 
 use super::scan::{scan, Kind, Stop, Visitor};
 use crate::pool::TaskState;
@@ -180,10 +181,10 @@ pub struct Selection {
 /// Why a selection stopped: the text is not JSON, the task was cancelled, or too many matches.
 pub type Outcome = std::result::Result<Vec<Match>, Stop>;
 
-/// Selects the values `pointers` point at in the JSON text `bytes`, validating all of it. Matches
-/// come grouped by nothing: in the order a JavaScript walk of the parsed document would find them
-/// (each pointer's own matches are in its result's order). More than `max_matches` is
-/// `ERR_OUT_OF_RANGE` (checked only once the whole text is known to be JSON).
+/// Selects the values `pointers` point at in the JSON text `bytes`, validating all of it. Matches are
+/// in the order a JavaScript walk of the parsed document finds them, so each pointer's own matches
+/// are in its result's order. More than `max_matches` is `ERR_OUT_OF_RANGE`, reported only once the
+/// whole text is known to be JSON. Costs one scan, plus work per value on some pointer's path.
 pub fn select(
     bytes: &[u8],
     pointers: &[Pointer],
