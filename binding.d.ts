@@ -127,11 +127,13 @@ export declare function jsonSchemaValidate(ticket: Ticket, schema: ExternalObjec
  * Queues `selectJson`'s one validating pass over a JSON document (`data` as for `json_scan`):
  * the text of each value that `pointers` (JSON Pointers, `~*` for any member or element) select.
  * Resolves `[Buffer, meta]`: little-endian f64 `[pointer, start, end]` triples (bytes, or UTF-16
- * units when `units`) in result order and `{ matches }`, or an empty Buffer and `{ error }` when
- * the text is not JSON. Throws ERR_INVALID_ARG_VALUE for a malformed pointer; more than
- * `max_matches` values reject with ERR_OUT_OF_RANGE. Returns an admission code.
+ * units when `units`) in result order, then with `paths` each match's path (`count`, then `count`
+ * steps `[0, index, 0]` or `[1, keyStart, keyEnd]`; 0 steps for pointers without a wildcard), and
+ * `{ matches }`; or an empty Buffer and `{ error }` when the text is not JSON. Throws
+ * ERR_INVALID_ARG_VALUE for a malformed pointer; more than `max_matches` values reject with
+ * ERR_OUT_OF_RANGE. Returns an admission code.
  */
-export declare function jsonSelect(ticket: Ticket, data: unknown, pointers: Array<string>, maxMatches: number, units: boolean): number
+export declare function jsonSelect(ticket: Ticket, data: unknown, pointers: Array<string>, maxMatches: number, units: boolean, paths: boolean): number
 
 /**
  * Lowers the calling thread (a worker's JS thread) to the pool's priority, as the pool does for its
