@@ -127,6 +127,25 @@ test('BigInt: TypeError as JSON.stringify throws it, anywhere; BigInt.prototype.
   }
 })
 
+// Serial: ava runs serial tests before the concurrent ones, so no other test sees the polluted prototype.
+test.serial('a polluted Object.prototype (toJSON, a setter) acts as in JSON.stringify, no more', async (t) => {
+  const members = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, { v: i }]))
+  Object.defineProperty(Object.prototype, 'k5', { set () { throw new Error('setter ran') }, configurable: true }) // eslint-disable-line no-extend-native
+  try {
+    t.is(await differs({ members, pad: PAD }, undefined, undefined, { sliceBytes: MIN }), '')
+    t.is(await differs(JSON.parse('{"__proto__":{"a":1},"b":[1]}'), undefined, 2, { sliceBytes: MIN }), '')
+  } finally {
+    delete Object.prototype.k5
+  }
+  Object.defineProperty(Object.prototype, 'toJSON', { value (k) { return Array.isArray(this) ? this : `obj ${k}` }, configurable: true, writable: true }) // eslint-disable-line no-extend-native
+  try {
+    const replacer = (k, v) => (k === 'r' ? { a: 1, b: [2] } : v)
+    t.is(await differs({ members, r: 0, pad: PAD }, replacer, undefined, { sliceBytes: MIN }), '')
+  } finally {
+    delete Object.prototype.toJSON
+  }
+})
+
 test('space: numbers clamped to 10, strings cut to 10, boxed, ignored types (as JSON.stringify takes it)', async (t) => {
   const value = { a: [1, { b: [] }, {}], c: 'x', d: [PAD.slice(0, 300)] }
   const spaces = [0, 1, 3.9, 10, 11, -1, '', ' ', '--', 'abcdefghijklmnop', Object(4), Object('ab'), true, null, {}, [], 1e10]

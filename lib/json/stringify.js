@@ -597,12 +597,10 @@ class Walker {
       if (f.isArray) {
         s = this.nativeBatch(f.ahead.length === n ? f.ahead : f.ahead.slice(0, n), f.holder, f.i)
       } else {
-        const tmp = {}
-        for (let j = 0; j < n; j++) {
-          const k = f.keys[f.i + j]
-          if (k === '__proto__') Object.defineProperty(tmp, k, { value: f.ahead[j], enumerable: true, writable: true, configurable: true })
-          else tmp[k] = f.ahead[j]
-        }
+        // No prototype: no inherited toJSON or setter (a polluted Object.prototype) can act on it, and
+        // '__proto__' is an own key like any other.
+        const tmp = Object.create(null)
+        for (let j = 0; j < n; j++) tmp[f.keys[f.i + j]] = f.ahead[j]
         s = this.nativeBatch(tmp, f.holder, -1)
       }
     } catch (err) {
