@@ -569,6 +569,23 @@ fn type_names(kind: &TypeKind) -> Value {
     }
 }
 
+/// Whether two `type` values (a name or a list) name the same types.
+fn same_names(a: &Value, b: &Value) -> bool {
+    let set = |v: &Value| {
+        let mut names: Vec<String> = match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        names.sort_unstable();
+        names
+    };
+    !set(a).is_empty() && set(a) == set(b)
+}
+
 fn limit_message(what: &str, more: bool, limit: u64) -> String {
     let side = if more { "more" } else { "fewer" };
     format!("must NOT have {side} than {limit} {what}")
@@ -814,12 +831,14 @@ fn flatten(root: &Value, e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             }
         }
         K::Type { kind } => {
-            // The schema's own list, in its order (the crate's set is sorted).
+            // The schema's own list, in its order (the crate's set is sorted), when the path leads
+            // to it (a path inside another resource, reached by `$ref` to its `$id`, does not).
+            let crate_names = type_names(kind);
             let names = at
                 .and_then(|t| t.get("type"))
-                .filter(|t| t.is_string() || t.is_array())
+                .filter(|t| same_names(t, &crate_names))
                 .cloned()
-                .unwrap_or_else(|| type_names(kind));
+                .unwrap_or(crate_names);
             let shown = match &names {
                 Value::Array(a) => a
                     .iter()
