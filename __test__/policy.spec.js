@@ -68,6 +68,15 @@ test('the values are the documented ones (a change to core\'s policy must be del
   t.deepEqual(P.pool.cancel, { wasQueued: 0, wasRunning: 1, tooLate: 2 })
   // selectJson's limits (README: 1024 pointers, 1,048,576 values by default).
   t.deepEqual(P.json.select, { maxPointers: 1024, maxMatches: { min: 1, max: 2 ** 24, default: 2 ** 20 }, slicedFromBytes: 256 * 1024 })
+  // The README's JSON figures: 64 KiB slices, 4 ms per turn, 16 KiB inline, V8's message up to 1 MiB,
+  // body-parser's 100kb, ajv-like 1000 errors, 64 MiB NDJSON lines, 16 KiB stringify pieces.
+  t.deepEqual([P.json.sliceBytes.default, P.json.sliceMs.default, P.json.inlineBytes, P.json.exactMessageBytes],
+    [64 * 1024, 4, 16 * 1024, 1024 * 1024])
+  t.is(P.json.bodyLimit, 100 * 1024)
+  t.is(P.json.parseErrorCode, 'ERR_JSON_PARSE')
+  t.deepEqual([P.json.schema.maxErrors.default, P.json.schema.maxDepth, P.json.schema.defaultDraft], [1000, 127, '2020-12'])
+  t.is(P.json.ndjsonMaxLineBytes.default, 64 * 1024 * 1024)
+  t.is(P.json.stringifySliceBytes, 16 * 1024)
   t.deepEqual(P.pool.priorities, ['background', 'normal'])
   t.deepEqual(P.workers, {
     abortGraceMs: { min: 0, max: 2 ** 31 - 1, default: 1000 },
