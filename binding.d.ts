@@ -8,6 +8,17 @@ export declare class ExternalObject<T> {
   }
 }
 
+/** UTF-8 text gathered in chunks (never reallocated: no large copy on the JS thread). */
+export declare class JsonSink {
+  constructor()
+  /** Appends `text` as UTF-8 (as `Buffer.from(text)` encodes it). Returns the bytes added. */
+  push(text: string): number
+  /** Appends bytes as they are. */
+  pushBytes(bytes: Uint8Array): void
+  /** Bytes gathered so far. */
+  get length(): number
+}
+
 /** Cancels task `id`; see `schedule::cancel`. */
 export declare function cancel(id: number): number
 
@@ -134,6 +145,12 @@ export declare function jsonSchemaValidate(ticket: Ticket, schema: ExternalObjec
  * ERR_OUT_OF_RANGE. Returns an admission code.
  */
 export declare function jsonSelect(ticket: Ticket, data: unknown, pointers: Array<string>, maxMatches: number, units: boolean, paths: boolean): number
+
+/**
+ * Queues the joining of `sink`'s text into one Buffer on the pool (the sink is left empty).
+ * Returns an admission code.
+ */
+export declare function jsonSinkFinish(ticket: Ticket, sink: JsonSink): number
 
 /**
  * Lowers the calling thread (a worker's JS thread) to the pool's priority, as the pool does for its

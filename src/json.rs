@@ -43,7 +43,9 @@ fn scan_job(
         let bytes = joined(&input);
         match body(&bytes, task) {
             Ok(out) => Ok(out),
-            Err(scan::Stop::Syntax(e)) => Ok(Output::BytesWith(Vec::new(), syntax_error(&bytes, &e))),
+            Err(scan::Stop::Syntax(e)) => {
+                Ok(Output::BytesWith(Vec::new(), syntax_error(&bytes, &e)))
+            }
             Err(scan::Stop::Task(e)) => Err(e),
         }
     })
@@ -182,8 +184,7 @@ pub fn policy() -> Value {
         "stringifySliceBytes": core::STRINGIFY_SLICE_BYTES,
         "stringifyValueCost": core::STRINGIFY_VALUE_COST,
         "stringifyPieceDepth": core::STRINGIFY_PIECE_DEPTH,
-        "stringifySizeFromBytes": core::STRINGIFY_SIZE_FROM_BYTES,
-        "stringifySizeHeadroomPercent": core::STRINGIFY_SIZE_HEADROOM_PERCENT,
+        "stringifySinkFromBytes": core::STRINGIFY_SINK_FROM_BYTES,
         "ndjsonMaxLineBytes": {
             "min": 1,
             "max": core::NDJSON_MAX_LINE_BYTES_MAX,

@@ -11,6 +11,7 @@ mod image;
 mod input;
 mod json;
 mod json_schema;
+mod json_sink;
 mod password;
 mod policy;
 mod pool;

@@ -19,7 +19,6 @@
 const { Readable } = require('node:stream')
 const { pipeline, finished } = require('node:stream/promises')
 const { types } = require('node:util')
-const { constants: { MAX_STRING_LENGTH } } = require('node:buffer')
 const native = require('../native')
 const scheduler = require('../scheduler')
 const bytes = require('../bytes')
@@ -31,11 +30,9 @@ const J = native.policy.json
 const CHUNK_BYTES = J.stringifyChunkBytes
 const COST = J.stringifyValueCost
 const PIECE_DEPTH = J.stringifyPieceDepth
-const SIZE_FROM = J.stringifySizeFromBytes
-const HEADROOM = J.stringifySizeHeadroomPercent
+const SINK_FROM = J.stringifySinkFromBytes
 /** The most UTF-8 bytes one UTF-16 code unit becomes (U+FFFF: 3). */
 const UTF8_PER_UNIT = Buffer.byteLength('\uFFFF')
-const PERCENT = 100
 
 /** `compress` values → offthread's compression formats (HTTP content-coding names, as in the issue). */
 const FORMATS = { gzip: 'gzip', br: 'brotli', zstd: 'zstd', deflate: 'deflate' }
@@ -286,80 +283,43 @@ class Output {
 }
 
 /**
- * The Promise form's output. The first `stringifySizeFromBytes` go to chunks; then the whole size is
- * extrapolated from the walk's progress, one Buffer of it plus `stringifySizeHeadroomPercent` is allocated,
- * and the rest is written straight into it. If the estimate falls short, the rest goes to chunks again
- * and they are concatenated at the end (in time-sliced copies).
+ * The Promise form's output. The first `stringifySizeFromBytes` go to chunks (a small result stays one
+ * of Node's Buffers). Past that, the text goes to a native JsonSink: memory outside V8's heap, which V8
+ * does not count, so a result growing to tens of MB does not start a full garbage collection mid-walk
+ * (its pause, with the value itself live, is tens of ms); the sink's pieces are joined on the pool.
  */
-class SizedOutput {
+class SinkOutput {
   constructor () {
-    this.walker = undefined
     this.chunks = []
     this.bytes = 0
-    this.buf = undefined
-    this.off = 0
-    this.sized = false
-    this.pending = new Output(CHUNK_BYTES, (b) => this.chunk(b))
+    this.sink = undefined
+    this.pending = new Output(CHUNK_BYTES, (b) => {
+      this.chunks.push(b)
+      this.bytes += b.length
+    })
   }
 
   write (s) {
-    if (this.buf === undefined && !this.sized && this.bytes >= SIZE_FROM) {
+    if (this.sink === undefined) {
+      if (this.bytes < SINK_FROM) return this.pending.write(s)
       this.pending.flush()
-      this.size()
+      this.sink = new native.JsonSink()
+      for (const c of this.chunks) this.sink.pushBytes(c)
+      this.chunks = []
     }
-    if (this.buf === undefined) return this.pending.write(s)
-    const buf = this.buf
-    if (this.off + s.length * UTF8_PER_UNIT > buf.length && this.off + Buffer.byteLength(s, 'utf8') > buf.length) {
-      this.chunks.push(buf.subarray(0, this.off))
-      this.buf = undefined
-      this.pending.write(s)
-      return
-    }
-    const n = buf.write(s, this.off)
-    this.off += n
-    this.bytes += n
-  }
-
-  chunk (b) {
-    this.chunks.push(b)
-    this.bytes += b.length
-  }
-
-  size () {
-    const p = this.walker.progress()
-    if (!(p > 0 && p < 1)) return
-    this.sized = true
-    const estimate = this.bytes / p
-    const target = Math.ceil(estimate + estimate * HEADROOM / PERCENT)
-    // A progress near 0 (deep, narrow nesting says little about what is left) would ask for more than
-    // JSON.stringify can make (V8's longest string, 3 bytes per unit at most): then no sizing.
-    if (target <= this.bytes || target > MAX_STRING_LENGTH * UTF8_PER_UNIT) return
-    const buf = Buffer.allocUnsafe(target)
-    let off = 0
-    for (const c of this.chunks) {
-      buf.set(c, off)
-      off += c.length
-    }
-    this.chunks = []
-    this.buf = buf
-    this.off = off
+    this.bytes += this.sink.push(s)
   }
 
   flush () {
-    if (this.buf === undefined) this.pending.flush()
+    if (this.sink === undefined) this.pending.flush()
   }
 
   /** The whole text as one Buffer. */
-  result (sliceMs, signal) {
-    if (this.buf !== undefined && this.chunks.length === 0) {
-      // Under half the estimate used: copied out (in time-sliced pieces) rather than keeping the rest.
-      if (this.off >= this.buf.length >>> 1) return Promise.resolve(this.buf.subarray(0, this.off))
-      const pieces = []
-      for (let at = 0; at < this.off; at += CHUNK_BYTES) pieces.push(this.buf.subarray(at, Math.min(at + CHUNK_BYTES, this.off)))
-      return concat(pieces, this.off, sliceMs, signal)
-    }
-    if (this.buf !== undefined) this.chunks.push(this.buf.subarray(0, this.off))
-    return concat(this.chunks, this.bytes, sliceMs, signal)
+  result (p) {
+    if (this.sink === undefined) return concat(this.chunks, this.bytes, p.sliceMs, p.task.signal)
+    const sink = this.sink
+    this.sink = undefined
+    return scheduler.run((t) => native.jsonSinkFinish(t, sink), p.task)
   }
 }
 
@@ -637,21 +597,6 @@ class Walker {
     this.done = true
     this.out.flush()
   }
-
-  /** How much of the walk is done, from 0 to 1, from the position in each open container. */
-  progress () {
-    let p = 0
-    let scale = 1
-    const frames = this.frames
-    for (let k = 0; k < frames.length; k++) {
-      const f = frames[k]
-      // A frame below the top is inside its member f.i - 1 (single() counts a member before opening it).
-      const i = k === frames.length - 1 ? f.i : f.i - 1
-      p += scale * i / f.len
-      scale /= f.len
-    }
-    return p
-  }
 }
 
 /** Validated options: the walk's spec, the turn budget, compression, the task options. */
@@ -803,12 +748,11 @@ function stringifyJson (value, options) {
   })
 }
 
-/** The uncompressed Promise form: the walk in turns of sliceMs, written into a SizedOutput. */
+/** The uncompressed Promise form: the walk in turns of sliceMs, written into a SinkOutput. */
 async function walkToBuffer (value, p) {
   const signal = p.task.signal
-  const out = new SizedOutput()
+  const out = new SinkOutput()
   const w = new Walker(value, p.spec, out)
-  out.walker = w
   for (;;) {
     const deadline = now() + p.sliceMs
     do w.step(); while (!w.done && now() < deadline)
@@ -817,7 +761,7 @@ async function walkToBuffer (value, p) {
     if (signal !== undefined && signal.aborted) throw abortError(signal)
   }
   if (w.undefinedResult) return undefined
-  return out.result(p.sliceMs, signal)
+  return out.result(p)
 }
 
 /**

@@ -175,7 +175,9 @@ fn plan_splits_nested_containers_at_any_depth() {
     let coords: Vec<String> = (0..3000)
         .map(|i| format!("[[{i}.1,{i}.2],[{i}.3,{i}.4]]"))
         .collect();
-    let map: Vec<String> = (0..3000).map(|i| format!(r#""k{i}":{}"#, record(i))).collect();
+    let map: Vec<String> = (0..3000)
+        .map(|i| format!(r#""k{i}":{}"#, record(i)))
+        .collect();
     let text = format!(
         r#"{{"type":"FeatureCollection","features":[{{"geometry":{{"coordinates":[{}]}}}}],"big":[{}],"map":{{{}}},"tail":1}}"#,
         coords.join(","),
@@ -197,9 +199,18 @@ fn plan_splits_nested_containers_at_any_depth() {
         .collect();
     assert_eq!(
         keys,
-        ["\"features\"", "\"geometry\"", "\"coordinates\"", "\"big\"", "\"map\""]
+        [
+            "\"features\"",
+            "\"geometry\"",
+            "\"coordinates\"",
+            "\"big\"",
+            "\"map\""
+        ]
     );
-    assert_eq!(p.split_depth, 5, "root > features > [0] > geometry > coordinates");
+    assert_eq!(
+        p.split_depth, 5,
+        "root > features > [0] > geometry > coordinates"
+    );
 }
 
 #[test]

@@ -42,12 +42,12 @@ pub const STRINGIFY_VALUE_COST: usize = 8;
 /// `stringifyJson`: pieces nesting deeper than this go through the iterative walk rather than one
 /// `JSON.stringify` call (V8's serializer is recursive and throws RangeError near 4,500 levels).
 pub const STRINGIFY_PIECE_DEPTH: usize = 1000;
-/// `stringifyJson` (the Promise form): once this much text is out, the whole text's size is extrapolated from
-/// the walk's progress and one Buffer of that size plus `STRINGIFY_SIZE_HEADROOM_PERCENT` is allocated, which
-/// the rest is written into (no concatenation at the end, and V8 sees one external allocation, not the
-/// chunks and then their copy: twice the output counted as external memory starts a full GC mid-walk).
-pub const STRINGIFY_SIZE_FROM_BYTES: usize = 1024 * 1024;
-pub const STRINGIFY_SIZE_HEADROOM_PERCENT: usize = 10;
+/// `stringifyJson` (the Promise form): past this much text, the output goes to a `JsonSink` outside V8's
+/// heap (V8 counting a growing result as external memory starts a full GC mid-walk); below it, a
+/// result stays one of Node's Buffers.
+pub const STRINGIFY_SINK_FROM_BYTES: usize = 1024 * 1024;
 /// `parseNdjson`: default and largest `maxLineBytes` (the largest is V8's string length limit, 2^29 - 24).
 pub const NDJSON_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 pub const NDJSON_MAX_LINE_BYTES_MAX: usize = (1 << 29) - 24;
+/// Chunk size of `stringifyJson`'s output gathered outside V8's heap (`JsonSink` in the binding).
+pub const SINK_CHUNK_BYTES: usize = 1024 * 1024;
