@@ -670,8 +670,22 @@ fn flatten(root: &Value, e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             ));
             return;
         }
-        K::OneOfMultipleValid { .. } => {
-            ("must match exactly one schema in oneOf".into(), json!({}))
+        K::OneOfMultipleValid { context } => {
+            // ajv lists the failing branches' errors here too.
+            for branch in context {
+                for inner in branch {
+                    flatten(root, inner, out);
+                }
+            }
+            // The branches without errors passed; ajv names the first two.
+            let passing: Vec<usize> = (0..context.len())
+                .filter(|&i| context[i].is_empty())
+                .take(2)
+                .collect();
+            (
+                "must match exactly one schema in oneOf".into(),
+                json!({ "passingSchemas": passing }),
+            )
         }
         K::PropertyNames { error } => {
             let name = error.instance().as_ref().clone();
