@@ -38,6 +38,7 @@ const TABLE = [
   [{ oneOf: [{ type: 'string' }, { type: 'number' }] }, [null, 'a', 1]],
   [{ oneOf: [{ type: 'number' }, { minimum: 0 }] }, [5, -1, 'x']],
   [{ oneOf: [{ type: 'string' }, { type: 'number' }, { minimum: 0 }] }, [5, -1, 'x']],
+  [{ oneOf: [{ minimum: 0 }, { maximum: 10 }, { type: 'number' }] }, [5, 20, 'x']],
   [{ definitions: { pos: { type: 'integer', exclusiveMinimum: 0 } }, type: 'array', items: { $ref: '#/definitions/pos' } }, [[1, 2], [1, -2, 'x', 2.5], []]],
   [{ propertyNames: { pattern: '^a' } }, [{ ab: 1, b: 2 }, { a: 1 }, { b: 1, c: 2 }]],
   [{ type: ['string', 'number'] }, [null, 'x', 2, true]],

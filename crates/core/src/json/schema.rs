@@ -671,8 +671,15 @@ fn flatten(root: &Value, e: &ValidationError<'_>, out: &mut Vec<Failure>) {
             return;
         }
         K::OneOfMultipleValid { context } => {
-            // ajv lists the failing branches' errors here too.
+            // ajv lists the errors of the branches that failed before the second passing one.
+            let mut passed = 0;
             for branch in context {
+                if branch.is_empty() {
+                    passed += 1;
+                    if passed == 2 {
+                        break;
+                    }
+                }
                 for inner in branch {
                     flatten(root, inner, out);
                 }
