@@ -30,6 +30,8 @@
 // Validation, bytes → verdict: JSON.parse + ajv 8 (draft 2020-12) on the loop against validateJson (the schema
 // compiled once before timing by each; json-data.js has one schema per document, all documents valid).
 // Output: JSON.stringify + Buffer.from against stringifyJson (a Buffer), on the document's parsed value.
+// Then, in the same run, the other helpers' own benches as they define them (bench/json-schema.js's benchSchema,
+// bench/json-stringify.js's benchStringify: their documents and watchdog; MB there is their row's byte count).
 //
 // Measured in the child during each timed run:
 //   total       from the call until the value is there
