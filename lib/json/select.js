@@ -13,9 +13,10 @@
 
 const native = require('../native')
 const scheduler = require('../scheduler')
-const { codedError, invalidType, abortError } = require('../errors')
+const { codedError, invalidType } = require('../errors')
 const v = require('../validate')
 const { parseJson, setMember } = require('./parse')
+const { source, tooLarge, turn, checkSignal, triples, parseMessage, syntaxError } = require('./input')
 
 /** Core's JSON policy; `select` is { maxPointers, maxMatches: { min, max, default }, slicedFromBytes }. */
 const J = native.policy.json
@@ -27,30 +28,6 @@ const KEYS = new Set(['maxBytes', 'maxMatches', 'sliceMs', 'paths', 'signal', 'e
 const HIGH_SURROGATE = /[\uD800-\uDBFF]/
 const SURROGATE_OR_FFFD = /[\uD800-\uDFFF\uFFFD]/
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/
-
-/** A plain binary view of `input`, or the string itself; ERR_INVALID_ARG_TYPE for anything else. */
-function source (input) {
-  if (typeof input === 'string' || Buffer.isBuffer(input)) return input
-  if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength)
-  if (input instanceof ArrayBuffer) return Buffer.from(input)
-  throw invalidType('input', 'string, Buffer, TypedArray, DataView or ArrayBuffer', input)
-}
-
-/** An input over `maxBytes`: ERR_BUFFER_TOO_LARGE, as parseJson. */
-function tooLarge (maxBytes, length) {
-  const err = codedError('ERR_BUFFER_TOO_LARGE', `The JSON input is larger than maxBytes (${maxBytes} bytes)`)
-  err.limit = maxBytes
-  if (length !== undefined) err.length = length
-  return err
-}
-
-function turn () {
-  return new Promise((resolve) => setImmediate(resolve))
-}
-
-function checkSignal (signal) {
-  if (signal !== undefined && signal.aborted) throw abortError(signal)
-}
 
 /** True when one of the pointer's tokens is the wildcard `~*` (its result is then an array). */
 function hasWildcard (pointer) {
@@ -123,7 +100,7 @@ async function run (job) {
   const { src, units, ptrs, task } = job
   const bytes = units ? await encode(job) : src
   const [found, meta] = await scheduler.run((t) => native.jsonSelect(t, bytes, ptrs.list, job.maxMatches, units, job.paths), task)
-  if (meta.error) throw syntaxError(job, bytes, meta.error)
+  if (meta.error) throw syntaxError(meta.error, units, parseMessage(meta.error, bytes.length, () => units ? src : bytes.toString('utf8')))
   checkSignal(task.signal)
   const text = units ? (a, b) => src.slice(a, b) : (a, b) => src.utf8Slice(a, b)
   const whole = units ? (a, b) => src.slice(a, b) : (a, b) => src.subarray(a, b)
@@ -211,32 +188,6 @@ function walk (doc, pointer, wild, paths) {
 function executorName (task) {
   const codes = native.policy.pool.executors
   return Object.keys(codes).find((name) => codes[name] === task.executor)
-}
-
-/** The f64 triples (copied only if the Buffer is not 8-byte aligned). */
-function triples (buf) {
-  const width = Float64Array.BYTES_PER_ELEMENT
-  if (buf.byteOffset % width === 0) return new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / width)
-  return new Float64Array(new Uint8Array(buf).buffer)
-}
-
-/** The SyntaxError of an invalid document, as parseJson gives it: code ERR_JSON_PARSE, offset, line, column. */
-function syntaxError (job, bytes, info) {
-  let message = info.message
-  if (bytes.length <= J.exactMessageBytes) {
-    // Small enough to re-parse on the loop: JSON.parse's own wording (it differs between V8 versions).
-    try {
-      JSON.parse(job.units ? job.src : bytes.toString('utf8'))
-    } catch (err) {
-      message = err.message
-    }
-  }
-  const err = new SyntaxError(message)
-  err.code = J.parseErrorCode
-  err.offset = job.units ? info.position : info.offset
-  err.line = info.line
-  err.column = info.column
-  return err
 }
 
 /**
