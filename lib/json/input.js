@@ -46,8 +46,9 @@ function triples (buf) {
  * A string's UTF-8 in one Buffer, written in pieces of `encodeUnits` units within `sliceMs` per turn
  * (Buffer.from of a 100 MB string would stall ~100 ms). Refuses past `maxBytes` as soon as it is passed.
  * The Buffer is allocated for the worst case (3 bytes per unit); pages never written are never touched.
+ * With `seen`, sets `seen.wellFormed = false` when the string has a lone surrogate (pieces never split a pair).
  */
-async function encode (src, maxBytes, sliceMs, signal) {
+async function encode (src, maxBytes, sliceMs, signal, seen) {
   const worst = src.length * Buffer.byteLength('\uFFFF', 'utf8')
   const buf = Buffer.allocUnsafe(maxBytes === undefined ? worst : Math.min(worst, maxBytes))
   let written = 0
@@ -57,6 +58,7 @@ async function encode (src, maxBytes, sliceMs, signal) {
     // Never split a surrogate pair between two pieces (each half would become U+FFFD).
     if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
     const piece = src.slice(i, end)
+    if (seen !== undefined && !piece.isWellFormed()) seen.wellFormed = false
     if (maxBytes !== undefined && written + Buffer.byteLength(piece, 'utf8') > maxBytes) throw tooLarge(maxBytes)
     written += buf.write(piece, written, 'utf8')
     i = end

@@ -16,7 +16,7 @@ const scheduler = require('../scheduler')
 const { codedError, invalidType } = require('../errors')
 const v = require('../validate')
 const { parseJson, setMember } = require('./parse')
-const { source, tooLarge, turn, checkSignal, triples, parseMessage, syntaxError } = require('./input')
+const { source, tooLarge, turn, checkSignal, triples, encode, parseMessage, syntaxError } = require('./input')
 
 /** Core's JSON policy; `select` is { maxPointers, maxMatches: { min, max, default }, slicedFromBytes }. */
 const J = native.policy.json
@@ -25,7 +25,6 @@ const S = J.select
 const STRIDE = 3
 const WILDCARD = '~*'
 const KEYS = new Set(['maxBytes', 'maxMatches', 'sliceMs', 'paths', 'signal', 'executor'])
-const HIGH_SURROGATE = /[\uD800-\uDBFF]/
 const SURROGATE_OR_FFFD = /[\uD800-\uDFFF\uFFFD]/
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/
 
@@ -98,7 +97,7 @@ function selectJson (input, pointers, options) {
 
 async function run (job) {
   const { src, units, ptrs, task } = job
-  const bytes = units ? await encode(job) : src
+  const bytes = units ? await encode(src, job.maxBytes, job.sliceMs, task.signal, job) : src
   const [found, meta] = await scheduler.run((t) => native.jsonSelect(t, bytes, ptrs.list, job.maxMatches, units, job.paths), task)
   if (meta.error) throw syntaxError(meta.error, units, parseMessage(meta.error, bytes.length, () => units ? src : bytes.toString('utf8')))
   checkSignal(task.signal)
@@ -188,36 +187,6 @@ function walk (doc, pointer, wild, paths) {
 function executorName (task) {
   const codes = native.policy.pool.executors
   return Object.keys(codes).find((name) => codes[name] === task.executor)
-}
-
-/**
- * A string's UTF-8 in one Buffer, written in pieces of `encodeUnits` units within `sliceMs` per turn,
- * refused past `maxBytes` as soon as it is passed (as parseJson does it). Sets `job.wellFormed` to false
- * when the string has a lone surrogate (pieces never split a pair).
- */
-async function encode (job) {
-  const { src, maxBytes, sliceMs, task } = job
-  const worst = src.length * Buffer.byteLength('\uFFFF', 'utf8')
-  const buf = Buffer.allocUnsafe(maxBytes === undefined ? worst : Math.min(worst, maxBytes))
-  let written = 0
-  let start = performance.now()
-  for (let i = 0; i < src.length;) {
-    let end = Math.min(i + J.encodeUnits, src.length)
-    // Never split a surrogate pair between two pieces (each half would become U+FFFD).
-    if (end < src.length && HIGH_SURROGATE.test(src[end - 1])) end--
-    const piece = src.slice(i, end)
-    if (!piece.isWellFormed()) job.wellFormed = false
-    const n = Buffer.byteLength(piece, 'utf8')
-    if (maxBytes !== undefined && written + n > maxBytes) throw tooLarge(maxBytes)
-    written += buf.write(piece, written, 'utf8')
-    i = end
-    if (performance.now() - start >= sliceMs && i < src.length) {
-      await turn()
-      checkSignal(task.signal)
-      start = performance.now()
-    }
-  }
-  return buf.subarray(0, written)
 }
 
 module.exports = { selectJson }
