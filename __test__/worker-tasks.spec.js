@@ -268,14 +268,15 @@ test.serial('one queue: maxQueue counts JS and native tasks; past it, ERR_QUEUE_
 test.serial('one FIFO: a native task queued between two JS tasks runs before the second; a finished JS task hands its thread over only when no native task waits', async (t) => {
   t.timeout(30000)
   const open = await occupy(t)
-  const first = pool.run('window', [200])
-  const hash = ot.hashPassword('fifo').then(() => performance.timeOrigin + performance.now())
+  // Both long enough (~1 s) that a loaded machine's slow polling still sees them run together.
+  const first = pool.run('window', [1000])
+  const hash = ot.hashPassword('fifo', { timeCost: 60 }).then(() => performance.timeOrigin + performance.now())
   const second = pool.run('window', [20])
   let k = ot.stats().kinds
   t.deepEqual([k.js.queued, k.native.queued], [2, 1], 'queued in order: JS, native, JS')
   await open()
   const both = () => { k = ot.stats().kinds; return k.native.running === 1 && k.js.running === 1 }
-  t.true(await until(both, true), 'the first JS task and the native task started')
+  t.true(await until(both, true), `the first JS task and the native task started (last seen ${JSON.stringify(k)})`)
   t.deepEqual(k, { native: { queued: 0, running: 1 }, js: { queued: 1, running: 1 } }, 'the second JS task waits for one of them')
   const [[firstStart], hashEnd, [secondStart]] = await Promise.all([first, hash, second])
   t.true(secondStart > firstStart && hashEnd > firstStart)
