@@ -251,6 +251,12 @@ export interface SlotCounts {
 }
 
 /**
+ * This thread (a worker of lib/workers.js) runs JS task `id` from now on, or none (0): the work
+ * it submits may use that task's pool thread (core's `pool::slot::enter`).
+ */
+export declare function slotEnter(id: number): void
+
+/**
  * Connects this environment to slot starts: `onStart(ids)` receives the ids of started tasks.
  * Returns the handle the other `slot*` functions take.
  */

@@ -408,3 +408,29 @@ test.serial('a JavaScript task (run()) holds a slot while it runs: a native task
   t.true(r.nativeMs > 150, `the native task took ${r.nativeMs} ms`)
   t.is(r.after, 0)
 })
+
+test.serial('a JavaScript task that awaits native work lends it its slot: with one slot held by it, the work runs', async (t) => {
+  const dir = tempDir()
+  const script = `
+    const ot = require(${JSON.stringify(path.join(__dirname, '..'))})
+    ot.configure({ threads: 2, machine: { slots: 1, dir: ${JSON.stringify(dir)} } })
+    ;(async () => {
+      // run() refuses free identifiers, so the task reaches offthread through require (from the cwd).
+      const hashed = await ot.run(async (root) => {
+        const inner = require(root)
+        const hash = await inner.hashPassword('x', { algorithm: 'scrypt', logN: 4 })
+        return { inUse: inner.stats().machine.inUse, ok: await inner.verifyPassword(hash, 'x') }
+      }, ${JSON.stringify(path.join(__dirname, '..'))})
+      await new Promise((resolve) => setTimeout(resolve, 50)) // the task's thread may stay lent for a turn
+      console.log(JSON.stringify({ hashed, after: ot.stats().machine.inUse }))
+      await ot.close()
+    })()`
+  const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, OFFTHREAD_MACHINE: '' } })
+  let out = ''
+  child.stdout.on('data', (d) => { out += d })
+  const timer = setTimeout(() => child.kill(), 20000) // without lending, the task and its hash wait for each other
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  clearTimeout(timer)
+  t.is(code, 0)
+  t.deepEqual(JSON.parse(out), { hashed: { inUse: 1, ok: true }, after: 0 })
+})

@@ -355,6 +355,23 @@ test.serial('offthread\'s own functions work inside these workers, and so do wor
   t.not(nested.outer, threadId)
 })
 
+test.serial('no deadlock: with every thread held by JS tasks that await offthread\'s own work (native or a nested pool\'s), that work runs on the threads they hold', async (t) => {
+  t.timeout(30000)
+  const { createHash } = require('node:crypto')
+  const wide = ot.workers(TASKS, { maxThreads: 4 })
+  try {
+    // 4 tasks on a budget of 2: the first two hold both threads while they await, twice over.
+    const inside = await Promise.all(['a', 'b', 'c', 'd'].map((pw) => wide.run('nativeInside', [pw])))
+    t.deepEqual(inside, ['a', 'b', 'c', 'd'].map((pw) => ({ ok: true, digest: createHash('sha256').update(pw).digest('hex') })))
+    const nested = await Promise.all([1, 2, 3, 4].map((i) => wide.run('nested', [i, 40])))
+    t.deepEqual(nested.map((n) => n.sum), [41, 42, 43, 44])
+    await until(() => ot.stats().kinds.js.running, 0)
+    t.deepEqual(ot.stats().kinds, { native: { queued: 0, running: 0 }, js: { queued: 0, running: 0 } })
+  } finally {
+    await wide.close()
+  }
+})
+
 test.serial('options: workerData, env, execArgv, idleTimeout; recycling past maxMemoryLimitBeforeRecycle', async (t) => {
   const p = ot.workers(TASKS, { maxThreads: 1, workerData: { hello: 'world' }, env: { OFFTHREAD_TASK_ENV: 'yes' }, execArgv: [] })
   t.deepEqual((await p.run('whoami')).workerData, { hello: 'world' })

@@ -113,6 +113,8 @@ const functions = new Map()
 function runTask (m) {
   const task = { id: m.id, controller: undefined, signal: undefined, aborted: false }
   current = task
+  // offthread work this task submits (native, or a nested pool's) may run on the thread it holds.
+  native.slotEnter(m.id)
   let fn
   try {
     fn = m.t === 'fn' ? compile(m.src) : functions.get(m.name)
@@ -144,7 +146,10 @@ function call (task, fn, args) {
 /** Posts the task's result (or its packed error) to the pool. */
 function finish (task, ok, result) {
   const reply = ok ? { id: task.id, ok: true, value: result } : { id: task.id, ok: false, error: pack(result, new Set()) }
-  if (current === task) current = undefined
+  if (current === task) {
+    current = undefined
+    native.slotEnter(0)
+  }
   if (reportHeap) reply.heap = v8.getHeapStatistics().used_heap_size
   try {
     parentPort.postMessage(reply)

@@ -99,6 +99,8 @@ fn submit_inner(
         let sender = ch.sender();
         ch.begin();
         let deliver = move |result| sender.send(Completion { id, result });
+        // Work a worker's JS task submits is lent to its thread (core's pool::slot): not batched.
+        let enqueue = enqueue.filter(|_| pool::slot::current() == 0);
         let queued = match enqueue {
             Some(enqueue) => enqueue(state, Box::new(deliver)),
             None => pool::submit(state, job, deliver),

@@ -145,6 +145,13 @@ pub fn slot_acquire(handle: u32) -> napi::Result<f64> {
     }
 }
 
+/// This thread (a worker of lib/workers.js) runs JS task `id` from now on, or none (0): the work
+/// it submits may use that task's pool thread (core's `pool::slot::enter`).
+#[napi(catch_unwind)]
+pub fn slot_enter(id: u32) {
+    slot::enter(id);
+}
+
 /// Why the last `slotAcquire()` of this thread answered 0: an `Admission` code.
 #[napi(catch_unwind)]
 pub fn slot_refused(handle: u32) -> napi::Result<u32> {

@@ -306,6 +306,10 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// Fails at once, without queuing, with `ERR_POOL_CLOSED` after [`close`] or `ERR_QUEUE_FULL`
 /// when `max_queue` tasks are already waiting. A task cancelled while queued never runs and
 /// `done` is not called (the canceller settles it). Panics in `work` become `ERR_INTERNAL`.
+///
+/// Submitted from a worker thread running a JS task ([`slot::enter`]), the task is also lent to
+/// that task's pool thread ([`slot::lend`]): whichever takes it first runs it, so a JS task that
+/// awaits native work never waits for a slot it holds itself.
 pub fn submit<T, W, D>(state: Arc<TaskState>, work: W, done: D) -> Result<()>
 where
     T: Send + 'static,
@@ -314,12 +318,11 @@ where
 {
     let p = pool();
     admit_to(p)?;
-    let job = move || {
-        // With the machine budget, wait here (still queued, so still cancellable) for a slot.
-        let slot = p
-            .machine
-            .as_ref()
-            .map(|m| m.acquire(|| state.is_cancelled()));
+    let lender = slot::current();
+    let waiting = state.clone();
+    // `slot`: the machine budget's slot, `Some(None)` when it gave up waiting (the task was
+    // cancelled meanwhile); released before `done`, so a settled task no longer holds it.
+    let run = move |slot: slot::MachineSlot| {
         let Some(claimed) = claim_in(p, &state) else {
             return; // cancelled while queued; `cancel` already counted it
         };
@@ -332,7 +335,29 @@ where
         drop(slot);
         let _ = catch_unwind(AssertUnwindSafe(|| done(result)));
     };
-    spawn(p, job);
+    if lender == 0 {
+        spawn(p, move || {
+            // With the machine budget, wait here (still queued, so still cancellable) for a slot.
+            let slot = p
+                .machine
+                .as_ref()
+                .map(|m| m.acquire(|| waiting.is_cancelled()));
+            run(slot);
+        });
+        return Ok(());
+    }
+    let lent = slot::LentJob::new(run);
+    slot::lend(lender, lent.clone());
+    spawn(p, move || {
+        if lent.is_taken() {
+            return; // the lender's thread ran it
+        }
+        let slot = p
+            .machine
+            .as_ref()
+            .map(|m| m.acquire(|| waiting.is_cancelled() || lent.is_taken()));
+        lent.run(slot);
+    });
     Ok(())
 }
 

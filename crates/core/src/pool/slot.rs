@@ -14,13 +14,23 @@
 //! [`trim`], at most [`SPARE_MAX`]) so that a loop awaiting one task after another takes it straight
 //! back ([`acquire`] starts the task at once).
 //!
+//! *Lending.* A JS task that awaits offthread's own work (a native task, or a task of a pool inside its
+//! worker) would otherwise wait for a thread while holding one: with every thread held that way,
+//! nothing could start. So a worker thread says which task it runs ([`enter`]), and the work that task
+//! submits may use its lease: a native task is queued on the pool as usual and also handed to the
+//! lease ([`lend`]), whose sleeping thread runs it unless a pool thread took it first; a JS task of a
+//! nested pool starts on the lease at once ([`acquire`]). A lease serves one such borrower at a time,
+//! the innermost (each lease keeps a stack of its holders), and goes on only when all have ended.
+//!
 //! All of it (the FIFO, the tasks on leases, the leases) lives under one mutex, and every pool counter
 //! a JS task moves (queued, running, completed, failed, cancelled) moves in the same critical section,
 //! so [`counts`] is exact: no JS task is ever counted queued while it holds a thread, or the reverse.
 
 use super::{CancelOutcome, Claimed, TaskState};
 use crate::{Error, ErrorKind, Result};
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -91,6 +101,8 @@ struct Waiter {
     id: u32,
     env: Env,
     state: TaskState,
+    /// The running task whose worker submitted this one (0: none): it may start on that task's lease.
+    lender: u32,
 }
 
 struct Running {
@@ -110,9 +122,78 @@ enum Lease {
     Ended,
 }
 
+/// A lease's holder that is not a JS task: native work lent to it, running on its thread.
+const NATIVE: u32 = 0;
+
 struct Held {
     state: Lease,
     wake: Arc<Condvar>,
+    /// Who holds it, outermost first: the task it was given to, then the borrowers of its
+    /// innermost holder (JS task ids, or [`NATIVE`]). Empty while it is a spare.
+    stack: Vec<u32>,
+    /// Native work lent to it, with the JS task that lent it, oldest first.
+    lent: VecDeque<(u32, LentJob)>,
+}
+
+impl Held {
+    fn new(state: Lease, wake: Arc<Condvar>) -> Held {
+        Held {
+            state,
+            wake,
+            stack: Vec::new(),
+            lent: VecDeque::new(),
+        }
+    }
+}
+
+/// The machine budget's slot a native task runs in: `None` without the budget (or on a lease, which
+/// holds one already), `Some(None)` when the budget gave up waiting (the task was cancelled).
+pub type MachineSlot = Option<Option<super::machine::Held<'static>>>;
+
+type Run = Box<dyn FnOnce(MachineSlot) + Send>;
+
+/// A native task lent to a JS task's lease and queued on the pool too: run once, by whichever takes
+/// it first.
+#[derive(Clone)]
+pub struct LentJob(Arc<(AtomicBool, Mutex<Option<Run>>)>);
+
+impl LentJob {
+    pub fn new(run: impl FnOnce(MachineSlot) + Send + 'static) -> LentJob {
+        LentJob(Arc::new((
+            AtomicBool::new(false),
+            Mutex::new(Some(Box::new(run))),
+        )))
+    }
+
+    /// True once some thread took it.
+    pub fn is_taken(&self) -> bool {
+        self.0 .0.load(Ordering::Acquire)
+    }
+
+    /// Runs it here unless some thread took it already.
+    pub fn run(&self, slot: MachineSlot) {
+        let run = self.0 .1.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(run) = run {
+            self.0 .0.store(true, Ordering::Release);
+            run(slot);
+        }
+    }
+}
+
+thread_local! {
+    /// The JS task this thread (a worker's) runs now, set by its host; 0 when none.
+    static CURRENT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// This thread (a worker of `workers()`) runs JS task `id` from now on (0: none): work it submits
+/// may use that task's lease (see the module doc).
+pub fn enter(id: u32) {
+    CURRENT.with(|c| c.set(id));
+}
+
+/// The JS task this thread runs ([`enter`]), or 0.
+pub fn current() -> u32 {
+    CURRENT.with(Cell::get)
 }
 
 #[derive(Default)]
@@ -173,6 +254,9 @@ impl Inner {
     fn start(&mut self, w: Waiter, lease: u32) -> bool {
         match super::claim(&w.state) {
             Some(claimed) => {
+                if let Some(h) = self.leases.get_mut(&lease) {
+                    h.stack.push(w.id);
+                }
                 self.running.insert(
                     w.id,
                     Running {
@@ -195,6 +279,63 @@ impl Inner {
                 h.wake.notify_one();
             }
         }
+    }
+
+    /// The lease `lender` runs on, if `lender` is its innermost holder (so it may lend it).
+    fn lendable(&self, lender: u32) -> Option<u32> {
+        let lease = self.running.get(&lender)?.lease;
+        let h = self.leases.get(&lease)?;
+        (h.stack.last() == Some(&lender)).then_some(lease)
+    }
+
+    /// Holder `who` left `lease`: with no holder left, it goes on ([`Inner::pass_on`]); otherwise
+    /// its innermost holder's borrowers are served. Returns what `pass_on` returns.
+    fn leave(&mut self, lease: u32, who: u32, from: Option<&Env>) -> Option<u32> {
+        let h = self.leases.get_mut(&lease)?;
+        if let Some(i) = h.stack.iter().rposition(|&x| x == who) {
+            h.stack.remove(i);
+        }
+        if who != NATIVE {
+            h.lent.retain(|(owner, _)| *owner != who);
+        }
+        if h.stack.is_empty() {
+            return self.pass_on(lease, from);
+        }
+        self.serve(lease);
+        None
+    }
+
+    /// Gives `lease` to what its innermost holder lent it: native work (its thread is woken for it),
+    /// else the oldest waiting JS task that holder submitted.
+    fn serve(&mut self, lease: u32) {
+        let Some(h) = self.leases.get(&lease) else {
+            return;
+        };
+        let Some(&top) = h.stack.last().filter(|&&top| top != NATIVE) else {
+            return;
+        };
+        if h.lent.iter().any(|(owner, _)| *owner == top) {
+            h.wake.notify_one();
+            return;
+        }
+        if let Some(i) = self.waiting.iter().position(|w| w.lender == top) {
+            if let Some(w) = self.waiting.remove(i) {
+                let (id, env) = (w.id, w.env.clone());
+                if self.start(w, lease) {
+                    env.started(id);
+                }
+            }
+        }
+    }
+
+    /// The next native work lent to `lease` by its innermost holder, now held by [`NATIVE`].
+    fn next_lent(&mut self, lease: u32) -> Option<LentJob> {
+        let h = self.leases.get_mut(&lease)?;
+        let top = *h.stack.last().filter(|&&top| top != NATIVE)?;
+        let i = h.lent.iter().position(|(owner, _)| *owner == top)?;
+        let (_, job) = h.lent.remove(i)?;
+        h.stack.push(NATIVE);
+        Some(job)
     }
 
     /// A task left `lease`: the oldest waiting JS task takes it when no native task waits; if a
@@ -234,7 +375,11 @@ impl Inner {
 /// the pool for it. Starts the pool.
 pub fn acquire(env: &Env) -> Result<Acquired> {
     let mut g = lock();
-    let spare = if g.waiting.is_empty() && g.native_waiting() == 0 {
+    let lender = current();
+    let borrowed = (lender != 0).then(|| g.lendable(lender)).flatten();
+    let spare = if borrowed.is_some() {
+        borrowed
+    } else if g.waiting.is_empty() && g.native_waiting() == 0 {
         let mine = key(env);
         let mut found = None;
         for (&id, h) in &g.leases {
@@ -255,6 +400,7 @@ pub fn acquire(env: &Env) -> Result<Acquired> {
         id,
         env: env.clone(),
         state: TaskState::new(),
+        lender,
     };
     if let Some(lease) = spare {
         g.set(lease, Lease::Busy);
@@ -289,7 +435,22 @@ pub fn release(env: &Env, id: u32, outcome: Outcome) -> Option<u32> {
         }
     };
     let _ = r.claimed.finish(&r.state, result);
-    g.pass_on(r.lease, Some(env))
+    g.leave(r.lease, id, Some(env))
+}
+
+/// Lends native work that JS task `lender` submitted to the lease it runs on (see the module doc).
+/// Nothing happens when `lender` no longer runs: the pool's own queue has the work too.
+pub fn lend(lender: u32, job: LentJob) {
+    let mut g = lock();
+    let Some(lease) = g.running.get(&lender).map(|r| r.lease) else {
+        return;
+    };
+    if let Some(h) = g.leases.get_mut(&lease) {
+        h.lent.push_back((lender, job));
+        if h.stack.last() == Some(&lender) {
+            h.wake.notify_one();
+        }
+    }
 }
 
 /// Gives `env`'s spare leases back to the pool (its JS thread calls this once per turn).
@@ -331,7 +492,7 @@ pub fn drop_env(env: &Env) {
         if let Some(r) = g.running.remove(&id) {
             r.state.cancel();
             let _ = r.claimed.finish(&r.state, Ok(()));
-            g.pass_on(r.lease, None);
+            g.leave(r.lease, id, None);
         }
     }
     drop(g);
@@ -346,13 +507,7 @@ fn hold() {
     let lease = g.next_lease.wrapping_add(1);
     g.next_lease = lease;
     let wake = Arc::new(Condvar::new());
-    g.leases.insert(
-        lease,
-        Held {
-            state: Lease::Busy,
-            wake: wake.clone(),
-        },
-    );
+    g.leases.insert(lease, Held::new(Lease::Busy, wake.clone()));
     let mut first = None;
     while let Some(w) = g.waiting.pop_front() {
         let (id, env) = (w.id, w.env.clone());
@@ -369,6 +524,13 @@ fn hold() {
         }
     }
     loop {
+        if let Some(job) = g.next_lent(lease) {
+            drop(g);
+            job.run(None);
+            g = lock();
+            g.leave(lease, NATIVE, None);
+            continue;
+        }
         let state = g.leases.get(&lease).map_or(Lease::Ended, |h| h.state);
         let wait = match state {
             Lease::Busy => SLOT_POLL,
