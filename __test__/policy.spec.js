@@ -235,6 +235,8 @@ const ALLOWED = {
   'json/schema.js': {},
   'json/select.js': { 3: 'jsonSelect returns [pointer, start, end] triples' },
   'json/stringify.js': {},
+  'json/walk.js': {},
+  'json/send.js': {},
   'json/ndjson.js': {},
   'json/body.js': {
     2: 'a media type is two parts (type/subtype); regex match groups 2, 3 and 4; 2 ** n powers of the kb..pb units of limit strings (the bytes package)',

@@ -5,7 +5,8 @@
 const { parseJson } = require('./parse')
 const { compileSchema, validateJson, CompiledSchema } = require('./schema')
 const { selectJson } = require('./select')
-const { stringifyJson, stringifyJsonStream, sendJson } = require('./stringify')
+const { stringifyJson, stringifyJsonStream } = require('./stringify')
+const { sendJson } = require('./send')
 const { parseNdjson, createNdjsonParser } = require('./ndjson')
 const { json } = require('./body')
 
