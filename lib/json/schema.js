@@ -1,6 +1,6 @@
 'use strict'
 // compileSchema / validateJson: JSON Schema validation (draft 2020-12 and draft-07) on the pool,
-// from bytes, with the `jsonschema` crate (crates/core/src/json/schema.rs). The document is parsed
+// from bytes, with the `jsonschema` crate (crates/core/src/json/schema/). The document is parsed
 // and validated on a pool thread: a body can be refused without JSON.parse ever running on the
 // loop. Errors come in ajv's shape ({ instancePath, schemaPath, keyword, params, message }).
 
