@@ -177,7 +177,9 @@ export interface PoolStats {
   inFlight: number
   /**
    * The same budget by kind. A running JS task (`workers()`, `run()`) holds one pool thread, so
-   * `kinds.native.running + kinds.js.running` never exceeds `threads`. `js` is process-wide.
+   * `kinds.native.running + kinds.js.running` does not exceed `threads`, except for work such a task
+   * awaits on the thread it lent (offthread's functions or a nested pool inside its worker), which counts
+   * as running too while its lender waits. `js` is process-wide.
    */
   kinds: { native: KindStats; js: KindStats }
   /** The machine-wide budget, or null when it is off. */
