@@ -454,6 +454,16 @@ export type Position =
   | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest'
   | number
 
+/** `extend()`'s sides and fill. */
+export interface ExtendOptions {
+  top?: number
+  bottom?: number
+  left?: number
+  right?: number
+  background?: Color
+  extendWith?: 'background' | 'copy' | 'repeat' | 'mirror'
+}
+
 export interface ResizeOptions {
   width?: number | null
   height?: number | null
@@ -604,6 +614,26 @@ export interface Image {
   sharpen(options?: number | { sigma?: number; m1?: number; m2?: number }): this
   /** Drop alpha, blending onto `background` (default black). */
   flatten(options?: boolean | { background?: Color }): this
+  /** The negative: 255 − value on every channel; `{ alpha: false }` leaves alpha. `false` turns it off. */
+  negate(options?: boolean | { alpha?: boolean }): this
+  /**
+   * Gamma correction around the resize, as sharp: the colour channels are darkened by `1/gamma` before
+   * resizing and brightened by `gammaOut` (default: `gamma`) after the other operations. 1.0–3.0, default 2.2.
+   * Disables JPEG shrink-on-load, as in sharp.
+   */
+  gamma(gamma?: number, gammaOut?: number): this
+  /**
+   * Each channel becomes 255 at or above `threshold` (0–255, default 128; 0 or false: off) and 0 below it,
+   * after conversion to grey. An options object turns the grey conversion off unless it says
+   * `greyscale: true` (or `grayscale: true`), as sharp reads it.
+   */
+  threshold(threshold?: number | boolean, options?: { greyscale?: boolean; grayscale?: boolean }): this
+  /**
+   * Adds pixels around the image after resizing and extracting: `n` on every side (1–100000000), or per side
+   * (0–100000000). `extendWith`: 'background' (default; `background`, default opaque black — a translucent
+   * one adds alpha), 'copy' (the edge pixel), 'repeat' (tiled) or 'mirror'.
+   */
+  extend(extend: number | ExtendOptions): this
   /** Keep EXIF, XMP and the ICC profile in the output (default: stripped; pixels converted to sRGB). */
   keepMetadata(): this
   /** sharp's older name for keepMetadata(). */

@@ -120,7 +120,7 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     autoOrient: true,
     failOn: 'warning',
     animated: false,
-    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false },
+    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null },
     output: null,
     keepMetadata: false
   })
@@ -130,6 +130,13 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
   t.deepEqual(P.webp.defaults, { quality: 80, alphaQuality: 100, lossless: false, nearLossless: false, smartSubsample: false, effort: 4 })
   t.deepEqual(P.gif.defaults, { colours: 256, effort: 7, dither: 1, loop: null, delay: [] })
   t.deepEqual(P.sharpen.defaults, { sigma: 1, m1: 1, m2: 2 })
+  // sharp's defaults: negate() negates alpha, gamma() is 2.2 both ways, threshold() is 128 in grey.
+  t.deepEqual(P.negate.defaults, { alpha: true })
+  t.deepEqual(P.gamma.defaults, { gamma: 2.2, gammaOut: 2.2 })
+  t.deepEqual(P.threshold.defaults, { threshold: 128, grayscale: true })
+  t.deepEqual(P.extend.defaults, { top: 0, bottom: 0, left: 0, right: 0, background: [0, 0, 0, 255], extendWith: 'background' })
+  t.deepEqual(P.extendWith, ['background', 'copy', 'repeat', 'mirror'])
+  t.deepEqual([P.gamma.gamma, P.extend.size, P.extend.all, P.threshold.threshold], [{ min: 1, max: 3 }, { min: 0, max: 1e8 }, { min: 1, max: 1e8 }, { min: 0, max: 255 }])
   t.deepEqual(P.failOn, ['none', 'truncated', 'error', 'warning'])
   t.deepEqual(P.fits, ['cover', 'contain', 'fill', 'inside', 'outside'])
   t.deepEqual(P.kernels, ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos3'])
@@ -165,6 +172,11 @@ test('each default in the policy is what core does when the option is left out (
   const { background, width, height, ...resize } = P.resize
   await same(t, ot.image(JPG).resize(64, 64), ot.image(JPG).resize(64, 64, { ...resize, background: `#${Buffer.from(background).toString('hex')}` }), 'resize')
   await same(t, ot.image(JPG).sharpen({}), ot.image(JPG).sharpen(P.sharpen.defaults), 'sharpen')
+  await same(t, ot.image(PNG).negate(), ot.image(PNG).negate(P.negate.defaults), 'negate')
+  await same(t, ot.image(JPG).resize(64).gamma(), ot.image(JPG).resize(64).gamma(P.gamma.defaults.gamma, P.gamma.defaults.gammaOut), 'gamma')
+  await same(t, ot.image(PNG).threshold(), ot.image(PNG).threshold(P.threshold.defaults.threshold, { grayscale: P.threshold.defaults.grayscale }), 'threshold')
+  const { background: extendBackground, ...extend } = P.extend.defaults
+  await same(t, ot.image(PNG).extend({ top: 1 }), ot.image(PNG).extend({ ...extend, top: 1, background: `#${Buffer.from(extendBackground).toString('hex')}` }), 'extend')
   await same(t, ot.image(JPG).rotate(30), ot.image(JPG).rotate(30, { background: '#000000ff' }), 'rotate background')
   await same(t, ot.image(JPG, { failOn: P.defaults.failOn, autoOrient: P.defaults.autoOrient }), ot.image(JPG), 'failOn, autoOrient')
 })

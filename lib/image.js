@@ -23,6 +23,14 @@ const IMAGE = {
   maxInputBytes: check.int(P.maxInputBytes)
 }
 const BACKGROUND = { background: check.colour }
+const EXTEND = {
+  top: check.int(P.extend.size),
+  bottom: check.int(P.extend.size),
+  left: check.int(P.extend.size),
+  right: check.int(P.extend.size),
+  background: check.colour,
+  extendWith: check.oneOf(P.extendWith)
+}
 const SHARPEN = { sigma: check.number(P.sharpen.sigma), m1: check.number(P.sharpen.m1), m2: check.number(P.sharpen.m2) }
 
 /** `limitInputPixels`: undefined (core's default) or a number of pixels, 0 = no limit. */
@@ -130,6 +138,51 @@ class Image {
     }
     const o = options === undefined || options === true ? {} : v.options(options, 'flatten options')
     this._spec.ops.flatten = opt.fields('flatten options', o, BACKGROUND).out
+    return this
+  }
+
+  /** sharp's negate: 255 − value on every channel; `{ alpha: false }` keeps alpha. */
+  negate (options) {
+    if (options === false) delete this._spec.ops.negate
+    else this._spec.ops.negate = options === undefined || options === true ? {} : opt.fields('negate options', options, { alpha: check.bool }).out
+    return this
+  }
+
+  /** sharp's gamma: darken by 1/gamma before resizing, brighten by gammaOut (default: gamma) after. */
+  gamma (gamma, gammaOut) {
+    const g = gamma === undefined ? P.gamma.defaults.gamma : opt.numberIn('gamma', gamma, P.gamma.gamma)
+    const out = gammaOut === undefined ? g : opt.numberIn('gammaOut', gammaOut, P.gamma.gamma)
+    this._spec.ops.gamma = { gamma: g, gammaOut: out }
+    return this
+  }
+
+  /** sharp's threshold: channels at or above the level become 255, the others 0; grey first unless options say otherwise. */
+  threshold (threshold, options) {
+    const T = P.threshold
+    let level = T.defaults.threshold
+    if (typeof threshold === 'boolean') level = threshold ? level : T.threshold.min
+    else if (threshold !== undefined) level = v.int('threshold', threshold, T.threshold.min, T.threshold.max)
+    let grayscale = T.defaults.grayscale
+    if (options !== undefined) {
+      // As sharp reads it: an options object turns grey conversion off unless it says greyscale/grayscale: true.
+      const o = v.knownKeys('threshold options', v.options(options, 'threshold options'), new Set(['greyscale', 'grayscale']))
+      for (const k of ['greyscale', 'grayscale']) if (o[k] !== undefined) v.bool(k, o[k])
+      grayscale = o.greyscale === true || o.grayscale === true
+    }
+    this._spec.ops.threshold = { threshold: level, grayscale }
+    return this
+  }
+
+  /** sharp's extend: a number of pixels on every side, or { top, bottom, left, right, background, extendWith }. */
+  extend (extend) {
+    if (typeof extend === 'number') {
+      const n = v.int('extend', extend, P.extend.all.min, P.extend.all.max)
+      this._spec.ops.extend = { top: n, bottom: n, left: n, right: n }
+    } else if (extend !== null && typeof extend === 'object' && !Array.isArray(extend)) {
+      this._spec.ops.extend = opt.fields('extend', extend, EXTEND).out
+    } else {
+      throw invalidType('extend', 'integer or object', extend)
+    }
     return this
   }
 

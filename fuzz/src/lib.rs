@@ -298,12 +298,12 @@ pub fn one_pixel_frames_gif(w: u16, h: u16, frames: u16) -> Vec<u8> {
 /// rotate / extract / resize / extract output sizes, and animated inputs: the bytes pick a
 /// small real PNG (or, bit 0 of byte 0, a GIF of up to 64 one-pixel frames on a screen of up to 96²,
 /// decoded as an animation) and the operations' parameters, which may ask for anything up to
-/// sharp's largest dimensions. `image::plan` (headers only) and `image::process` must agree:
+/// sharp's largest dimensions, and an extend in any mode. `image::plan` (headers only) and `image::process` must agree:
 /// the same size when both succeed, `ERR_IMAGE_TOO_LARGE` from both when a stage or the frames
 /// exceed the limit, and no output over the limit. Past-the-edge extracts are
 /// `ERR_OUT_OF_RANGE` from the pipeline only.
 pub fn image_geometry(data: &[u8]) {
-    let mut b = [0u8; 32];
+    let mut b = [0u8; 37];
     for (d, s) in b.iter_mut().zip(data) {
         *d = *s;
     }
@@ -349,6 +349,18 @@ pub fn image_geometry(data: &[u8]) {
             background: image::Rgba([b[28], b[29], b[30], b[31]]),
         }),
         extract_after: (flags & 8 != 0).then(|| region(14)),
+        // Bytes 32–36 (absent from the older corpus files: no extend there).
+        extend: (b[32] & 1 != 0).then(|| {
+            let side = |i: usize| u32::from(b[i]) << ((b[32] >> 4) & 15);
+            image::Extend {
+                top: side(33),
+                bottom: side(34),
+                left: side(35),
+                right: side(36),
+                background: image::Rgba([b[28], b[29], b[30], b[31]]),
+                extend_with: image::ExtendWith::ALL[usize::from((b[32] >> 1) % 4)],
+            }
+        }),
         ..Ops::default()
     };
     let spec = Spec {

@@ -125,6 +125,11 @@ pub fn plan(info: &Metadata, spec: &Spec, frames: u32) -> Result<(u32, u32)> {
         }
         (w, h) = (r.width, r.height);
     }
+    if let Some(e) = ops.extend {
+        let grow = |n: u32, a: u32, b: u32| n.saturating_add(a).saturating_add(b);
+        (w, h) = (grow(w, e.left, e.right), grow(h, e.top, e.bottom));
+        fits("extend", w, h)?;
+    }
     Ok((w, h))
 }
 

@@ -245,6 +245,65 @@ pub fn embed(
     Ok(canvas)
 }
 
+/// `extend`: `e.left`/`e.right`/`e.top`/`e.bottom` pixels added around `px`, filled as
+/// `e.extend_with` says: the background (through [`embed`]: an opaque image gains alpha for a
+/// translucent background), the nearest edge pixel, the image tiled, or the image mirrored with
+/// its edge pixel repeated (libvips's `embed` modes).
+pub fn extend(px: &Pixels, e: &super::Extend) -> Result<Pixels> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::ImageTooLarge,
+            "extend() makes the image too large",
+        )
+    };
+    let cw = px
+        .width
+        .checked_add(e.left)
+        .and_then(|w| w.checked_add(e.right))
+        .ok_or_else(too_large)?;
+    let ch = px
+        .height
+        .checked_add(e.top)
+        .and_then(|h| h.checked_add(e.bottom))
+        .ok_or_else(too_large)?;
+    if e.extend_with == super::ExtendWith::Background {
+        return embed(px, cw, ch, e.left, e.top, e.background);
+    }
+    let source = |pos: u32, start: u32, len: u32| -> usize {
+        let x = i64::from(pos) - i64::from(start);
+        let n = i64::from(len);
+        let at = match e.extend_with {
+            super::ExtendWith::Copy => x.clamp(0, n - 1),
+            super::ExtendWith::Repeat => x.rem_euclid(n),
+            // Period 2n: n pixels forward, then n mirrored (the edge pixel twice).
+            _ => {
+                let m = x.rem_euclid(2 * n);
+                if m < n {
+                    m
+                } else {
+                    2 * n - 1 - m
+                }
+            }
+        };
+        usize::try_from(at).unwrap_or(0)
+    };
+    let n = px.channels as usize;
+    let columns: Vec<usize> = (0..cw).map(|x| source(x, e.left, px.width) * n).collect();
+    let mut data = Vec::with_capacity(byte_len(cw, ch, px.channels)?);
+    for y in 0..ch {
+        let row = &px.data[source(y, e.top, px.height) * px.row_len()..][..px.row_len()];
+        for &c in &columns {
+            data.extend_from_slice(&row[c..c + n]);
+        }
+    }
+    Ok(Pixels {
+        width: cw,
+        height: ch,
+        channels: px.channels,
+        data,
+    })
+}
+
 /// Mirror top ↔ bottom.
 pub fn flip(mut px: Pixels) -> Pixels {
     let row = px.row_len();

@@ -16,6 +16,7 @@ mod pixels;
 mod probe;
 mod resize;
 mod source;
+mod tone;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -204,7 +205,9 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     let Some(resize) = &ops.resize else {
         return (1, None);
     };
+    // sharp reloads at a DCT scale only without gamma (it would change what gamma acts on).
     if info.format != Format::Jpeg
+        || ops.gamma.is_some()
         || ops.extract_before.is_some()
         || ops.rotate.is_some_and(|r| r.angle.rem_euclid(90.0) != 0.0)
     {
@@ -242,6 +245,9 @@ fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel)
     if ops.flop {
         px = geometry::flop(px);
     }
+    if let Some(g) = ops.gamma {
+        px = tone::gamma(px, 1.0 / g.gamma); // darkened before resizing, as in sharp
+    }
     if let Some(r) = &ops.resize {
         let size = logical.unwrap_or((px.width, px.height));
         px = resize::resize(px, r, size, cancel)?;
@@ -253,14 +259,26 @@ fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel)
     if let Some(f) = ops.flatten {
         px = px.flatten(f.background);
     }
+    if let Some(e) = &ops.extend {
+        px = geometry::extend(&px, e)?;
+    }
+    if let Some(t) = ops.threshold {
+        px = tone::threshold(px, t);
+    }
     if let Some(sigma) = ops.blur {
         px = filter::blur(px, sigma, cancel)?;
     }
     if let Some(s) = ops.sharpen {
         px = filter::sharpen(px, s.sigma, s.m1, s.m2, cancel)?;
     }
+    if let Some(g) = ops.gamma {
+        px = tone::gamma(px, g.gamma_out); // brightened after the other operations
+    }
     if ops.grayscale {
         px = px.into_grey();
+    }
+    if let Some(n) = ops.negate {
+        px = tone::negate(px, n.alpha);
     }
     Ok(px)
 }

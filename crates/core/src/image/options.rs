@@ -31,6 +31,14 @@ pub const BLUR_SIGMA: RangeInclusive<f64> = 0.3..=1000.0;
 pub const SHARPEN_SIGMA: RangeInclusive<f64> = 0.000_001..=10.0;
 /// Unsharp-mask gains `m1` (flat areas) and `m2` (jagged areas).
 pub const SHARPEN_GAIN: RangeInclusive<f64> = 0.0..=1_000_000.0;
+/// `gamma(gamma, gammaOut)`: sharp's range for both exponents.
+pub const GAMMA: RangeInclusive<f64> = 1.0..=3.0;
+/// `extend`: pixels added on one side (sharp's range; a single number for every side starts at 1).
+pub const EXTEND: RangeInclusive<u32> = 0..=100_000_000;
+/// `extend(n)`: one number for every side.
+pub const EXTEND_ALL: RangeInclusive<u32> = 1..=100_000_000;
+/// `threshold`: the level at or above which a channel becomes 255 (0 turns the operation off).
+pub const THRESHOLD: RangeInclusive<u8> = 0..=255;
 /// JPEG and WebP `quality`.
 pub const QUALITY: RangeInclusive<u8> = 1..=100;
 /// WebP `alphaQuality`, PNG palette `quality`.
@@ -54,7 +62,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 21] = {
+pub const RANGES: [(&str, &str, f64, f64); 25] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -68,6 +76,10 @@ pub const RANGES: [(&str, &str, f64, f64); 21] = {
         row!("sharpen", "sigma", SHARPEN_SIGMA),
         row!("sharpen", "m1", SHARPEN_GAIN),
         row!("sharpen", "m2", SHARPEN_GAIN),
+        row!("gamma", "gamma", GAMMA),
+        row!("extend", "size", EXTEND),
+        row!("extend", "all", EXTEND_ALL),
+        row!("threshold", "threshold", THRESHOLD),
         row!("jpeg", "quality", QUALITY),
         row!("png", "compressionLevel", COMPRESSION_LEVEL),
         row!("png", "quality", QUALITY_0),
@@ -214,6 +226,92 @@ impl Default for Sharpen {
     }
 }
 
+/// `negate({ alpha })`: every colour channel becomes 255 − value; alpha too unless `alpha` is false.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Negate {
+    pub alpha: bool,
+}
+
+impl Default for Negate {
+    fn default() -> Self {
+        Negate { alpha: true }
+    }
+}
+
+/// `gamma(gamma, gammaOut)`: the colour channels are darkened by `1/gamma` before resizing and
+/// brightened by `gammaOut` after the other operations, as sharp does (alpha untouched).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Gamma {
+    pub gamma: f64,
+    pub gamma_out: f64,
+}
+
+impl Default for Gamma {
+    fn default() -> Self {
+        Gamma {
+            gamma: 2.2,
+            gamma_out: 2.2,
+        }
+    }
+}
+
+/// `threshold(threshold, { grayscale })`: each channel (after conversion to grey, by default)
+/// becomes 255 at or above `threshold` and 0 below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Threshold {
+    pub threshold: u8,
+    pub grayscale: bool,
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Threshold {
+            threshold: 128,
+            grayscale: true,
+        }
+    }
+}
+
+/// What `extend` fills the new edges with, as sharp names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtendWith {
+    /// The `background` colour.
+    #[default]
+    Background,
+    /// The nearest edge pixel, repeated.
+    Copy,
+    /// The image, tiled.
+    Repeat,
+    /// The image, mirrored at each edge.
+    Mirror,
+}
+
+impl ExtendWith {
+    /// Every value.
+    pub const ALL: [ExtendWith; 4] = [
+        ExtendWith::Background,
+        ExtendWith::Copy,
+        ExtendWith::Repeat,
+        ExtendWith::Mirror,
+    ];
+}
+
+/// `extend({ top, bottom, left, right, background, extendWith })`: pixels added around the image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Extend {
+    pub top: u32,
+    pub bottom: u32,
+    pub left: u32,
+    pub right: u32,
+    pub background: Rgba,
+    pub extend_with: ExtendWith,
+}
+
 /// The operations, applied in sharp's fixed order (see [`super::process`]), not in call order.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
@@ -231,6 +329,10 @@ pub struct Ops {
     pub blur: Option<f32>,
     pub sharpen: Option<Sharpen>,
     pub grayscale: bool,
+    pub negate: Option<Negate>,
+    pub gamma: Option<Gamma>,
+    pub threshold: Option<Threshold>,
+    pub extend: Option<Extend>,
 }
 
 /// JPEG chroma subsampling, as sharp spells it.
@@ -510,6 +612,24 @@ impl Spec {
             }
             float("ops.sharpen.m1", s.m1, &SHARPEN_GAIN)?;
             float("ops.sharpen.m2", s.m2, &SHARPEN_GAIN)?;
+        }
+        if let Some(g) = &ops.gamma {
+            for (name, value) in [("gamma", g.gamma), ("gammaOut", g.gamma_out)] {
+                if !GAMMA.contains(&value) {
+                    let range = format!("number between {} and {}", GAMMA.start(), GAMMA.end());
+                    return Err(out_of_range(&format!("ops.gamma.{name}"), range, value));
+                }
+            }
+        }
+        if let Some(e) = &ops.extend {
+            for (side, n) in [
+                ("top", e.top),
+                ("bottom", e.bottom),
+                ("left", e.left),
+                ("right", e.right),
+            ] {
+                int(&format!("ops.extend.{side}"), n, &EXTEND)?;
+            }
         }
         match &self.output {
             Some(Output::Jpeg(o)) => int("output.jpeg.quality", o.quality, &QUALITY)?,

@@ -1,0 +1,150 @@
+//! Per-pixel tone operations with sharp's semantics: `negate`, `gamma` and `threshold`. Each maps
+//! one 8-bit value to another through a 256-entry table, so the cost is one lookup per byte.
+
+use super::options::Threshold;
+use super::Pixels;
+
+/// Applies `table` to the colour channels of `px`, and to alpha too when `alpha` is true.
+fn map(px: &mut Pixels, table: &[u8; 256], alpha: bool) {
+    let colour = if px.has_alpha() && !alpha {
+        px.channels as usize - 1
+    } else {
+        px.channels as usize
+    };
+    for chunk in px.data.chunks_exact_mut(px.channels as usize) {
+        for v in &mut chunk[..colour] {
+            *v = table[*v as usize];
+        }
+    }
+}
+
+fn table(f: impl Fn(u8) -> u8) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    for (i, v) in t.iter_mut().enumerate() {
+        *v = f(u8::try_from(i).unwrap_or(u8::MAX));
+    }
+    t
+}
+
+/// `negate`: 255 − value on the colour channels, and on alpha when `alpha` (libvips's `invert`).
+pub fn negate(mut px: Pixels, alpha: bool) -> Pixels {
+    map(&mut px, &table(|v| 255 - v), alpha);
+    px
+}
+
+/// libvips's `gamma` for 8-bit images: `255 · (v / 255)^(1 / exponent)` on the colour channels,
+/// truncated to an integer as libvips casts it back (sharp's output, measured: 0.94 → 0, 1.98 → 1);
+/// alpha is kept as it is (sharp separates it first).
+pub fn gamma(mut px: Pixels, exponent: f64) -> Pixels {
+    let e = 1.0 / exponent;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "255 · x^e with x in [0, 1] lies in [0, 255]"
+    )]
+    let t = table(|v| (255.0 * (f64::from(v) / 255.0).powf(e)) as u8);
+    map(&mut px, &t, false);
+    px
+}
+
+/// `threshold`: every channel, alpha included, becomes 255 at or above the level and 0 below it
+/// (libvips's `>=`). With `grayscale` the colour channels are first one grey value, as libvips's
+/// `b-w` computes it: Rec. 709 luminance in linear light, encoded back to sRGB; the comparison is
+/// made in linear light against the level decoded, so no power is taken per pixel. A colour image
+/// stays in its channels (grey replicated), as sharp converts it back to its colour space. Level 0
+/// is no operation, as in sharp.
+pub fn threshold(mut px: Pixels, t: Threshold) -> Pixels {
+    if t.threshold == 0 {
+        return px;
+    }
+    let level = t.threshold;
+    let cut = table(|v| if v >= level { 255 } else { 0 });
+    let n = px.channels as usize;
+    if !t.grayscale || n < 3 {
+        for v in &mut px.data {
+            *v = cut[*v as usize];
+        }
+        return px;
+    }
+    let linear: Vec<f64> = (0..=255u8).map(srgb_to_linear).collect();
+    // The grey value rounds to `level` or more exactly when its linear luminance reaches this.
+    let at = srgb_to_linear_f(f64::from(level) - 0.5);
+    for chunk in px.data.chunks_exact_mut(n) {
+        let y = 0.2126 * linear[chunk[0] as usize]
+            + 0.7152 * linear[chunk[1] as usize]
+            + 0.0722 * linear[chunk[2] as usize];
+        let grey = if y >= at { 255 } else { 0 };
+        chunk[..3].fill(grey);
+        if n == 4 {
+            chunk[3] = cut[chunk[3] as usize];
+        }
+    }
+    px
+}
+
+/// The sRGB transfer function inverted: an 8-bit code value (fractions allowed) to linear light.
+fn srgb_to_linear_f(code: f64) -> f64 {
+    let c = code / 255.0;
+    if c <= 0.040_45 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn srgb_to_linear(v: u8) -> f64 {
+    srgb_to_linear_f(f64::from(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn px(channels: u8, data: &[u8]) -> Pixels {
+        Pixels {
+            width: u32::try_from(data.len() / channels as usize).unwrap_or(0),
+            height: 1,
+            channels,
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn negate_keeps_or_inverts_alpha() {
+        assert_eq!(
+            negate(px(4, &[0, 10, 255, 40]), true).data,
+            [255, 245, 0, 215]
+        );
+        assert_eq!(
+            negate(px(4, &[0, 10, 255, 40]), false).data,
+            [255, 245, 0, 40]
+        );
+        assert_eq!(negate(px(1, &[3]), false).data, [252]);
+    }
+
+    #[test]
+    fn gamma_round_trips_the_ends_and_leaves_alpha() {
+        // As sharp measures: 255 · (128/255)^2.2 = 55.98 → 55; 255 · (28/255)^2.2 = 1.98 → 1.
+        let out = gamma(px(2, &[0, 7, 255, 7, 128, 7, 28, 7]), 1.0 / 2.2);
+        assert_eq!(out.data, [0, 7, 255, 7, 55, 7, 1, 7]);
+        let back = gamma(px(1, &[1, 2]), 2.2);
+        assert_eq!(back.data, [20, 28]);
+    }
+
+    #[test]
+    fn threshold_levels_every_channel() {
+        let t = Threshold {
+            threshold: 128,
+            grayscale: false,
+        };
+        assert_eq!(
+            threshold(px(4, &[127, 128, 0, 200]), t).data,
+            [0, 255, 0, 255]
+        );
+        let off = Threshold {
+            threshold: 0,
+            grayscale: true,
+        };
+        assert_eq!(threshold(px(3, &[1, 2, 3]), off).data, [1, 2, 3]);
+    }
+}
