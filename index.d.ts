@@ -634,6 +634,13 @@ export interface Image {
    * one adds alpha), 'copy' (the edge pixel), 'repeat' (tiled) or 'mirror'.
    */
   extend(extend: number | ExtendOptions): this
+  /**
+   * In LCh as sharp: L* × `brightness` + `lightness`, C* × `saturation`, hue + `hue` degrees (an integer,
+   * taken modulo 360). Multipliers 0–1000000, default 1; `lightness` default 0. Alpha untouched.
+   */
+  modulate(options: { brightness?: number; saturation?: number; hue?: number; lightness?: number }): this
+  /** The colour's chroma laid on the image's luminance, strongest in the mid-tones (sharp's tint). */
+  tint(colour: Color): this
   /** Keep EXIF, XMP and the ICC profile in the output (default: stripped; pixels converted to sRGB). */
   keepMetadata(): this
   /** sharp's older name for keepMetadata(). */

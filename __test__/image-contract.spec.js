@@ -120,7 +120,7 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     autoOrient: true,
     failOn: 'warning',
     animated: false,
-    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null },
+    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, tint: null },
     output: null,
     keepMetadata: false
   })
@@ -136,6 +136,8 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
   t.deepEqual(P.threshold.defaults, { threshold: 128, grayscale: true })
   t.deepEqual(P.extend.defaults, { top: 0, bottom: 0, left: 0, right: 0, background: [0, 0, 0, 255], extendWith: 'background' })
   t.deepEqual(P.extendWith, ['background', 'copy', 'repeat', 'mirror'])
+  t.deepEqual(P.modulate.defaults, { brightness: 1, saturation: 1, hue: 0, lightness: 0 })
+  t.deepEqual([P.modulate.brightness, P.modulate.saturation, P.modulate.lightness, P.modulate.hue], [{ min: 0, max: 1e6 }, { min: 0, max: 1e6 }, { min: -1e6, max: 1e6 }, { min: -1e9, max: 1e9 }])
   t.deepEqual([P.gamma.gamma, P.extend.size, P.extend.all, P.threshold.threshold], [{ min: 1, max: 3 }, { min: 0, max: 1e8 }, { min: 1, max: 1e8 }, { min: 0, max: 255 }])
   t.deepEqual(P.failOn, ['none', 'truncated', 'error', 'warning'])
   t.deepEqual(P.fits, ['cover', 'contain', 'fill', 'inside', 'outside'])
@@ -176,6 +178,7 @@ test('each default in the policy is what core does when the option is left out (
   await same(t, ot.image(JPG).resize(64).gamma(), ot.image(JPG).resize(64).gamma(P.gamma.defaults.gamma, P.gamma.defaults.gammaOut), 'gamma')
   await same(t, ot.image(PNG).threshold(), ot.image(PNG).threshold(P.threshold.defaults.threshold, { grayscale: P.threshold.defaults.grayscale }), 'threshold')
   const { background: extendBackground, ...extend } = P.extend.defaults
+  await same(t, ot.image(PNG).modulate({ hue: 30 }), ot.image(PNG).modulate({ ...P.modulate.defaults, hue: 30 }), 'modulate')
   await same(t, ot.image(PNG).extend({ top: 1 }), ot.image(PNG).extend({ ...extend, top: 1, background: `#${Buffer.from(extendBackground).toString('hex')}` }), 'extend')
   await same(t, ot.image(JPG).rotate(30), ot.image(JPG).rotate(30, { background: '#000000ff' }), 'rotate background')
   await same(t, ot.image(JPG, { failOn: P.defaults.failOn, autoOrient: P.defaults.autoOrient }), ot.image(JPG), 'failOn, autoOrient')

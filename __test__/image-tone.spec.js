@@ -1,5 +1,5 @@
 'use strict'
-// negate, gamma, threshold and extend (issue 14, geometry and tone), against sharp on the same input:
+// negate, gamma, threshold, extend, modulate and tint (issue 14, geometry and tone), against sharp on the same input:
 // exact where libvips's arithmetic is exact (negate, extend in every mode, threshold without grey
 // conversion), within a stated tolerance where a grey conversion or a resampler rounds differently.
 
@@ -143,6 +143,59 @@ test('extend() of a photo to JPEG: the output decodes to sharp\'s size, its bord
   t.true(d.mean < 3, `mean difference after JPEG ${d.mean.toFixed(2)}`)
 })
 
+/** A one-channel grey PNG (sharp writes it from raw grey bytes). */
+async function greyPng (width, height) {
+  const data = Buffer.alloc(width * height)
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 256
+  return sharp(data, { raw: { width, height, channels: 1 } }).png().toBuffer()
+}
+
+test('modulate(): brightness, saturation, hue and lightness in LCh within 1 of sharp\'s, on colour, alpha, grey and a photo', async (t) => {
+  const inputs = {
+    'RGBA card': await encodedCard(64, 40, 'png', 4),
+    'grey (1 channel)': await greyPng(40, 30),
+    photo: await sharp(fix('exif', 'Landscape_1.jpg')).resize(300).png().toBuffer()
+  }
+  const cases = {
+    'brightness 1.5': { brightness: 1.5 },
+    'saturation 0.3': { saturation: 0.3 },
+    'saturation 2': { saturation: 2 },
+    'hue 90': { hue: 90 },
+    'hue -400 (modulo 360)': { hue: -400 },
+    'lightness 20': { lightness: 20 },
+    'all four': { brightness: 0.8, saturation: 1.4, hue: 200, lightness: -5 }
+  }
+  for (const [name, input] of Object.entries(inputs)) {
+    for (const [label, options] of Object.entries(cases)) {
+      const r = await against(input, (i) => i.modulate(options), 1)
+      sameShape(t, r, `${name}, ${label}`)
+      t.is(r.d.over, 0, `${name}, ${label}: ${r.d.over} values off by more than 1 (max ${r.d.max})`)
+      t.true(r.d.mean < 0.25, `${name}, ${label}: mean difference ${r.d.mean.toFixed(3)}`)
+    }
+  }
+  // modulate({}) converts to LCh and back: the identity up to one step of rounding.
+  const plain = await raw(ot.image(inputs.photo))
+  const identity = await raw(ot.image(inputs.photo).modulate({}))
+  t.is(diff(identity.data, plain.data, 1).over, 0, 'modulate({}) moves no value by more than 1')
+})
+
+test('tint(): the colour\'s chroma on the luminance, as sharp (a table per grey level; mean within 0.4, no value off by more than 8)', async (t) => {
+  const inputs = {
+    'RGBA card': await encodedCard(64, 40, 'png', 4),
+    'grey (1 channel)': await greyPng(40, 30),
+    photo: await sharp(fix('exif', 'Landscape_1.jpg')).resize(300).png().toBuffer()
+  }
+  for (const [name, input] of Object.entries(inputs)) {
+    for (const colour of ['#ff0000', { r: 20, g: 60, b: 200 }, 'rgba(250, 200, 0, 0.5)']) {
+      const label = `${name}, tint(${JSON.stringify(colour)})`
+      const r = await against(input, (i) => i.tint(colour), 8)
+      sameShape(t, r, label)
+      t.is(r.d.over, 0, `${label}: ${r.d.over} values off by more than 8 (max ${r.d.max})`)
+      t.true(r.d.mean < 0.4, `${label}: mean difference ${r.d.mean.toFixed(3)}`)
+    }
+  }
+})
+
 test('bad arguments: Node\'s codes, sharp\'s ranges; an extend past limitInputPixels is refused before any work', async (t) => {
   const input = await encodedCard(20, 14, 'png', 3)
   const i = () => ot.image(input)
@@ -167,6 +220,13 @@ test('bad arguments: Node\'s codes, sharp\'s ranges; an extend past limitInputPi
   throws(t, () => i().extend('5'), ERR.type)
   throws(t, () => i().extend(), ERR.type)
   throws(t, () => i().extend({ background: 'nocolour' }), ERR.value)
+  throws(t, () => i().modulate(), ERR.type)
+  throws(t, () => i().modulate({ brightness: -1 }), ERR.range)
+  throws(t, () => i().modulate({ saturation: '2' }), ERR.type)
+  throws(t, () => i().modulate({ hue: 1.5 }), ERR.range)
+  throws(t, () => i().modulate({ lightnes: 1 }), ERR.value)
+  throws(t, () => i().tint(), ERR.type)
+  throws(t, () => i().tint('not a colour'), ERR.value)
   // 20×14 grown by 100000000 on one side: refused from the plan, before decoding or allocating.
   await rejects(t, i().extend({ right: 100000000 }).toBuffer(), ERR.imageTooLarge)
   await rejects(t, ot.image(input, { limitInputPixels: 1000 }).extend(10).toBuffer(), ERR.imageTooLarge)

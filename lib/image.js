@@ -173,6 +173,26 @@ class Image {
     return this
   }
 
+  /** sharp's modulate: in LCh, L* × brightness + lightness, C* × saturation, hue + degrees. */
+  modulate (options) {
+    const M = P.modulate
+    if (options === undefined) throw invalidType('options', 'object', options) // sharp requires one
+    const { out } = opt.fields('modulate options', v.options(options, 'options'), {
+      brightness: check.number(M.brightness),
+      saturation: check.number(M.saturation),
+      hue: check.int(M.hue),
+      lightness: check.number(M.lightness)
+    })
+    this._spec.ops.modulate = out
+    return this
+  }
+
+  /** sharp's tint: the colour's chroma on the image's luminance. */
+  tint (colour) {
+    this._spec.ops.tint = opt.colour('tint', colour)
+    return this
+  }
+
   /** sharp's extend: a number of pixels on every side, or { top, bottom, left, right, background, extendWith }. */
   extend (extend) {
     if (typeof extend === 'number') {

@@ -205,6 +205,7 @@ pub fn policy() -> Value {
         "gamma": { "defaults": defaults(core::Gamma::default()) },
         "threshold": { "defaults": defaults(core::Threshold::default()) },
         "extend": { "defaults": defaults(core::Extend::default()) },
+        "modulate": { "defaults": defaults(core::Modulate::default()) },
         "extendWith": names(&core::ExtendWith::ALL),
         "jpeg": { "defaults": defaults(JpegOptions::default()) },
         "png": { "defaults": defaults(PngOptions::default()) },

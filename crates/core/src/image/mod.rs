@@ -11,6 +11,7 @@ mod encode;
 mod exif;
 mod filter;
 mod geometry;
+mod lab;
 mod options;
 mod pixels;
 mod probe;
@@ -268,11 +269,17 @@ fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel)
     if let Some(sigma) = ops.blur {
         px = filter::blur(px, sigma, cancel)?;
     }
+    if let Some(m) = ops.modulate {
+        px = tone::modulate(px, m);
+    }
     if let Some(s) = ops.sharpen {
         px = filter::sharpen(px, s.sigma, s.m1, s.m2, cancel)?;
     }
     if let Some(g) = ops.gamma {
         px = tone::gamma(px, g.gamma_out); // brightened after the other operations
+    }
+    if let Some(colour) = ops.tint {
+        px = tone::tint(px, colour);
     }
     if ops.grayscale {
         px = px.into_grey();

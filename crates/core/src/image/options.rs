@@ -39,6 +39,12 @@ pub const EXTEND: RangeInclusive<u32> = 0..=100_000_000;
 pub const EXTEND_ALL: RangeInclusive<u32> = 1..=100_000_000;
 /// `threshold`: the level at or above which a channel becomes 255 (0 turns the operation off).
 pub const THRESHOLD: RangeInclusive<u8> = 0..=255;
+/// `modulate`: `brightness` and `saturation` multipliers (sharp: any number ≥ 0; capped here).
+pub const MODULATE_FACTOR: RangeInclusive<f64> = 0.0..=1_000_000.0;
+/// `modulate`: `lightness`, added to L* (0–100).
+pub const LIGHTNESS: RangeInclusive<f64> = -1_000_000.0..=1_000_000.0;
+/// `modulate`: `hue` rotation in whole degrees (taken modulo 360, as sharp does).
+pub const HUE: RangeInclusive<i32> = -1_000_000_000..=1_000_000_000;
 /// JPEG and WebP `quality`.
 pub const QUALITY: RangeInclusive<u8> = 1..=100;
 /// WebP `alphaQuality`, PNG palette `quality`.
@@ -62,7 +68,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 25] = {
+pub const RANGES: [(&str, &str, f64, f64); 29] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -80,6 +86,10 @@ pub const RANGES: [(&str, &str, f64, f64); 25] = {
         row!("extend", "size", EXTEND),
         row!("extend", "all", EXTEND_ALL),
         row!("threshold", "threshold", THRESHOLD),
+        row!("modulate", "brightness", MODULATE_FACTOR),
+        row!("modulate", "saturation", MODULATE_FACTOR),
+        row!("modulate", "lightness", LIGHTNESS),
+        row!("modulate", "hue", HUE),
         row!("jpeg", "quality", QUALITY),
         row!("png", "compressionLevel", COMPRESSION_LEVEL),
         row!("png", "quality", QUALITY_0),
@@ -275,6 +285,28 @@ impl Default for Threshold {
     }
 }
 
+/// `modulate({ brightness, saturation, hue, lightness })`: in LCh, L* × brightness + lightness,
+/// C* × saturation, h + hue degrees (alpha untouched).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Modulate {
+    pub brightness: f64,
+    pub saturation: f64,
+    pub hue: i32,
+    pub lightness: f64,
+}
+
+impl Default for Modulate {
+    fn default() -> Self {
+        Modulate {
+            brightness: 1.0,
+            saturation: 1.0,
+            hue: 0,
+            lightness: 0.0,
+        }
+    }
+}
+
 /// What `extend` fills the new edges with, as sharp names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -333,6 +365,9 @@ pub struct Ops {
     pub gamma: Option<Gamma>,
     pub threshold: Option<Threshold>,
     pub extend: Option<Extend>,
+    pub modulate: Option<Modulate>,
+    /// `tint(colour)`: the chroma of this colour on the image's luminance (alpha of the colour unused).
+    pub tint: Option<Rgba>,
 }
 
 /// JPEG chroma subsampling, as sharp spells it.
@@ -620,6 +655,19 @@ impl Spec {
                     return Err(out_of_range(&format!("ops.gamma.{name}"), range, value));
                 }
             }
+        }
+        if let Some(m) = &ops.modulate {
+            for (name, value, range) in [
+                ("brightness", m.brightness, &MODULATE_FACTOR),
+                ("saturation", m.saturation, &MODULATE_FACTOR),
+                ("lightness", m.lightness, &LIGHTNESS),
+            ] {
+                if !range.contains(&value) {
+                    let r = format!("number between {} and {}", range.start(), range.end());
+                    return Err(out_of_range(&format!("ops.modulate.{name}"), r, value));
+                }
+            }
+            int("ops.modulate.hue", m.hue, &HUE)?;
         }
         if let Some(e) = &ops.extend {
             for (side, n) in [

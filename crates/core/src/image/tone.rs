@@ -1,7 +1,9 @@
-//! Per-pixel tone operations with sharp's semantics: `negate`, `gamma` and `threshold`. Each maps
-//! one 8-bit value to another through a 256-entry table, so the cost is one lookup per byte.
+//! Per-pixel tone operations with sharp's semantics: `negate`, `gamma` and `threshold` map one
+//! 8-bit value to another through a 256-entry table (one lookup per byte); `modulate` and `tint`
+//! work in LCh / Lab as libvips does ([`super::lab`]).
 
-use super::options::Threshold;
+use super::lab;
+use super::options::{Modulate, Rgba, Threshold};
 use super::Pixels;
 
 /// Applies `table` to the colour channels of `px`, and to alpha too when `alpha` is true.
@@ -78,6 +80,53 @@ pub fn threshold(mut px: Pixels, t: Threshold) -> Pixels {
         if n == 4 {
             chunk[3] = cut[chunk[3] as usize];
         }
+    }
+    px
+}
+
+/// `modulate`: each pixel to LCh, L* × brightness + lightness, C* × saturation, h + hue, and back
+/// (clipped to sRGB). Grey images change in L* only, as sharp converts them back to grey.
+pub fn modulate(mut px: Pixels, m: Modulate) -> Pixels {
+    let n = px.channels as usize;
+    let hue = f64::from(m.hue % 360);
+    if n < 3 {
+        let t = table(|v| {
+            let l = lab::lab_of_srgb([v, v, v])[0] * m.brightness + m.lightness;
+            lab::srgb_of_lab([l, 0.0, 0.0])[1]
+        });
+        map(&mut px, &t, false);
+        return px;
+    }
+    for chunk in px.data.chunks_exact_mut(n) {
+        let [l, c, h] = lab::lch_of_lab(lab::lab_of_srgb([chunk[0], chunk[1], chunk[2]]));
+        let lch = [l * m.brightness + m.lightness, c * m.saturation, h + hue];
+        chunk[..3].copy_from_slice(&lab::srgb_of_lab(lab::lab_of_lch(lch)));
+    }
+    px
+}
+
+/// `tint`: sharp's tint, a table from the pixel's grey level (libvips's `b-w`) to a colour with that
+/// L* and the tint's a*/b*, weighted towards mid-tones by `1 − 4(L*/100 − ½)²`. Colour images come
+/// out in colour (alpha kept); grey images stay grey, as sharp converts them back.
+pub fn tint(px: Pixels, colour: Rgba) -> Pixels {
+    let [_, ta, tb] = lab::lab_of_srgb([colour.0[0], colour.0[1], colour.0[2]]);
+    let lut: Vec<[u8; 3]> = (0..=255u8)
+        .map(|v| {
+            let l = lab::lab_of_srgb([v, v, v])[0];
+            let w = 1.0 - 4.0 * (l / 100.0 - 0.5) * (l / 100.0 - 0.5);
+            lab::srgb_of_lab([l, w * ta, w * tb])
+        })
+        .collect();
+    let n = px.channels as usize;
+    if n < 3 {
+        return px;
+    }
+    let mut px = px;
+    for chunk in px.data.chunks_exact_mut(n) {
+        let y = 0.2126 * lab::to_linear(chunk[0])
+            + 0.7152 * lab::to_linear(chunk[1])
+            + 0.0722 * lab::to_linear(chunk[2]);
+        chunk[..3].copy_from_slice(&lut[lab::to_code(y) as usize]);
     }
     px
 }
