@@ -639,6 +639,8 @@ export interface Image {
    * taken modulo 360). Multipliers 0–1000000, default 1; `lightness` default 0. Alpha untouched.
    */
   modulate(options: { brightness?: number; saturation?: number; hue?: number; lightness?: number }): this
+  /** Each channel's median over a `size` × `size` window (1–1000, default 3), edges extended by copying. */
+  median(size?: number): this
   /** The colour's chroma laid on the image's luminance, strongest in the mid-tones (sharp's tint). */
   tint(colour: Color): this
   /** Keep EXIF, XMP and the ICC profile in the output (default: stripped; pixels converted to sRGB). */

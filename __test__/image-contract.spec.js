@@ -120,7 +120,7 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     autoOrient: true,
     failOn: 'warning',
     animated: false,
-    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, tint: null },
+    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, median: null, tint: null },
     output: null,
     keepMetadata: false
   })
@@ -137,6 +137,7 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
   t.deepEqual(P.extend.defaults, { top: 0, bottom: 0, left: 0, right: 0, background: [0, 0, 0, 255], extendWith: 'background' })
   t.deepEqual(P.extendWith, ['background', 'copy', 'repeat', 'mirror'])
   t.deepEqual(P.modulate.defaults, { brightness: 1, saturation: 1, hue: 0, lightness: 0 })
+  t.deepEqual(P.median, { default: 3, size: { min: 1, max: 1000 } })
   t.deepEqual([P.modulate.brightness, P.modulate.saturation, P.modulate.lightness, P.modulate.hue], [{ min: 0, max: 1e6 }, { min: 0, max: 1e6 }, { min: -1e6, max: 1e6 }, { min: -1e9, max: 1e9 }])
   t.deepEqual([P.gamma.gamma, P.extend.size, P.extend.all, P.threshold.threshold], [{ min: 1, max: 3 }, { min: 0, max: 1e8 }, { min: 1, max: 1e8 }, { min: 0, max: 255 }])
   t.deepEqual(P.failOn, ['none', 'truncated', 'error', 'warning'])

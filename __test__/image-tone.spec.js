@@ -1,5 +1,5 @@
 'use strict'
-// negate, gamma, threshold, extend, modulate and tint (issue 14, geometry and tone), against sharp on the same input:
+// negate, gamma, threshold, extend, median, modulate and tint (issue 14, geometry and tone), against sharp on the same input:
 // exact where libvips's arithmetic is exact (negate, extend in every mode, threshold without grey
 // conversion), within a stated tolerance where a grey conversion or a resampler rounds differently.
 
@@ -196,6 +196,37 @@ test('tint(): the colour\'s chroma on the luminance, as sharp (a table per grey 
   }
 })
 
+test('median(): each channel\'s median over the window, pixel for pixel as sharp, odd and even sizes, edges included', async (t) => {
+  const noisy = Buffer.alloc(40 * 30 * 4)
+  let state = 7
+  for (let i = 0; i < noisy.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0
+    noisy[i] = state >>> 24
+  }
+  const inputs = {
+    'RGBA noise': await sharp(noisy, { raw: { width: 40, height: 30, channels: 4 } }).png().toBuffer(),
+    'RGB card': await encodedCard(48, 32, 'png', 3),
+    'grey (1 channel)': await greyPng(40, 30)
+  }
+  for (const [name, input] of Object.entries(inputs)) {
+    for (const [label, chain] of Object.entries({
+      'median()': (i) => i.median(),
+      'median(1)': (i) => i.median(1),
+      'median(2)': (i) => i.median(2),
+      'median(5)': (i) => i.median(5),
+      'median(8)': (i) => i.median(8),
+      'median(30), as tall as the image': (i) => i.median(30)
+    })) {
+      const r = await against(input, chain)
+      sameShape(t, r, `${name}, ${label}`)
+      t.is(r.d.over, 0, `${name}, ${label}: ${r.d.over} values differ (max ${r.d.max})`)
+    }
+  }
+  // A window larger than the image: sharp says "rank: window too large"; here ERR_OUT_OF_RANGE.
+  await t.throwsAsync(sharp(inputs['grey (1 channel)']).median(31).toBuffer(), { message: /window too large/ })
+  await rejects(t, ot.image(inputs['grey (1 channel)']).median(31).toBuffer(), ERR.range)
+})
+
 test('bad arguments: Node\'s codes, sharp\'s ranges; an extend past limitInputPixels is refused before any work', async (t) => {
   const input = await encodedCard(20, 14, 'png', 3)
   const i = () => ot.image(input)
@@ -225,6 +256,10 @@ test('bad arguments: Node\'s codes, sharp\'s ranges; an extend past limitInputPi
   throws(t, () => i().modulate({ saturation: '2' }), ERR.type)
   throws(t, () => i().modulate({ hue: 1.5 }), ERR.range)
   throws(t, () => i().modulate({ lightnes: 1 }), ERR.value)
+  throws(t, () => i().median(0), ERR.range)
+  throws(t, () => i().median(1001), ERR.range)
+  throws(t, () => i().median(2.5), ERR.range)
+  throws(t, () => i().median('3'), ERR.type)
   throws(t, () => i().tint(), ERR.type)
   throws(t, () => i().tint('not a colour'), ERR.value)
   // 20×14 grown by 100000000 on one side: refused from the plan, before decoding or allocating.

@@ -173,6 +173,12 @@ class Image {
     return this
   }
 
+  /** sharp's median: each channel's median over a size × size window (default 3). */
+  median (size) {
+    this._spec.ops.median = size === undefined ? P.median.default : v.int('size', size, P.median.size.min, P.median.size.max)
+    return this
+  }
+
   /** sharp's modulate: in LCh, L* × brightness + lightness, C* × saturation, hue + degrees. */
   modulate (options) {
     const M = P.modulate

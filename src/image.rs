@@ -206,6 +206,7 @@ pub fn policy() -> Value {
         "threshold": { "defaults": defaults(core::Threshold::default()) },
         "extend": { "defaults": defaults(core::Extend::default()) },
         "modulate": { "defaults": defaults(core::Modulate::default()) },
+        "median": { "default": core::MEDIAN_DEFAULT },
         "extendWith": names(&core::ExtendWith::ALL),
         "jpeg": { "defaults": defaults(JpegOptions::default()) },
         "png": { "defaults": defaults(PngOptions::default()) },

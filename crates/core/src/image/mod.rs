@@ -15,6 +15,7 @@ mod lab;
 mod options;
 mod pixels;
 mod probe;
+mod rank;
 mod resize;
 mod source;
 mod tone;
@@ -262,6 +263,9 @@ fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel)
     }
     if let Some(e) = &ops.extend {
         px = geometry::extend(&px, e)?;
+    }
+    if let Some(size) = ops.median {
+        px = rank::median(&px, size, cancel)?;
     }
     if let Some(t) = ops.threshold {
         px = tone::threshold(px, t);

@@ -45,6 +45,10 @@ pub const MODULATE_FACTOR: RangeInclusive<f64> = 0.0..=1_000_000.0;
 pub const LIGHTNESS: RangeInclusive<f64> = -1_000_000.0..=1_000_000.0;
 /// `modulate`: `hue` rotation in whole degrees (taken modulo 360, as sharp does).
 pub const HUE: RangeInclusive<i32> = -1_000_000_000..=1_000_000_000;
+/// `median`: the window's side in pixels (sharp's range; 1 is no operation).
+pub const MEDIAN: RangeInclusive<u32> = 1..=1000;
+/// `median()` without a size.
+pub const MEDIAN_DEFAULT: u32 = 3;
 /// JPEG and WebP `quality`.
 pub const QUALITY: RangeInclusive<u8> = 1..=100;
 /// WebP `alphaQuality`, PNG palette `quality`.
@@ -68,7 +72,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 29] = {
+pub const RANGES: [(&str, &str, f64, f64); 30] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -90,6 +94,7 @@ pub const RANGES: [(&str, &str, f64, f64); 29] = {
         row!("modulate", "saturation", MODULATE_FACTOR),
         row!("modulate", "lightness", LIGHTNESS),
         row!("modulate", "hue", HUE),
+        row!("median", "size", MEDIAN),
         row!("jpeg", "quality", QUALITY),
         row!("png", "compressionLevel", COMPRESSION_LEVEL),
         row!("png", "quality", QUALITY_0),
@@ -366,6 +371,8 @@ pub struct Ops {
     pub threshold: Option<Threshold>,
     pub extend: Option<Extend>,
     pub modulate: Option<Modulate>,
+    /// `median(size)`: the window's side.
+    pub median: Option<u32>,
     /// `tint(colour)`: the chroma of this colour on the image's luminance (alpha of the colour unused).
     pub tint: Option<Rgba>,
 }
@@ -668,6 +675,9 @@ impl Spec {
                 }
             }
             int("ops.modulate.hue", m.hue, &HUE)?;
+        }
+        if let Some(size) = ops.median {
+            int("ops.median", size, &MEDIAN)?;
         }
         if let Some(e) = &ops.extend {
             for (side, n) in [
