@@ -119,7 +119,7 @@ mod tests {
         let data = (0..w * h * u32::from(n))
             .map(|_| {
                 state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                (state >> 16) as u8
+                state.to_le_bytes()[2]
             })
             .collect();
         let px = Pixels {
@@ -128,9 +128,9 @@ mod tests {
             channels: n,
             data,
         };
-        for size in [1usize, 2, 3, 4, 5, 9, 17] {
-            let got = median(&px, size as u32, &|| false).expect("median");
-            assert_eq!(got.data, by_sorting(&px, size), "size {size}");
+        for size in [1u32, 2, 3, 4, 5, 9, 17] {
+            let got = median(&px, size, &|| false).expect("median");
+            assert_eq!(got.data, by_sorting(&px, size as usize), "size {size}");
         }
         assert!(
             median(&px, 18, &|| false).is_err(),
