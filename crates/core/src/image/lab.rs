@@ -2,17 +2,37 @@
 //! the sRGB primaries' matrix to XYZ (scaled to 0–100), and Lab with D65's white point. For the
 //! operations sharp runs in those spaces (`modulate`, `tint`).
 
+use std::sync::OnceLock;
+
 /// D65's white in XYZ (0–100), libvips's `VIPS_D65_*`.
 const WHITE: [f64; 3] = [95.047, 100.0, 108.883];
 
-/// The sRGB transfer function inverted: 8-bit code value to linear light (0–1).
-pub fn to_linear(v: u8) -> f64 {
-    let c = f64::from(v) / 255.0;
+/// The sRGB transfer function inverted: a code value on the 8-bit scale (fractions allowed) to
+/// linear light (0–1).
+pub fn to_linear_f(code: f64) -> f64 {
+    let c = code / 255.0;
     if c <= 0.040_45 {
         c / 12.92
     } else {
         ((c + 0.055) / 1.055).powf(2.4)
     }
+}
+
+/// [`to_linear_f`] of every 8-bit code value, computed once.
+fn linear_table() -> &'static [f64; 256] {
+    static TABLE: OnceLock<[f64; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0.0; 256];
+        for (v, l) in (0u8..=255).zip(t.iter_mut()) {
+            *l = to_linear_f(f64::from(v));
+        }
+        t
+    })
+}
+
+/// An 8-bit code value to linear light (0–1): a table lookup.
+pub fn to_linear(v: u8) -> f64 {
+    linear_table()[v as usize]
 }
 
 /// Linear light (0–1, clipped) to an 8-bit code value, rounded to nearest.

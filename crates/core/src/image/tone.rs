@@ -68,13 +68,10 @@ pub fn threshold(mut px: Pixels, t: Threshold) -> Pixels {
         }
         return px;
     }
-    let linear: Vec<f64> = (0..=255u8).map(srgb_to_linear).collect();
     // The grey value rounds to `level` or more exactly when its linear luminance reaches this.
-    let at = srgb_to_linear_f(f64::from(level) - 0.5);
+    let at = lab::to_linear_f(f64::from(level) - 0.5);
     for chunk in px.data.chunks_exact_mut(n) {
-        let y = 0.2126 * linear[chunk[0] as usize]
-            + 0.7152 * linear[chunk[1] as usize]
-            + 0.0722 * linear[chunk[2] as usize];
+        let y = luminance(chunk);
         let grey = if y >= at { 255 } else { 0 };
         chunk[..3].fill(grey);
         if n == 4 {
@@ -123,26 +120,18 @@ pub fn tint(px: Pixels, colour: Rgba) -> Pixels {
     }
     let mut px = px;
     for chunk in px.data.chunks_exact_mut(n) {
-        let y = 0.2126 * lab::to_linear(chunk[0])
-            + 0.7152 * lab::to_linear(chunk[1])
-            + 0.0722 * lab::to_linear(chunk[2]);
-        chunk[..3].copy_from_slice(&lut[lab::to_code(y) as usize]);
+        let rgb = lut[lab::to_code(luminance(chunk)) as usize];
+        chunk[..3].copy_from_slice(&rgb);
     }
     px
 }
 
-/// The sRGB transfer function inverted: an 8-bit code value (fractions allowed) to linear light.
-fn srgb_to_linear_f(code: f64) -> f64 {
-    let c = code / 255.0;
-    if c <= 0.040_45 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
-fn srgb_to_linear(v: u8) -> f64 {
-    srgb_to_linear_f(f64::from(v))
+/// Rec. 709 luminance in linear light of an RGB pixel's first three bytes (libvips's `b-w` before
+/// it encodes the result back to sRGB).
+fn luminance(rgb: &[u8]) -> f64 {
+    0.2126 * lab::to_linear(rgb[0])
+        + 0.7152 * lab::to_linear(rgb[1])
+        + 0.0722 * lab::to_linear(rgb[2])
 }
 
 #[cfg(test)]
