@@ -19,6 +19,7 @@ mod rank;
 mod resize;
 mod source;
 mod tone;
+mod tone_options;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -27,6 +28,7 @@ pub use options::*;
 pub use pixels::Pixels;
 pub use probe::{Format, Metadata};
 pub use source::{metadata_path, read_path};
+pub use tone_options::*;
 
 /// Palette quantisation settings (PNG palette, GIF), taken from their encoder options.
 #[derive(Clone, Copy, Debug, PartialEq)]

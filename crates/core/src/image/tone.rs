@@ -3,7 +3,8 @@
 //! work in LCh / Lab as libvips does ([`super::lab`]).
 
 use super::lab;
-use super::options::{Modulate, Rgba, Threshold};
+use super::options::Rgba;
+use super::tone_options::{Modulate, Threshold};
 use super::Pixels;
 
 /// Applies `table` to the colour channels of `px`, and to alpha too when `alpha` is true.

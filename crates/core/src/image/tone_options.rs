@@ -1,0 +1,114 @@
+//! The options of the tone and edge operations (`negate`, `gamma`, `threshold`, `modulate`,
+//! `extend`), part of the image contract in [`super::options`]: sharp's names and defaults; their
+//! ranges are rows of [`super::options::RANGES`].
+
+use super::options::Rgba;
+use serde::{Deserialize, Serialize};
+
+/// `negate({ alpha })`: every colour channel becomes 255 − value; alpha too unless `alpha` is false.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Negate {
+    pub alpha: bool,
+}
+
+impl Default for Negate {
+    fn default() -> Self {
+        Negate { alpha: true }
+    }
+}
+
+/// `gamma(gamma, gammaOut)`: the colour channels are darkened by `1/gamma` before resizing and
+/// brightened by `gammaOut` after the other operations, as sharp does (alpha untouched).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Gamma {
+    pub gamma: f64,
+    pub gamma_out: f64,
+}
+
+impl Default for Gamma {
+    fn default() -> Self {
+        Gamma {
+            gamma: 2.2,
+            gamma_out: 2.2,
+        }
+    }
+}
+
+/// `threshold(threshold, { grayscale })`: each channel (after conversion to grey, by default)
+/// becomes 255 at or above `threshold` and 0 below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Threshold {
+    pub threshold: u8,
+    pub grayscale: bool,
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Threshold {
+            threshold: 128,
+            grayscale: true,
+        }
+    }
+}
+
+/// `modulate({ brightness, saturation, hue, lightness })`: in LCh, L* × brightness + lightness,
+/// C* × saturation, h + hue degrees (alpha untouched).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Modulate {
+    pub brightness: f64,
+    pub saturation: f64,
+    pub hue: i32,
+    pub lightness: f64,
+}
+
+impl Default for Modulate {
+    fn default() -> Self {
+        Modulate {
+            brightness: 1.0,
+            saturation: 1.0,
+            hue: 0,
+            lightness: 0.0,
+        }
+    }
+}
+
+/// What `extend` fills the new edges with, as sharp names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtendWith {
+    /// The `background` colour.
+    #[default]
+    Background,
+    /// The nearest edge pixel, repeated.
+    Copy,
+    /// The image, tiled.
+    Repeat,
+    /// The image, mirrored at each edge.
+    Mirror,
+}
+
+impl ExtendWith {
+    /// Every value.
+    pub const ALL: [ExtendWith; 4] = [
+        ExtendWith::Background,
+        ExtendWith::Copy,
+        ExtendWith::Repeat,
+        ExtendWith::Mirror,
+    ];
+}
+
+/// `extend({ top, bottom, left, right, background, extendWith })`: pixels added around the image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Extend {
+    pub top: u32,
+    pub bottom: u32,
+    pub left: u32,
+    pub right: u32,
+    pub background: Rgba,
+    pub extend_with: ExtendWith,
+}
