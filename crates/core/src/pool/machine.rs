@@ -348,12 +348,34 @@ impl Machine {
         }
     }
 
-    /// Slots held now by any process. Probes each free-looking slot with `try_lock` (two system
-    /// calls per slot), so call it at a dashboard's pace, not per task.
+    /// Slots held now by any process. Probes each free-looking slot with a shared `try_lock`
+    /// (two system calls per slot), so call it at a dashboard's pace, not per task. Shared: two
+    /// processes probing at once do not see each other's probe as a held slot (an exclusive probe
+    /// did, and reported slots in use on an idle machine).
     pub fn in_use(&self) -> usize {
         (0..self.slots.len())
-            .filter(|&i| self.try_slot(i).is_none())
+            .filter(|&i| !self.probe_free(i))
             .count()
+    }
+
+    /// True when no thread of any process holds slot `i`. The `taken` flag keeps this process's
+    /// threads off the file while it is probed: a shared lock taken on the descriptor another
+    /// thread holds exclusively would convert that thread's lock, and the unlock release it.
+    fn probe_free(&self, i: usize) -> bool {
+        let slot = &self.slots[i];
+        if slot
+            .taken
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+        {
+            return false;
+        }
+        let free = slot.file.try_lock_shared().is_ok();
+        if free {
+            let _ = slot.file.unlock();
+        }
+        slot.taken.store(false, Ordering::Release);
+        free
     }
 
     /// Slots, slots in use, directory.
@@ -453,6 +475,29 @@ mod tests {
         assert_eq!(a.in_use(), 0);
         assert!(dir.join("slot-0").exists() && dir.join("slot-1").exists());
         assert!(dir.join(WAITERS).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_probe_does_not_count_another_process_probing_as_a_held_slot() {
+        let dir = temp("probe");
+        let cfg = MachineConfig {
+            slots: Some(2),
+            dir: Some(dir.clone()),
+        };
+        let a = Machine::open(&cfg).unwrap();
+        let b = Machine::open(&cfg).unwrap();
+        // `a` in the middle of its own probe of slot 0 (the lock its probe holds for a moment).
+        a.slots[0].file.try_lock_shared().unwrap();
+        assert_eq!(b.in_use(), 0, "a probe is not a holder");
+        assert_eq!(b.in_use(), 0, "and b's probe left nothing behind");
+        a.slots[0].file.unlock().unwrap();
+        // A holder of this process is seen by its own probe, and keeps its lock through it.
+        let held = b.try_acquire().unwrap();
+        assert_eq!(b.in_use(), 1);
+        assert_eq!(a.in_use(), 1, "b's slot is still locked after b probed it");
+        drop(held);
+        assert_eq!(a.in_use(), 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
