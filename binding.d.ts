@@ -98,10 +98,10 @@ export declare function imageMetadata(ticket: Ticket, specValue: object, path: s
  * With `out_path`, the worker thread writes the file (libuv's threadpool stays free) and the
  * Buffer is empty. Returns the admission code; a spec that does not fit core's types throws.
  */
-export declare function imageProcess(ticket: Ticket, specValue: object, path: string | undefined | null, outPath: string | undefined | null, data: unknown): number
+export declare function imageProcess(ticket: Ticket, specValue: object, path: string | undefined | null, outPath: string | undefined | null, data: unknown, layers?: Array<unknown> | undefined | null): number
 
 /** Queues the ThumbHash of the processed image (the spec's output is ignored); resolves its bytes. */
-export declare function imageThumbhash(ticket: Ticket, specValue: object, path: string | undefined | null, data: unknown): number
+export declare function imageThumbhash(ticket: Ticket, specValue: object, path: string | undefined | null, data: unknown, layers?: Array<unknown> | undefined | null): number
 
 /** Connects this environment (main thread or worker) to the pool. Called once by `lib/`. */
 export declare function init(settle: unknown): void

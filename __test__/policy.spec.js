@@ -206,6 +206,7 @@ const ALLOWED = {
     40: 'messages show at most 40 characters of a received value'
   },
   'validate.js': {},
+  'image-composite.js': {},
   'password-fips.js': {},
   'bytes.js': {},
   'pool.js': {},

@@ -86,16 +86,17 @@ function colour (name, value) {
   throw bad()
 }
 
-function position (value) {
+/** A gravity, by sharp's name, alias or number (the option is `name`). */
+function position (value, name = 'position') {
   if (value === undefined) return undefined
   const expected = `one of: ${Object.keys(POSITIONS).join(', ')}, or 0–${P.positions.length - 1}`
   if (typeof value === 'number') {
     if (Number.isInteger(value) && P.positions[value]) return P.positions[value]
-    throw outOfRange('position', 0, P.positions.length - 1, value)
+    throw outOfRange(name, 0, P.positions.length - 1, value)
   }
-  if (typeof value !== 'string') throw invalidType('position', expected, value)
+  if (typeof value !== 'string') throw invalidType(name, expected, value)
   if (Object.hasOwn(POSITIONS, value)) return POSITIONS[value]
-  throw invalidValue('position', expected, value)
+  throw invalidValue(name, expected, value)
 }
 
 // Option tables: each entry is one option, by its name in sharp and in core's contract type (they are the
@@ -262,4 +263,4 @@ function output (format, options) {
   return enc(options)
 }
 
-module.exports = { P, check, fields, forced, resize, region, colour, numberIn, positiveInt, output, EXTENSIONS }
+module.exports = { P, check, fields, forced, resize, region, colour, numberIn, positiveInt, position, output, EXTENSIONS }

@@ -12,6 +12,7 @@ const scheduler = require('./scheduler')
 const { invalidType, invalidValue, codedError } = require('./errors')
 const v = require('./validate')
 const opt = require('./image-options')
+const layers = require('./image-composite')
 
 const { P, check } = opt
 const RUN_KEYS = new Set(['signal', 'resolveWithObject'])
@@ -46,6 +47,17 @@ function limitPixels (value) {
 
 class Image {
   constructor (input, options) {
+    this._layers = []
+    if (input !== null && typeof input === 'object' && !(input instanceof Uint8Array) &&
+        !(input instanceof ArrayBuffer) && options === undefined) {
+      // image({ create, ...options }): no input, as sharp reads it.
+      const { create, ...rest } = input
+      if (create === undefined) throw invalidType('input', 'Buffer, Uint8Array, file path or { create }', input)
+      this._data = new Uint8Array(0)
+      this._init(rest)
+      this._spec.create = layers.create('create', create)
+      return
+    }
     if (typeof input === 'string') {
       if (input.includes('\0')) throw invalidValue('input', 'a path without NUL bytes', input)
       this._path = input
@@ -57,11 +69,32 @@ class Image {
     } else {
       throw invalidType('input', 'Buffer, Uint8Array or file path', input)
     }
-    const { o, out } = opt.fields('options', options, IMAGE, { extra: ['pages', 'signal', 'executor'] })
+    const o = this._init(options)
+    if (o.raw !== undefined) {
+      if (this._path !== undefined) throw invalidValue('input', 'a Buffer for raw pixels', this._path)
+      this._spec.raw = layers.raw('raw', o.raw)
+    }
+  }
+
+  /** The image options (not the input); returns them as given. */
+  _init (options) {
+    const { o, out } = opt.fields('options', options, IMAGE, { extra: ['pages', 'signal', 'executor', 'raw'] })
     const pages = o.pages === undefined ? undefined : v.int('pages', o.pages, P.pages.min, P.pages.max)
     if (pages === -1) out.animated = true // sharp's pages: -1, every frame
     this._task = scheduler.taskOptions(o)
     this._spec = { ...out, ops: {} }
+    return o
+  }
+
+  /**
+   * sharp's composite: images over this one, in order, after its other geometry and filters; each
+   * `{ input, raw, blend, gravity, top, left, tile, premultiplied, autoOrient }`. A new call replaces the list.
+   */
+  composite (images) {
+    const { layers: list, inputs } = layers.composite(images)
+    this._spec.ops.composite = list
+    this._layers = inputs
+    return this
   }
 
   resize (width, height, options) {
@@ -237,6 +270,7 @@ class Image {
     const copy = Object.create(Image.prototype)
     copy._path = this._path
     copy._data = this._data
+    copy._layers = [...this._layers]
     copy._task = { ...this._task }
     copy._spec = structuredClone(this._spec)
     return copy
@@ -253,7 +287,7 @@ class Image {
     return scheduler.reject(() => {
       const { o, task } = this._run(options)
       const withObject = v.bool('resolveWithObject', o.resolveWithObject) ?? false
-      return scheduler.run((t) => native.imageProcess(t, this._spec, this._path, null, this._data), task)
+      return scheduler.run((t) => native.imageProcess(t, this._spec, this._path, null, this._data, this._layers), task)
         .then(([data, info]) => withObject ? { data, info } : data)
     })
   }
@@ -272,7 +306,7 @@ class Image {
       if (this._path !== undefined && path.resolve(this._path) === path.resolve(file)) {
         throw invalidValue('fileOut', 'a path other than the input file', file)
       }
-      return scheduler.run((t) => native.imageProcess(t, spec, this._path, file, this._data), task)
+      return scheduler.run((t) => native.imageProcess(t, spec, this._path, file, this._data, this._layers), task)
         .then(([, info]) => info)
     })
   }
@@ -288,7 +322,7 @@ class Image {
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
       // The binding's thumbhash decodes the first frame and ignores the output format.
-      return scheduler.run((t) => native.imageThumbhash(t, this._spec, this._path, this._data), task)
+      return scheduler.run((t) => native.imageThumbhash(t, this._spec, this._path, this._data, this._layers), task)
         .then((hash) => hash.toString('base64'))
     })
   }

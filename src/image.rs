@@ -95,6 +95,67 @@ impl Source {
     }
 }
 
+/// The inputs of the composite layers: each a path (read on the worker thread) or bytes.
+struct Layers(Vec<Source>);
+
+impl Layers {
+    /// On the JS thread of `env`: each item a string path or bytes; their borrowed bytes' references
+    /// are added to `refs`.
+    fn read(
+        env: &Env,
+        items: Option<Vec<Unknown<'_>>>,
+        refs: &mut Vec<usize>,
+    ) -> napi::Result<Layers> {
+        let mut out = Vec::new();
+        for item in items.unwrap_or_default() {
+            let (source, more) = if item.get_type()? == ValueType::String {
+                // SAFETY: a string, just checked.
+                let path: String = unsafe { item.cast()? };
+                Source::read(env, Some(path), item)?
+            } else {
+                Source::read(env, None, item)?
+            };
+            refs.extend(more);
+            out.push(source);
+        }
+        Ok(Layers(out))
+    }
+
+    /// Runs `f` on every layer's bytes (paths read whole, as the main input's).
+    fn with<T>(
+        &self,
+        spec: &Spec,
+        cancel: core::Cancel,
+        f: impl FnOnce(&[&[u8]]) -> Result<T>,
+    ) -> Result<T> {
+        let files = self
+            .0
+            .iter()
+            .map(|s| match s {
+                Source::Path(p) => core::read_path(p.as_ref(), spec, cancel).map(Some),
+                Source::Bytes(_) => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let parts: Vec<Vec<&[u8]>> = self
+            .0
+            .iter()
+            .map(|s| match s {
+                Source::Bytes(input) => input.slices(),
+                Source::Path(_) => Vec::new(),
+            })
+            .collect();
+        let bytes: Vec<&[u8]> = files
+            .iter()
+            .zip(&parts)
+            .map(|(file, part)| match file {
+                Some(v) => v.as_slice(),
+                None => part.first().copied().unwrap_or(&[]),
+            })
+            .collect();
+        f(&bytes)
+    }
+}
+
 /// A result as a plain JS value (serialized on the pool thread, built as JS values on the JS one).
 fn plain(value: impl serde::Serialize) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))
@@ -111,12 +172,18 @@ pub fn image_process(
     path: Option<String>,
     out_path: Option<String>,
     data: Unknown<'_>,
+    layers: Option<Vec<Unknown<'_>>>,
 ) -> napi::Result<u32> {
     let spec = spec(&env, spec_value)?;
-    let (source, refs) = Source::read(&env, path, data)?;
+    let (source, mut refs) = Source::read(&env, path, data)?;
+    let layers = Layers::read(&env, layers, &mut refs)?;
     let job: Job = Box::new(move |task| {
         let cancel = || task.is_cancelled();
-        let encoded = source.with(&spec, &cancel, |bytes| core::process(bytes, &spec, &cancel))?;
+        let encoded = source.with(&spec, &cancel, |bytes| {
+            layers.with(&spec, &cancel, |inputs| {
+                core::process_with(bytes, inputs, &spec, &cancel)
+            })
+        })?;
         let info = plain(encoded.info())?;
         match out_path {
             Some(p) => {
@@ -162,14 +229,18 @@ pub fn image_thumbhash(
     #[napi(ts_arg_type = "object")] spec_value: Unknown<'_>,
     path: Option<String>,
     data: Unknown<'_>,
+    layers: Option<Vec<Unknown<'_>>>,
 ) -> napi::Result<u32> {
     let spec = spec(&env, spec_value)?;
-    let (source, refs) = Source::read(&env, path, data)?;
+    let (source, mut refs) = Source::read(&env, path, data)?;
+    let layers = Layers::read(&env, layers, &mut refs)?;
     let job: Job = Box::new(move |task| {
         let cancel = || task.is_cancelled();
         source
             .with(&spec, &cancel, |bytes| {
-                core::thumbhash(bytes, &spec, &cancel)
+                layers.with(&spec, &cancel, |inputs| {
+                    core::thumbhash(bytes, inputs, &spec, &cancel)
+                })
             })
             .map(Output::Bytes)
     });
@@ -208,6 +279,7 @@ pub fn policy() -> Value {
         "modulate": { "defaults": defaults(core::Modulate::default()) },
         "median": { "default": core::MEDIAN_DEFAULT },
         "extendWith": names(&core::ExtendWith::ALL),
+        "blends": names(&core::Blend::ALL),
         "jpeg": { "defaults": defaults(JpegOptions::default()) },
         "png": { "defaults": defaults(PngOptions::default()) },
         "webp": { "defaults": defaults(WebpOptions::default()) },

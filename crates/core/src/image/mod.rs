@@ -4,8 +4,11 @@
 //! [`Spec`] describes the whole pipeline; [`process`] runs it on one thread, checking its cancel
 //! flag between stages and between row bands, and [`metadata`] reads headers only.
 
+mod blend;
 mod budget;
 mod color;
+mod composite;
+mod composite_options;
 mod decode;
 mod encode;
 mod exif;
@@ -23,6 +26,7 @@ mod tone_options;
 
 use crate::error::{Error, ErrorKind, Result};
 
+pub use composite_options::*;
 pub use geometry::{Fit, Gravity};
 pub use options::*;
 pub use pixels::Pixels;
@@ -89,6 +93,20 @@ pub(crate) fn encode_error(why: impl std::fmt::Display) -> Error {
 
 /// Runs the pipeline on `input` (the encoded bytes).
 pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
+    process_with(input, &[], spec, cancel)
+}
+
+/// Runs the pipeline on `input`: encoded bytes, raw pixels (`spec.raw`), or nothing
+/// (`spec.create`). `inputs` are the extra images the composite layers name by index.
+pub fn process_with(
+    input: &[u8],
+    inputs: &[&[u8]],
+    spec: &Spec,
+    cancel: Cancel,
+) -> Result<Encoded> {
+    if spec.raw.is_some() || spec.create.is_some() {
+        return process_pixels(input, inputs, spec, cancel);
+    }
     let info = probe::probe(input)?;
     check_limit(&info, spec.limit_pixels)?;
     budget::plausible(input, &info, spec.limit_pixels)?;
@@ -104,6 +122,7 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
     };
     let size = budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
     budget::fits_encoder(&target, size)?;
+    let layers = composite::load(spec, inputs, cancel)?;
     // Each frame is converted, oriented and processed as soon as it is decoded: an animation
     // holds its processed frames (planned above) and one decoded frame, never all of them.
     let mut each = |meta: &decode::Meta, orientation: u8, mut frame: Pixels| -> Result<Pixels> {
@@ -112,7 +131,7 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
         }
         let orientation = if spec.auto_orient { orientation } else { 1 };
         let frame = geometry::orient(frame, orientation)?;
-        let out = apply(frame, &spec.ops, logical, cancel)?;
+        let out = apply(frame, &spec.ops, &layers, logical, cancel)?;
         check(cancel)?;
         Ok(out)
     };
@@ -136,6 +155,35 @@ pub fn process(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
     encode::encode(image, &target, &meta, cancel)
 }
 
+/// The pipeline on a base that is not decoded: raw pixels or a `create` image (default output:
+/// raw, as sharp). Its size is checked against the pixel limit before anything is allocated.
+fn process_pixels(input: &[u8], inputs: &[&[u8]], spec: &Spec, cancel: Cancel) -> Result<Encoded> {
+    let (width, height, channels) = match (&spec.create, &spec.raw) {
+        (Some(c), _) => (c.width, c.height, c.channels),
+        (None, Some(r)) => (r.width, r.height, r.channels),
+        (None, None) => unreachable!("process_with checked"),
+    };
+    check_size(width, height, spec.limit_pixels)?;
+    let info = probe::Metadata::of_pixels(width, height, channels);
+    let target = spec.output.clone().unwrap_or(Output::Raw);
+    budget::fits_encoder(&target, budget::plan(&info, spec, 1)?)?;
+    let base = match (&spec.create, &spec.raw) {
+        (Some(c), _) => composite::created(c)?,
+        (None, Some(r)) => composite::raw_pixels(input, r)?,
+        (None, None) => unreachable!("process_with checked"),
+    };
+    let layers = composite::load(spec, inputs, cancel)?;
+    let out = apply(base, &spec.ops, &layers, None, cancel)?;
+    check(cancel)?;
+    let meta = decode::Meta::default();
+    encode::encode(
+        decode::Decoded::single(out, meta.clone()),
+        &target,
+        &meta,
+        cancel,
+    )
+}
+
 /// The width and height `process` would give `input` (before encoding), from its headers alone:
 /// the same size checks, no decoding. What the fuzz target compares against the pipeline.
 pub fn plan(input: &[u8], spec: &Spec) -> Result<(u32, u32)> {
@@ -151,11 +199,12 @@ pub fn plan(input: &[u8], spec: &Spec) -> Result<(u32, u32)> {
 }
 
 /// Decodes, applies the pipeline, and returns the ThumbHash of the result (at most 100×100 px).
-pub fn thumbhash(input: &[u8], spec: &Spec, cancel: Cancel) -> Result<Vec<u8>> {
+/// `inputs`: the composite layers' images, as for [`process_with`].
+pub fn thumbhash(input: &[u8], inputs: &[&[u8]], spec: &Spec, cancel: Cancel) -> Result<Vec<u8>> {
     let mut spec = spec.clone();
     spec.output = Some(Output::Raw);
     spec.animated = false;
-    let raw = process(input, &spec, cancel)?;
+    let raw = process_with(input, inputs, &spec, cancel)?;
     let pixels = Pixels {
         width: raw.width,
         height: raw.height,
@@ -176,16 +225,20 @@ pub fn metadata(input: &[u8]) -> Result<Metadata> {
 }
 
 fn check_limit(info: &Metadata, limit: u64) -> Result<()> {
-    let pixels = u64::from(info.width) * u64::from(info.height);
     if info.width == 0 || info.height == 0 {
         return Err(decode_error("the header gives a zero dimension"));
     }
+    check_size(info.width, info.height, limit)
+}
+
+/// `ERR_IMAGE_TOO_LARGE` when a `width`×`height` input exceeds `limit` pixels (0: no limit).
+pub(crate) fn check_size(width: u32, height: u32, limit: u64) -> Result<()> {
+    let pixels = u64::from(width) * u64::from(height);
     if limit > 0 && pixels > limit {
         return Err(Error::new(
             ErrorKind::ImageTooLarge,
             format!(
-                "Input image exceeds pixel limit: {}×{} = {pixels} pixels, limitInputPixels is {limit}",
-                info.width, info.height
+                "Input image exceeds pixel limit: {width}×{height} = {pixels} pixels, limitInputPixels is {limit}"
             ),
         ));
     }
@@ -235,8 +288,20 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     (scale, (scale > 1).then_some((w, h)))
 }
 
-/// The operations on one frame, in sharp's order.
-fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel) -> Result<Pixels> {
+/// The operations on one frame, in sharp's order. `layers`: the composite layers, decoded.
+fn apply(
+    mut px: Pixels,
+    ops: &Ops,
+    layers: &[Pixels],
+    logical: Option<(u32, u32)>,
+    cancel: Cancel,
+) -> Result<Pixels> {
+    let compositing = !ops.composite.is_empty();
+    if compositing && !px.has_alpha() && fills_background(ops) {
+        // sharp adds alpha before resizing when it will composite: backgrounds keep their alpha.
+        let channels = px.channels + 1;
+        px = px.into_channels(channels);
+    }
     if let Some(r) = ops.rotate {
         px = filter::rotate(px, r.angle, r.background, cancel)?;
     }
@@ -281,17 +346,31 @@ fn apply(mut px: Pixels, ops: &Ops, logical: Option<(u32, u32)>, cancel: Cancel)
     if let Some(s) = ops.sharpen {
         px = filter::sharpen(px, s.sigma, s.m1, s.m2, cancel)?;
     }
+    if compositing {
+        if ops.grayscale {
+            px = px.into_grey(); // sharp: grey before compositing (colour layers stay colour)
+        }
+        px = composite::composite(px, &ops.composite, layers, cancel)?;
+    }
     if let Some(g) = ops.gamma {
         px = tone::gamma(px, g.gamma_out); // brightened after the other operations
     }
     if let Some(colour) = ops.tint {
         px = tone::tint(px, colour);
     }
-    if ops.grayscale {
+    if ops.grayscale && !compositing {
         px = px.into_grey();
     }
     if let Some(n) = ops.negate {
         px = tone::negate(px, n.alpha);
     }
     Ok(px)
+}
+
+/// True when an operation before compositing fills new pixels with a background colour (whose
+/// alpha the image then needs, as in sharp).
+fn fills_background(ops: &Ops) -> bool {
+    ops.rotate.is_some()
+        || ops.extend.is_some()
+        || ops.resize.as_ref().is_some_and(|r| r.fit == Fit::Contain)
 }

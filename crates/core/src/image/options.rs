@@ -7,6 +7,7 @@
 //! `Default` impl; for a number, a [`RANGES`] row and a check in [`Spec::validate`]), one table
 //! entry in lib/image-options.js or lib/image.js, one line in index.d.ts. The binding is unchanged.
 
+use super::composite_options::{self as composite, Create, Layer, RawInput};
 use super::geometry::{Fit, Gravity};
 use super::tone_options::{Extend, Gamma, Modulate, Negate, Threshold};
 use crate::error::{Error, ErrorKind, Result};
@@ -73,7 +74,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 30] = {
+pub const RANGES: [(&str, &str, f64, f64); 34] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -96,6 +97,10 @@ pub const RANGES: [(&str, &str, f64, f64); 30] = {
         row!("modulate", "lightness", LIGHTNESS),
         row!("modulate", "hue", HUE),
         row!("median", "size", MEDIAN),
+        row!("composite", "offset", composite::OFFSET),
+        row!("composite", "layers", composite::LAYERS),
+        row!("raw", "channels", composite::RAW_CHANNELS),
+        row!("create", "channels", composite::CREATE_CHANNELS),
         row!("jpeg", "quality", QUALITY),
         row!("png", "compressionLevel", COMPRESSION_LEVEL),
         row!("png", "quality", QUALITY_0),
@@ -268,6 +273,8 @@ pub struct Ops {
     pub median: Option<u32>,
     /// `tint(colour)`: the chroma of this colour on the image's luminance (alpha of the colour unused).
     pub tint: Option<Rgba>,
+    /// `composite(images)`: layers over the base, in order, after the other geometry and filters.
+    pub composite: Vec<Layer>,
 }
 
 /// JPEG chroma subsampling, as sharp spells it.
@@ -445,6 +452,10 @@ pub struct Spec {
     pub output: Option<Output>,
     /// Keep EXIF, XMP and the ICC profile (else stripped, pixels converted to sRGB).
     pub keep_metadata: bool,
+    /// The input is raw pixels of this shape, not an encoded image.
+    pub raw: Option<RawInput>,
+    /// No input: the base is an image of one colour.
+    pub create: Option<Create>,
 }
 
 impl Default for Spec {
@@ -458,6 +469,8 @@ impl Default for Spec {
             ops: Ops::default(),
             output: None,
             keep_metadata: false,
+            raw: None,
+            create: None,
         }
     }
 }
@@ -469,7 +482,7 @@ fn out_of_range(name: &str, range: impl Display, value: impl Display) -> Error {
     )
 }
 
-fn int<T: PartialOrd + Display + Copy>(
+pub(crate) fn int<T: PartialOrd + Display + Copy>(
     name: &str,
     value: T,
     range: &RangeInclusive<T>,
@@ -517,6 +530,13 @@ impl Spec {
     pub fn validate(&self) -> Result<()> {
         let ops = &self.ops;
         int("maxInputBytes", self.max_input_bytes, &MAX_INPUT_BYTES)?;
+        if let Some(raw) = &self.raw {
+            composite::check_raw("raw", raw)?;
+        }
+        if let Some(c) = &self.create {
+            composite::check_create("create", c)?;
+        }
+        composite::check_layers(&ops.composite)?;
         if let Some(r) = &ops.rotate {
             if !r.angle.is_finite() {
                 return Err(out_of_range("ops.rotate.angle", "finite number", r.angle));

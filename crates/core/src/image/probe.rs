@@ -55,6 +55,17 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// What a base of raw or created pixels is, for the size checks (format: a stand-in).
+    pub(crate) fn of_pixels(width: u32, height: u32, channels: u8) -> Metadata {
+        Metadata {
+            width,
+            height,
+            channels,
+            has_alpha: channels == 2 || channels == 4,
+            ..Metadata::new(Format::Png, 0)
+        }
+    }
+
     fn new(format: Format, size: usize) -> Metadata {
         Metadata {
             format,
