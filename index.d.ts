@@ -444,6 +444,50 @@ export interface ImageOptions extends TaskOptions {
    * @default 536870912 (512 MiB)
    */
   maxInputBytes?: number
+  /** The input Buffer is raw 8-bit pixels, channels interleaved (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA); longer buffers are allowed. Default output: raw. */
+  raw?: RawInput
+}
+
+/** Raw pixels' shape: width and height 1–0x3FFFFFFF, channels 1–4. */
+export interface RawInput {
+  width: number
+  height: number
+  channels: 1 | 2 | 3 | 4
+}
+
+/** An image of one colour: `image({ create })` or a composite layer's `input: { create }`. Channels 3 (the colour's alpha is ignored) or 4. Checked against `limitInputPixels` before anything is allocated. */
+export interface CreateOptions {
+  width: number
+  height: number
+  channels: 3 | 4
+  background: Color
+}
+
+/** libvips's blend modes, as sharp names them ('color-dodge' and 'color-burn' are accepted too). */
+export type Blend =
+  | 'clear' | 'source' | 'over' | 'in' | 'out' | 'atop' | 'dest' | 'dest-over' | 'dest-in' | 'dest-out' | 'dest-atop'
+  | 'xor' | 'add' | 'saturate' | 'multiply' | 'screen' | 'overlay' | 'darken' | 'lighten'
+  | 'colour-dodge' | 'color-dodge' | 'colour-burn' | 'color-burn' | 'hard-light' | 'soft-light' | 'difference' | 'exclusion'
+
+/** One layer of `composite()`. */
+export interface CompositeLayer {
+  /** An encoded image (Buffer, Uint8Array, ArrayBuffer, or a path read on the pool), raw pixels (with `raw`), or `{ create }`. */
+  input: string | Uint8Array | ArrayBuffer | { create: CreateOptions }
+  /** The input is raw pixels of this shape. */
+  raw?: RawInput
+  /** Default 'over'. */
+  blend?: Blend
+  /** Where the layer goes when `left`/`top` are not given. Default 'centre'. */
+  gravity?: Position
+  /** Offsets from the base's top-left corner, both or neither; −100000000 to 100000000 (a layer may lie partly off the base). */
+  left?: number
+  top?: number
+  /** Repeat the layer over the whole base (then `left`/`top` must be 0 or more). */
+  tile?: boolean
+  /** The layer's colours are already multiplied by its alpha. */
+  premultiplied?: boolean
+  /** Apply the layer's EXIF orientation. Default false, as sharp. */
+  autoOrient?: boolean
 }
 
 export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside'
@@ -643,6 +687,14 @@ export interface Image {
   median(size?: number): this
   /** The colour's chroma laid on the image's luminance, strongest in the mid-tones (sharp's tint). */
   tint(colour: Color): this
+  /**
+   * Layers over the image, in order, after its resize, extract, extend and filters and before gamma-out, tint
+   * and negate (sharp's order). The result has alpha (an RGB base gains it, as in sharp; JPEG output drops it).
+   * Blending is libvips's, byte for byte. A layer wider or taller than the image rejects with
+   * ERR_INVALID_ARG_VALUE. A second call replaces the list. Layers are decoded under this image's
+   * `limitInputPixels` and `failOn`.
+   */
+  composite(images: CompositeLayer[]): this
   /** Keep EXIF, XMP and the ICC profile in the output (default: stripped; pixels converted to sRGB). */
   keepMetadata(): this
   /** sharp's older name for keepMetadata(). */
@@ -674,6 +726,8 @@ export interface Image {
  * Node 22 and later.
  */
 export function image(input: string | Uint8Array | ArrayBuffer, options?: ImageOptions): Image
+/** An image of one colour, with image options beside `create` (as sharp). Its default output is raw. */
+export function image(input: ImageOptions & { create: CreateOptions }): Image
 
 /** Default limits and settings of image() (from the native core). */
 export const imageDefaults: Readonly<{ limitInputPixels: number; maxInputBytes: number }>

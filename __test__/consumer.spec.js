@@ -134,7 +134,7 @@ import {
   digest, digestSync, hmac, hashFile, compress, decompress, compressSync, createCompress, createDecompress, compression,
   image, imageDefaults,
   type HashOptions, type VerifyOptions, type PoolStats, type ErrorCode, type CompressionOptions,
-  type Image, type Metadata, type OutputInfo, type ResizeOptions, type JpegOptions, type PngOptions, type WebpOptions, type GifOptions, type Region, type ImageOptions,
+  type Image, type Metadata, type OutputInfo, type ResizeOptions, type JpegOptions, type PngOptions, type WebpOptions, type GifOptions, type Region, type ImageOptions, type CompositeLayer,
 } from 'offthread'
 
 async function main (): Promise<void> {
@@ -176,6 +176,15 @@ async function main (): Promise<void> {
   const result: { data: Buffer; info: OutputInfo } = await pipeline.clone().png(png).toBuffer({ resolveWithObject: true })
   const written: OutputInfo = await image('photo.jpg').webp(webp).toFile('out.webp', { signal: AbortSignal.timeout(5000) })
   image('photo.jpg').gif(gif).toFormat('raw')
+  const layers: CompositeLayer[] = [
+    { input: 'mark.png', gravity: 'southeast', blend: 'multiply' },
+    { input: { create: { width: 8, height: 8, channels: 4, background: 'rgba(0, 0, 0, 0.5)' } }, left: -2, top: 3 },
+    { input: new Uint8Array(12), raw: { width: 2, height: 2, channels: 3 }, tile: true, premultiplied: false }
+  ]
+  image({ create: { width: 64, height: 64, channels: 3, background: '#fff' }, limitInputPixels: 4096 }).composite(layers).png()
+  image(new Uint8Array(16), { raw: { width: 2, height: 2, channels: 4 } }).composite([{ input: 'mark.png', blend: 'color-burn' }])
+  // @ts-expect-error: not a blend mode
+  image('photo.jpg').composite([{ input: 'mark.png', blend: 'behind' }])
   const meta: Metadata = await image('photo.jpg').metadata()
   const thumb: string = await image('photo.jpg').thumbhash()
   const format: 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp' = meta.format

@@ -179,6 +179,28 @@ test.serial('POST /thumbnail: a JPEG upload comes back as a thumbnail of the ask
   t.like(await json(t, await fetch(`${base}/thumbnail?format=bmp`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_INVALID_ARG_VALUE' })
 })
 
+test.serial('POST /watermark: the badge is composited at the asked gravity, as sharp places it; a photo smaller than the badge is 400', async (t) => {
+  const sharp = require('sharp')
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const photo = fs.readFileSync(path.join(__dirname, 'fixtures/images/exif/Landscape_1.jpg'))
+  const badge = path.join(__dirname, '..', 'examples', 'express', 'public', 'watermark.png')
+  const raw = { 'content-type': 'image/jpeg' }
+  const res = await fetch(`${base}/watermark?w=400&gravity=northwest&format=png`, { method: 'POST', headers: raw, body: photo })
+  t.is(res.status, 200)
+  t.is(res.headers.get('content-type'), 'image/png')
+  const got = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true })
+  t.deepEqual([got.info.width, got.info.height, got.info.channels], [400, 267, 4])
+  // Where the badge is: the same pixels as sharp compositing it on offthread's own resize.
+  const resized = await offthread.image(photo).resize(400).raw().toBuffer({ resolveWithObject: true })
+  const want = await sharp(resized.data, { raw: resized.info }).composite([{ input: badge, gravity: 'northwest' }]).raw().toBuffer()
+  t.true(got.data.equals(want))
+  const plain = await sharp(resized.data, { raw: resized.info }).ensureAlpha().raw().toBuffer()
+  t.false(got.data.equals(plain), 'the badge is there')
+  t.like(await json(t, await fetch(`${base}/watermark?w=100`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_INVALID_ARG_VALUE' })
+  t.like(await json(t, await fetch(`${base}/watermark?gravity=middle`, { method: 'POST', headers: raw, body: photo }), 400), { code: 'ERR_INVALID_ARG_VALUE' })
+})
+
 /** Opens a raw connection, sends an upgrade request for `path`; resolves the socket and the first bytes back. */
 function upgrade (path) {
   const net = require('node:net')

@@ -314,6 +314,9 @@ class Image {
   metadata (options) {
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
+      if (this._spec.raw !== undefined || this._spec.create !== undefined) {
+        throw invalidValue('input', 'an encoded image for metadata() (raw and created pixels have no header)', this._spec.create ?? this._spec.raw)
+      }
       return scheduler.run((t) => native.imageMetadata(t, this._spec, this._path, this._data), task)
     })
   }

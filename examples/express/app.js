@@ -152,6 +152,24 @@ function createApp ({ users = new Map(), hashOptions = HASH_OPTIONS, logger = co
     res.type(format).set('X-Image-Size', `${info.width}x${info.height}`).send(data)
   }))
 
+  // POST /watermark?gravity=&w=&format=: the raw image body → resized to fit w (default 1280) with the
+  // offthread badge (public/watermark.png) composited at `gravity` (default southeast), on the pool.
+  const badge = path.join(__dirname, 'public', 'watermark.png')
+  app.post('/watermark', express.raw({ type: () => true, limit: '25mb' }), route(async (req, res) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw httpError(400, 'ERR_IMAGE_FORMAT', 'send the image as the request body')
+    const width = req.query.w === undefined ? 1280 : Number(req.query.w)
+    if (!Number.isInteger(width) || width < 1 || width > 4096) throw httpError(400, 'ERR_OUT_OF_RANGE', 'w must be an integer from 1 to 4096')
+    const format = req.query.format ?? 'jpeg'
+    if (!THUMBNAIL_FORMATS.includes(format)) throw httpError(400, 'ERR_INVALID_ARG_VALUE', `format must be one of ${THUMBNAIL_FORMATS.join(', ')}`)
+    // An unknown gravity throws ERR_INVALID_ARG_VALUE (400); a photo smaller than the badge rejects with it too.
+    const { data, info } = await offthread.image(req.body, { signal: requestSignal(res) })
+      .resize(width, undefined, { fit: 'inside', withoutEnlargement: true })
+      .composite([{ input: badge, gravity: req.query.gravity ?? 'southeast' }])
+      .toFormat(format)
+      .toBuffer({ resolveWithObject: true })
+    res.type(format).set('X-Image-Size', `${info.width}x${info.height}`).send(data)
+  }))
+
   // The demo page (GET /) and its routes: GET /events, POST /demo/hash. See demo-routes.js.
   app.use(express.static(path.join(__dirname, 'public')))
   app.use(demoRoutes({ hashOptions }))
