@@ -19,6 +19,8 @@ const RSS_SAMPLE_MS = 50
 const WIDTH = 800
 const QUALITY = 80
 const LANCZOS3 = 4 // @napi-rs/image's ResizeFilterType.Lanczos3: a `const enum`, absent at run time
+/** The watermark case's layer: the Express demo's translucent 240×64 PNG badge, bottom right. */
+const MARK = require('node:path').join(__dirname, '..', 'examples', 'express', 'public', 'watermark.png')
 
 /**
  * Each library's calls. `encode(format)` returns (buf) => Promise<Buffer> of the 800 px wide
@@ -35,6 +37,7 @@ const LIBRARIES = {
     }
     return {
       encode: (format) => (buf) => encoders[format](ot.image(buf).resize(WIDTH)).toBuffer(),
+      watermark: (mark) => (buf) => ot.image(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
       metadata: (buf) => ot.image(buf).metadata(),
       info: () => {
         const s = ot.stats()
@@ -54,6 +57,7 @@ const LIBRARIES = {
     }
     return {
       encode: (format) => (buf) => encoders[format](sharp(buf).resize(WIDTH)).toBuffer(),
+      watermark: (mark) => (buf) => sharp(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
       metadata: (buf) => sharp(buf).metadata(),
       info: () => ({
         version: sharp.versions.sharp,
@@ -111,8 +115,9 @@ function makeCases (lib, inputs) {
     make('webp', lib.encode('webp'), inputs.photo),
     make('png', lib.encode('png'), inputs.photo),
     make('jpeg8mp', lib.encode('jpeg'), inputs.progressive),
+    lib.watermark && make('watermark', lib.watermark(inputs.mark), inputs.photo),
     make('metadata', lib.metadata, inputs.photo)
-  ]
+  ].filter(Boolean)
 }
 
 /** What is sent back for a case's last output: the encoded bytes, or the metadata's size. */
@@ -126,8 +131,9 @@ function describeOutput (out) {
 async function runCase (name, config) {
   const lib = LIBRARIES[name]()
   if (lib === null) return { type: 'skip', reason: 'image() not built yet' }
-  const inputs = { photo: fs.readFileSync(config.photo), progressive: fs.readFileSync(config.progressive) }
+  const inputs = { photo: fs.readFileSync(config.photo), progressive: fs.readFileSync(config.progressive), mark: fs.readFileSync(MARK) }
   const c = makeCases(lib, inputs).find((x) => x.id === config.caseId)
+  if (c === undefined) return { type: 'unsupported' }
   const loadedRss = process.memoryUsage.rss()
   const sampler = startRssSampler()
   const probe = h.createProbeFile()

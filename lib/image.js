@@ -53,6 +53,7 @@ class Image {
       // image({ create, ...options }): no input, as sharp reads it.
       const { create, ...rest } = input
       if (create === undefined) throw invalidType('input', 'Buffer, Uint8Array, file path or { create }', input)
+      if (rest.raw !== undefined) throw invalidValue('raw', 'no raw option beside { create }', rest.raw)
       this._data = new Uint8Array(0)
       this._init(rest)
       this._spec.create = layers.create('create', create)

@@ -24,6 +24,17 @@ pub(crate) fn load(p: &[u8]) -> Px {
     ]
 }
 
+/// An 8-bit RGB pixel, opaque: what [`load`] gives for alpha 255 (× 1.0 is exact).
+#[inline]
+pub(crate) fn load_opaque(p: &[u8]) -> Px {
+    [
+        f32::from(p[0]) / MAX,
+        f32::from(p[1]) / MAX,
+        f32::from(p[2]) / MAX,
+        1.0,
+    ]
+}
+
 /// An 8-bit RGBA pixel whose colours are already premultiplied: libvips first divides them by
 /// the alpha (an f32 image), then premultiplies again.
 #[inline]
@@ -35,7 +46,8 @@ pub(crate) fn load_premultiplied(p: &[u8]) -> Px {
     [c(p[0]), c(p[1]), c(p[2]), a]
 }
 
-/// Back to 8-bit RGBA: colours divided by alpha, scaled, clipped and truncated.
+/// Back to 8-bit RGBA (or RGB, when `out` has 3 bytes: the colours of the RGBA result):
+/// colours divided by alpha, scaled, clipped and truncated.
 #[inline]
 #[expect(
     clippy::cast_possible_truncation,
@@ -48,7 +60,9 @@ pub(crate) fn store(b: &Px, out: &mut [u8]) {
     for k in 0..3 {
         out[k] = if a == 0.0 { 0 } else { byte(b[k] / a) };
     }
-    out[3] = byte(a);
+    if let Some(alpha) = out.get_mut(3) {
+        *alpha = byte(a);
+    }
 }
 
 /// The separable blend function of a PDF mode, on premultiplied channel values.

@@ -240,11 +240,14 @@ fn clip(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(0)
 }
 
-/// Blends `layers` (decoded, in `spec` order) over `base`; the result is RGBA.
+/// Blends `layers` (decoded, in `spec` order) over `base`; the result is RGBA, or RGB when
+/// `opaque` (the output drops alpha) and the base has none: the RGBA result's colours, without
+/// widening a photo to four channels and back.
 pub(crate) fn composite(
     base: Pixels,
     specs: &[Layer],
     layers: &[Pixels],
+    opaque: bool,
     cancel: Cancel,
 ) -> Result<Pixels> {
     let translucent = base.has_alpha() && {
@@ -255,7 +258,14 @@ pub(crate) fn composite(
             .step_by(step)
             .any(|&a| a < 255)
     };
-    let mut base = base.into_rgba();
+    let channels = if opaque && !base.has_alpha() { 3 } else { 4 };
+    let mut base = base.into_channels(channels);
+    let ch = usize::from(channels);
+    let load_base = if ch == 4 {
+        blend::load
+    } else {
+        blend::load_opaque
+    };
     let (bw, bh) = (base.width, base.height);
     let placed = specs
         .iter()
@@ -275,7 +285,7 @@ pub(crate) fn composite(
     // values by one and clears the colour of transparent pixels): everywhere, here; libvips only
     // in the tiles it composites, so a large base may differ from sharp away from the layers.
     let whole_rows = translucent || placed.iter().any(|p| !p.blend.is_local());
-    let row_len = bw as usize * 4;
+    let row_len = bw as usize * ch;
     for (y, row) in (0..bh).zip(base.data.chunks_exact_mut(row_len)) {
         if y % 64 == 0 {
             check(cancel)?;
@@ -290,9 +300,9 @@ pub(crate) fn composite(
             }
         };
         for x in from..to {
-            let i = x as usize * 4;
-            let out = &mut row[i..i + 4];
-            let mut acc = blend::load(out);
+            let i = x as usize * ch;
+            let out = &mut row[i..i + ch];
+            let mut acc = load_base(out);
             for p in &placed {
                 let a = p.pixel(x, y);
                 if a[3] == 0.0 && p.blend.is_local() {

@@ -123,6 +123,7 @@ pub fn process_with(
     let size = budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
     budget::fits_encoder(&target, size)?;
     let layers = composite::load(spec, inputs, cancel)?;
+    let opaque = matches!(target, Output::Jpeg(_));
     // Each frame is converted, oriented and processed as soon as it is decoded: an animation
     // holds its processed frames (planned above) and one decoded frame, never all of them.
     let mut each = |meta: &decode::Meta, orientation: u8, mut frame: Pixels| -> Result<Pixels> {
@@ -131,7 +132,7 @@ pub fn process_with(
         }
         let orientation = if spec.auto_orient { orientation } else { 1 };
         let frame = geometry::orient(frame, orientation)?;
-        let out = apply(frame, &spec.ops, &layers, logical, cancel)?;
+        let out = apply(frame, &spec.ops, (&layers, opaque), logical, cancel)?;
         check(cancel)?;
         Ok(out)
     };
@@ -169,11 +170,19 @@ fn process_pixels(input: &[u8], inputs: &[&[u8]], spec: &Spec, cancel: Cancel) -
     budget::fits_encoder(&target, budget::plan(&info, spec, 1)?)?;
     let base = match (&spec.create, &spec.raw) {
         (Some(c), _) => composite::created(c)?,
-        (None, Some(r)) => composite::raw_pixels(input, r)?,
+        // Grey raw pixels are b-w to sharp, which writes them as sRGB, as a grey PNG is decoded.
+        (None, Some(r)) => match composite::raw_pixels(input, r)? {
+            px if px.channels < 3 => {
+                let channels = px.channels + 2;
+                px.into_channels(channels)
+            }
+            px => px,
+        },
         (None, None) => unreachable!("process_with checked"),
     };
     let layers = composite::load(spec, inputs, cancel)?;
-    let out = apply(base, &spec.ops, &layers, None, cancel)?;
+    let opaque = matches!(target, Output::Jpeg(_));
+    let out = apply(base, &spec.ops, (&layers, opaque), None, cancel)?;
     check(cancel)?;
     let meta = decode::Meta::default();
     encode::encode(
@@ -288,16 +297,17 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     (scale, (scale > 1).then_some((w, h)))
 }
 
-/// The operations on one frame, in sharp's order. `layers`: the composite layers, decoded.
+/// The operations on one frame, in sharp's order. `layers`: the composite layers, decoded, and
+/// whether the output drops alpha (JPEG: an opaque base then never gains it).
 fn apply(
     mut px: Pixels,
     ops: &Ops,
-    layers: &[Pixels],
+    (layers, opaque): (&[Pixels], bool),
     logical: Option<(u32, u32)>,
     cancel: Cancel,
 ) -> Result<Pixels> {
     let compositing = !ops.composite.is_empty();
-    if compositing && !px.has_alpha() && fills_background(ops) {
+    if compositing && !opaque && !px.has_alpha() && fills_background(ops) {
         // sharp adds alpha before resizing when it will composite: backgrounds keep their alpha.
         let channels = px.channels + 1;
         px = px.into_channels(channels);
@@ -350,7 +360,7 @@ fn apply(
         if ops.grayscale {
             px = px.into_grey(); // sharp: grey before compositing (colour layers stay colour)
         }
-        px = composite::composite(px, &ops.composite, layers, cancel)?;
+        px = composite::composite(px, &ops.composite, layers, opaque, cancel)?;
     }
     if let Some(g) = ops.gamma {
         px = tone::gamma(px, g.gamma_out); // brightened after the other operations
