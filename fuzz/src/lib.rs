@@ -17,6 +17,9 @@ use offthread_core::{Error, ErrorKind};
 #[path = "json.rs"]
 mod json;
 pub use json::json_scan;
+#[path = "composite.rs"]
+mod composite;
+pub use composite::image_composite;
 
 /// The password every fuzzed hash string is verified against.
 pub const PASSWORD: &[u8] = b"password";

@@ -29,6 +29,7 @@ fn harness_of(target: &str) -> fn(&[u8]) {
         "image_encode" => harness::image_encode,
         "decompress" => harness::decompress,
         "image_geometry" => harness::image_geometry,
+        "image_composite" => harness::image_composite,
         "json_scan" => harness::json_scan,
         other => panic!("tests/fuzz-regressions/{other}: no fuzz target of that name"),
     }
@@ -230,5 +231,27 @@ fn image_geometry_with_extend_agrees_on_seeded_inputs() {
         }
         data[32] |= 1;
         harness::image_geometry(&data);
+    }
+}
+
+/// `image_composite` on pseudo-random inputs (a fixed xorshift seed): layers of every kind, mode
+/// and placement over raw bases. `IMAGE_COMPOSITE_RUNS=n` runs n inputs instead of 5,000.
+#[test]
+fn image_composite_on_random_inputs() {
+    let runs = std::env::var("IMAGE_COMPOSITE_RUNS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(5_000);
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..runs {
+        let mut data = [0u8; 48];
+        for chunk in data.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes());
+        }
+        let run = std::panic::catch_unwind(|| harness::image_composite(&data));
+        assert!(run.is_ok(), "image_composite failed on {data:?}");
     }
 }
