@@ -683,6 +683,14 @@ export interface Image {
    * taken modulo 360). Multipliers 0–1000000, default 1; `lightness` default 0. Alpha untouched.
    */
   modulate(options: { brightness?: number; saturation?: number; hue?: number; lightness?: number }): this
+  /**
+   * Stretches L* (D65 Lab) so the `lower` percentile (0–99, default 1; 0 is the minimum) becomes 0 and the
+   * `upper` one (1–100, default 99; 100 is the maximum) becomes 100, with a* b* and alpha kept; libvips's
+   * percentiles, within one level of sharp. Fractions are truncated, as sharp reads them; `lower` must be less
+   * than `upper`. After the filters and composite, before tint. `false` turns it off.
+   */
+  normalise(options?: boolean | { lower?: number; upper?: number }): this
+  normalize(options?: boolean | { lower?: number; upper?: number }): this
   /** Each channel's median over a `size` × `size` window (1–1000, default 3), edges extended by copying. */
   median(size?: number): this
   /** The colour's chroma laid on the image's luminance, strongest in the mid-tones (sharp's tint). */

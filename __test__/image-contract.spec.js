@@ -120,9 +120,11 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     autoOrient: true,
     failOn: 'warning',
     animated: false,
-    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, median: null, tint: null },
+    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, median: null, tint: null, composite: [], normalise: null },
     output: null,
-    keepMetadata: false
+    keepMetadata: false,
+    raw: null,
+    create: null
   })
   t.deepEqual(P.resize, { width: null, height: null, fit: 'cover', position: 'centre', kernel: 'lanczos3', withoutEnlargement: false, withoutReduction: false, background: [0, 0, 0, 255] })
   t.deepEqual(P.jpeg.defaults, { quality: 80, progressive: false, chromaSubsampling: '4:2:0', optimizeCoding: true, mozjpeg: false })
@@ -138,6 +140,10 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
   t.deepEqual(P.extendWith, ['background', 'copy', 'repeat', 'mirror'])
   t.deepEqual(P.modulate.defaults, { brightness: 1, saturation: 1, hue: 0, lightness: 0 })
   t.deepEqual(P.median, { default: 3, size: { min: 1, max: 1000 } })
+  t.deepEqual(P.normalise, { defaults: { lower: 1, upper: 99 }, lower: { min: 0, max: 99 }, upper: { min: 1, max: 100 } })
+  t.deepEqual([P.composite, P.raw, P.create], [{ offset: { min: -1e8, max: 1e8 }, layers: { min: 0, max: 1000 } }, { channels: { min: 1, max: 4 } }, { channels: { min: 3, max: 4 } }])
+  t.deepEqual(P.blends, ['clear', 'source', 'over', 'in', 'out', 'atop', 'dest', 'dest-over', 'dest-in', 'dest-out', 'dest-atop', 'xor', 'add', 'saturate',
+    'multiply', 'screen', 'overlay', 'darken', 'lighten', 'colour-dodge', 'colour-burn', 'hard-light', 'soft-light', 'difference', 'exclusion'])
   t.deepEqual([P.modulate.brightness, P.modulate.saturation, P.modulate.lightness, P.modulate.hue], [{ min: 0, max: 1e6 }, { min: 0, max: 1e6 }, { min: -1e6, max: 1e6 }, { min: -1e9, max: 1e9 }])
   t.deepEqual([P.gamma.gamma, P.extend.size, P.extend.all, P.threshold.threshold], [{ min: 1, max: 3 }, { min: 0, max: 1e8 }, { min: 1, max: 1e8 }, { min: 0, max: 255 }])
   t.deepEqual(P.failOn, ['none', 'truncated', 'error', 'warning'])

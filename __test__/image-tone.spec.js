@@ -1,5 +1,5 @@
 'use strict'
-// negate, gamma, threshold, extend, median, modulate and tint (issue 14, geometry and tone), against sharp on the same input:
+// negate, gamma, threshold, extend, median, modulate, normalise and tint (issue 14, geometry and tone), against sharp on the same input:
 // exact where libvips's arithmetic is exact (negate, extend in every mode, threshold without grey
 // conversion), within a stated tolerance where a grey conversion or a resampler rounds differently.
 
@@ -177,6 +177,44 @@ test('modulate(): brightness, saturation, hue and lightness in LCh within 1 of s
   const plain = await raw(ot.image(inputs.photo))
   const identity = await raw(ot.image(inputs.photo).modulate({}))
   t.is(diff(identity.data, plain.data, 1).over, 0, 'modulate({}) moves no value by more than 1')
+})
+
+test('normalise(): L* stretched between libvips\'s percentiles, within 1 of sharp\'s on low-contrast colour, alpha, grey and a photo', async (t) => {
+  // Low contrast (values 60–150): a percentile off by one L* step would move values by several levels.
+  const lowContrast = (channels) => {
+    const data = Buffer.alloc(64 * 48 * channels)
+    let s = 5
+    for (let i = 0; i < data.length; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff
+      data[i] = channels === 4 && i % 4 === 3 ? i & 255 : 60 + (s % 90)
+    }
+    return sharp(data, { raw: { width: 64, height: 48, channels } }).png().toBuffer()
+  }
+  const inputs = {
+    RGB: await lowContrast(3),
+    'RGBA (alpha kept)': await lowContrast(4),
+    'grey (1 channel)': await greyPng(40, 30),
+    photo: await sharp(fix('exif', 'Landscape_1.jpg')).resize(300).png().toBuffer()
+  }
+  const cases = { default: undefined, '0–100 (min and max)': { lower: 0, upper: 100 }, '5–95': { lower: 5, upper: 95 }, '30–60': { lower: 30, upper: 60 }, '0–50': { lower: 0, upper: 50 }, '2.9–97.5 (truncated)': { lower: 2.9, upper: 97.5 } }
+  for (const [name, input] of Object.entries(inputs)) {
+    for (const [label, options] of Object.entries(cases)) {
+      const r = await against(input, (i) => i.normalise(options), 1)
+      sameShape(t, r, `${name}, ${label}`)
+      t.is(r.d.over, 0, `${name}, ${label}: ${r.d.over} values off by more than 1 (max ${r.d.max})`)
+    }
+  }
+  const alias = await raw(ot.image(inputs.RGB).normalize({ lower: 5, upper: 95 }))
+  t.true(alias.data.equals((await raw(ot.image(inputs.RGB).normalise({ lower: 5, upper: 95 }))).data), 'normalize() is normalise()')
+  // A flat image has no range to stretch: unchanged, as in sharp.
+  const flat = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer()
+  t.true((await raw(ot.image(flat).normalise())).data.equals((await raw(ot.image(flat))).data))
+  const i = () => ot.image(inputs.RGB)
+  throws(t, () => i().normalise({ lower: 50, upper: 50 }), ERR.value, { message: /lower to be less than upper/ })
+  throws(t, () => i().normalise({ lower: 100 }), ERR.range)
+  throws(t, () => i().normalise({ upper: 0 }), ERR.range)
+  throws(t, () => i().normalise({ lower: '1' }), ERR.type)
+  throws(t, () => i().normalise({ lowr: 1 }), ERR.value)
 })
 
 test('tint(): the colour\'s chroma on the luminance, as sharp (a table per grey level; mean within 0.4, no value off by more than 8)', async (t) => {

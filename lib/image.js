@@ -227,6 +227,26 @@ class Image {
     return this
   }
 
+  /** sharp's normalise: L* stretched from the `lower` percentile (default 1) to the `upper` one (default 99). */
+  normalise (options) {
+    const N = P.normalise
+    if (options === false) {
+      delete this._spec.ops.normalise
+      return this
+    }
+    const o = options === undefined || options === true ? {} : v.knownKeys('normalise options', v.options(options, 'options'), new Set(['lower', 'upper']))
+    // sharp takes any number in range and reads it as an integer (truncated).
+    const lower = o.lower === undefined ? N.defaults.lower : Math.trunc(opt.numberIn('lower', o.lower, N.lower))
+    const upper = o.upper === undefined ? N.defaults.upper : Math.trunc(opt.numberIn('upper', o.upper, N.upper))
+    if (lower >= upper) throw invalidValue('range', 'lower to be less than upper', `${lower} >= ${upper}`)
+    this._spec.ops.normalise = { lower, upper }
+    return this
+  }
+
+  normalize (options) {
+    return this.normalise(options)
+  }
+
   /** sharp's tint: the colour's chroma on the image's luminance. */
   tint (colour) {
     this._spec.ops.tint = opt.colour('tint', colour)

@@ -278,6 +278,7 @@ pub fn policy() -> Value {
         "extend": { "defaults": defaults(core::Extend::default()) },
         "modulate": { "defaults": defaults(core::Modulate::default()) },
         "median": { "default": core::MEDIAN_DEFAULT },
+        "normalise": { "defaults": defaults(core::Normalise::default()) },
         "extendWith": names(&core::ExtendWith::ALL),
         "blends": names(&core::Blend::ALL),
         "jpeg": { "defaults": defaults(JpegOptions::default()) },

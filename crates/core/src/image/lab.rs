@@ -111,6 +111,13 @@ pub fn lab_of_srgb(rgb: [u8; 3]) -> [f64; 3] {
     lab_of_linear(rgb.map(to_linear))
 }
 
+/// L* of an 8-bit sRGB triple: what [`lab_of_srgb`] gives first, computed alone.
+pub fn lightness_of_srgb(rgb: [u8; 3]) -> f64 {
+    let [r, g, b] = rgb.map(to_linear);
+    let y = (0.2126 * r + 0.7152 * g + 0.0722 * b) * 100.0;
+    116.0 * f(y / WHITE[1]) - 16.0
+}
+
 /// Lab to an 8-bit sRGB triple (clipped).
 pub fn srgb_of_lab(lab: [f64; 3]) -> [u8; 3] {
     linear_of_lab(lab).map(to_code)

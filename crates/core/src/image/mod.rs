@@ -365,6 +365,9 @@ fn apply(
     if let Some(g) = ops.gamma {
         px = tone::gamma(px, g.gamma_out); // brightened after the other operations
     }
+    if let Some(n) = ops.normalise {
+        px = tone::normalise(px, n);
+    }
     if let Some(colour) = ops.tint {
         px = tone::tint(px, colour);
     }

@@ -9,7 +9,7 @@
 
 use super::composite_options::{self as composite, Create, Layer, RawInput};
 use super::geometry::{Fit, Gravity};
-use super::tone_options::{Extend, Gamma, Modulate, Negate, Threshold};
+use super::tone_options::{Extend, Gamma, Modulate, Negate, Normalise, Threshold};
 use crate::error::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
@@ -49,6 +49,10 @@ pub const LIGHTNESS: RangeInclusive<f64> = -1_000_000.0..=1_000_000.0;
 pub const HUE: RangeInclusive<i32> = -1_000_000_000..=1_000_000_000;
 /// `median`: the window's side in pixels (sharp's range; 1 is no operation).
 pub const MEDIAN: RangeInclusive<u32> = 1..=1000;
+/// `normalise`: the lower percentile (sharp's range).
+pub const NORMALISE_LOWER: RangeInclusive<u8> = 0..=99;
+/// `normalise`: the upper percentile (sharp's range; above `lower`).
+pub const NORMALISE_UPPER: RangeInclusive<u8> = 1..=100;
 /// `median()` without a size.
 pub const MEDIAN_DEFAULT: u32 = 3;
 /// JPEG and WebP `quality`.
@@ -74,7 +78,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 34] = {
+pub const RANGES: [(&str, &str, f64, f64); 36] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -97,6 +101,8 @@ pub const RANGES: [(&str, &str, f64, f64); 34] = {
         row!("modulate", "lightness", LIGHTNESS),
         row!("modulate", "hue", HUE),
         row!("median", "size", MEDIAN),
+        row!("normalise", "lower", NORMALISE_LOWER),
+        row!("normalise", "upper", NORMALISE_UPPER),
         row!("composite", "offset", composite::OFFSET),
         row!("composite", "layers", composite::LAYERS),
         row!("raw", "channels", composite::RAW_CHANNELS),
@@ -275,6 +281,7 @@ pub struct Ops {
     pub tint: Option<Rgba>,
     /// `composite(images)`: layers over the base, in order, after the other geometry and filters.
     pub composite: Vec<Layer>,
+    pub normalise: Option<Normalise>,
 }
 
 /// JPEG chroma subsampling, as sharp spells it.
@@ -591,6 +598,17 @@ impl Spec {
         }
         if let Some(size) = ops.median {
             int("ops.median", size, &MEDIAN)?;
+        }
+        if let Some(n) = ops.normalise {
+            int("ops.normalise.lower", n.lower, &NORMALISE_LOWER)?;
+            int("ops.normalise.upper", n.upper, &NORMALISE_UPPER)?;
+            if n.lower >= n.upper {
+                return Err(out_of_range(
+                    "ops.normalise",
+                    "lower less than upper",
+                    format!("{} >= {}", n.lower, n.upper),
+                ));
+            }
         }
         if let Some(e) = &ops.extend {
             for (side, n) in [

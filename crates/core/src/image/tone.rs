@@ -1,10 +1,10 @@
 //! Per-pixel tone operations with sharp's semantics: `negate`, `gamma` and `threshold` map one
-//! 8-bit value to another through a 256-entry table (one lookup per byte); `modulate` and `tint`
-//! work in LCh / Lab as libvips does ([`super::lab`]).
+//! 8-bit value to another through a 256-entry table (one lookup per byte); `modulate`, `normalise`
+//! and `tint` work in LCh / Lab as libvips does ([`super::lab`]).
 
 use super::lab;
 use super::options::Rgba;
-use super::tone_options::{Modulate, Threshold};
+use super::tone_options::{Modulate, Normalise, Threshold};
 use super::Pixels;
 
 /// Applies `table` to the colour channels of `px`, and to alpha too when `alpha` is true.
@@ -101,6 +101,97 @@ pub fn modulate(mut px: Pixels, m: Modulate) -> Pixels {
         chunk[..3].copy_from_slice(&lab::srgb_of_lab(lab::lab_of_lch(lch)));
     }
     px
+}
+
+/// `normalise`: sharp's contrast stretch. L* of every pixel (sRGB → D65 Lab, as libvips), its
+/// `lower` and `upper` percentiles found as libvips's `percent` finds them (a histogram of L*
+/// truncated to integers, up to the largest value seen; the cumulative count scaled so its last
+/// entry is that value and truncated; the first bin above `p`% of the histogram's size), or the
+/// minimum and maximum (truncated) for 0 and 100; then L* × 100 / (max − min) − min × that, back to
+/// sRGB with a* and b* (and alpha) kept. A range of 1 or less leaves the image as it is.
+pub fn normalise(mut px: Pixels, n: Normalise) -> Pixels {
+    let ch = px.channels as usize;
+    let grey = ch < 3;
+    let lightness = |p: &[u8]| {
+        let rgb = if grey { [p[0]; 3] } else { [p[0], p[1], p[2]] };
+        lab::lightness_of_srgb(rgb)
+    };
+    let mut hist = [0u64; 128];
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in px.data.chunks_exact(ch) {
+        let l = lightness(p);
+        lo = lo.min(l);
+        hi = hi.max(l);
+        hist[bin(l)] += 1;
+    }
+    if px.data.is_empty() {
+        return px;
+    }
+    let min = if n.lower == 0 {
+        truncate(lo)
+    } else {
+        percent(&hist, n.lower)
+    };
+    let max = if n.upper == 100 {
+        truncate(hi)
+    } else {
+        percent(&hist, n.upper)
+    };
+    if (max - min).abs() <= 1 {
+        return px;
+    }
+    let f = 100.0 / f64::from(max - min);
+    let a = -(f64::from(min) * f);
+    if grey {
+        let t = table(|v| lab::srgb_of_lab([lab::lab_of_srgb([v, v, v])[0] * f + a, 0.0, 0.0])[1]);
+        map(&mut px, &t, false);
+        return px;
+    }
+    for p in px.data.chunks_exact_mut(ch) {
+        let [l, la, lb] = lab::lab_of_srgb([p[0], p[1], p[2]]);
+        p[..3].copy_from_slice(&lab::srgb_of_lab([l * f + a, la, lb]));
+    }
+    px
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "L* is 0–100: libvips casts it to an integer by truncation"
+)]
+fn bin(l: f64) -> usize {
+    (l.max(0.0) as usize).min(127)
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "L* is 0–100; sharp stores min and max in an int"
+)]
+fn truncate(l: f64) -> i32 {
+    l as i32
+}
+
+/// libvips's `percent` over a histogram of truncated L*.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "counts and bins are small; truncation is hist_norm's cast"
+)]
+fn percent(hist: &[u64], p: u8) -> i32 {
+    let mx = hist.iter().rposition(|&c| c > 0).unwrap_or(0);
+    let size = mx + 1;
+    let total: u64 = hist[..size].iter().sum();
+    let scale = mx as f64 / total as f64;
+    let threshold = f64::from(p) / 100.0 * size as f64;
+    let mut cum = 0u64;
+    for (i, &c) in hist[..size].iter().enumerate() {
+        cum += c;
+        if ((cum as f64 * scale) as u64) as f64 > threshold {
+            return i as i32;
+        }
+    }
+    size as i32
 }
 
 /// `tint`: sharp's tint, a table from the pixel's grey level (libvips's `b-w`) to a colour with that

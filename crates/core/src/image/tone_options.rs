@@ -1,5 +1,5 @@
 //! The options of the tone and edge operations (`negate`, `gamma`, `threshold`, `modulate`,
-//! `extend`), part of the image contract in [`super::options`]: sharp's names and defaults; their
+//! `normalise`, `extend`), part of the image contract in [`super::options`]: sharp's names and defaults; their
 //! ranges are rows of [`super::options::RANGES`].
 
 use super::options::Rgba;
@@ -72,6 +72,24 @@ impl Default for Modulate {
             saturation: 1.0,
             hue: 0,
             lightness: 0.0,
+        }
+    }
+}
+
+/// `normalise({ lower, upper })`: L* stretched so that the `lower` percentile becomes 0 and the
+/// `upper` one 100 (chroma and alpha kept), as sharp does it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Normalise {
+    pub lower: u8,
+    pub upper: u8,
+}
+
+impl Default for Normalise {
+    fn default() -> Self {
+        Normalise {
+            lower: 1,
+            upper: 99,
         }
     }
 }
