@@ -611,6 +611,15 @@ export interface OutputInfo {
   size: number
   /** Frames in the output: always set; the decoded frames for GIF output (more than 1 only with `animated: true` or `pages: -1`), else 1. */
   pages: number
+  /** With trim(): minus the left and top of the box kept (0 or less), as sharp. */
+  trimOffsetLeft?: number
+  trimOffsetTop?: number
+  /** With a smart crop (`position: 'entropy' | 'attention'`): minus the crop's corner in the resized image. */
+  cropOffsetLeft?: number
+  cropOffsetTop?: number
+  /** With `position: 'attention'`: the most interesting point of the resized image (0, 0 for entropy). */
+  attentionX?: number
+  attentionY?: number
 }
 
 /** What metadata() resolves with (a plain object; optional fields are absent when the file has none). */
@@ -683,6 +692,15 @@ export interface Image {
    * taken modulo 360). Multipliers 0–1000000, default 1; `lightness` default 0. Alpha untouched.
    */
   modulate(options: { brightness?: number; saturation?: number; hue?: number; lightness?: number }): this
+  /**
+   * Cuts off the edges that differ from `background` (default: the top-left pixel, as decoded) by at most
+   * `threshold` (0–1000000, default 10) in every channel, as sharp (libvips's find_trim: alpha flattened onto
+   * the background, a 3×3 median first unless `lineArt`, alpha checked on its own too). `margin` (0–10000000)
+   * pixels are kept around the content. Runs on the upright image before every other operation (rotate()
+   * included) and disables shrink-on-load; an image with no content is left whole. `info.trimOffsetLeft` and
+   * `trimOffsetTop` give minus the kept box's corner. Not for animated images (ERR_INVALID_ARG_VALUE).
+   */
+  trim(options?: boolean | { background?: Color; threshold?: number; lineArt?: boolean; margin?: number }): this
   /**
    * Stretches L* (D65 Lab) so the `lower` percentile (0–99, default 1; 0 is the minimum) becomes 0 and the
    * `upper` one (1–100, default 99; 100 is the maximum) becomes 100, with a* b* and alpha kept; libvips's

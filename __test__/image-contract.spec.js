@@ -120,7 +120,7 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     autoOrient: true,
     failOn: 'warning',
     animated: false,
-    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, median: null, tint: null, composite: [], normalise: null },
+    ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, median: null, tint: null, composite: [], normalise: null, trim: null },
     output: null,
     keepMetadata: false,
     raw: null,
@@ -140,6 +140,7 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
   t.deepEqual(P.extendWith, ['background', 'copy', 'repeat', 'mirror'])
   t.deepEqual(P.modulate.defaults, { brightness: 1, saturation: 1, hue: 0, lightness: 0 })
   t.deepEqual(P.median, { default: 3, size: { min: 1, max: 1000 } })
+  t.deepEqual(P.trim, { defaults: { background: null, threshold: 10, lineArt: false, margin: 0 }, threshold: { min: 0, max: 1e6 }, margin: { min: 0, max: 1e7 } })
   t.deepEqual(P.normalise, { defaults: { lower: 1, upper: 99 }, lower: { min: 0, max: 99 }, upper: { min: 1, max: 100 } })
   t.deepEqual([P.composite, P.raw, P.create], [{ offset: { min: -1e8, max: 1e8 }, layers: { min: 0, max: 1000 } }, { channels: { min: 1, max: 4 } }, { channels: { min: 3, max: 4 } }])
   t.deepEqual(P.blends, ['clear', 'source', 'over', 'in', 'out', 'atop', 'dest', 'dest-over', 'dest-in', 'dest-out', 'dest-atop', 'xor', 'add', 'saturate',

@@ -227,6 +227,28 @@ class Image {
     return this
   }
 
+  /**
+   * sharp's trim: cuts the edges that differ from `background` (default: the top-left pixel) by at most
+   * `threshold` (default 10) in every channel, after a 3×3 median unless `lineArt`; keeps `margin` pixels.
+   */
+  trim (options) {
+    const T = P.trim
+    if (options === false) {
+      delete this._spec.ops.trim
+      return this
+    }
+    const o = options === undefined || options === null ? {} : options
+    if (typeof o !== 'object' || Array.isArray(o)) throw invalidType('trim', 'object', o)
+    const { out } = opt.fields('trim options', o, {
+      background: check.colour,
+      threshold: check.number(T.threshold),
+      lineArt: check.bool,
+      margin: check.int(T.margin)
+    })
+    this._spec.ops.trim = out
+    return this
+  }
+
   /** sharp's normalise: L* stretched from the `lower` percentile (default 1) to the `upper` one (default 99). */
   normalise (options) {
     const N = P.normalise

@@ -279,6 +279,7 @@ pub fn policy() -> Value {
         "modulate": { "defaults": defaults(core::Modulate::default()) },
         "median": { "default": core::MEDIAN_DEFAULT },
         "normalise": { "defaults": defaults(core::Normalise::default()) },
+        "trim": { "defaults": defaults(core::Trim::default()) },
         "extendWith": names(&core::ExtendWith::ALL),
         "blends": names(&core::Blend::ALL),
         "jpeg": { "defaults": defaults(JpegOptions::default()) },

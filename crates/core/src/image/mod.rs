@@ -23,6 +23,7 @@ mod resize;
 mod source;
 mod tone;
 mod tone_options;
+mod trim;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -50,6 +51,8 @@ pub struct Encoded {
     pub height: u32,
     pub channels: u8,
     pub pages: u32,
+    /// Where trim and a smart crop cut.
+    pub offsets: Offsets,
 }
 
 impl Encoded {
@@ -62,6 +65,7 @@ impl Encoded {
             channels: self.channels,
             size: self.data.len(),
             pages: self.pages,
+            offsets: self.offsets,
         }
     }
 }
@@ -123,7 +127,13 @@ pub fn process_with(
     let size = budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
     budget::fits_encoder(&target, size)?;
     let layers = composite::load(spec, inputs, cancel)?;
-    let opaque = matches!(target, Output::Jpeg(_));
+    let mut run = Run {
+        spec,
+        layers: &layers,
+        opaque: matches!(target, Output::Jpeg(_)),
+        logical,
+        offsets: Offsets::default(),
+    };
     // Each frame is converted, oriented and processed as soon as it is decoded: an animation
     // holds its processed frames (planned above) and one decoded frame, never all of them.
     let mut each = |meta: &decode::Meta, orientation: u8, mut frame: Pixels| -> Result<Pixels> {
@@ -132,11 +142,12 @@ pub fn process_with(
         }
         let orientation = if spec.auto_orient { orientation } else { 1 };
         let frame = geometry::orient(frame, orientation)?;
-        let out = apply(frame, &spec.ops, (&layers, opaque), logical, cancel)?;
+        let out = run.apply(frame, cancel)?;
         check(cancel)?;
         Ok(out)
     };
     let mut image = decode::decode(input, &info, &hint, cancel, &mut each)?;
+    let offsets = run.offsets;
     check(cancel)?;
     let orientation = if spec.auto_orient {
         image.orientation
@@ -153,7 +164,9 @@ pub fn process_with(
             exif::reset_orientation(exif);
         }
     }
-    encode::encode(image, &target, &meta, cancel)
+    let mut out = encode::encode(image, &target, &meta, cancel)?;
+    out.offsets = offsets;
+    Ok(out)
 }
 
 /// The pipeline on a base that is not decoded: raw pixels or a `create` image (default output:
@@ -181,16 +194,20 @@ fn process_pixels(input: &[u8], inputs: &[&[u8]], spec: &Spec, cancel: Cancel) -
         (None, None) => unreachable!("process_with checked"),
     };
     let layers = composite::load(spec, inputs, cancel)?;
-    let opaque = matches!(target, Output::Jpeg(_));
-    let out = apply(base, &spec.ops, (&layers, opaque), None, cancel)?;
+    let mut run = Run {
+        spec,
+        layers: &layers,
+        opaque: matches!(target, Output::Jpeg(_)),
+        logical: None,
+        offsets: Offsets::default(),
+    };
+    let out = run.apply(base, cancel)?;
     check(cancel)?;
     let meta = decode::Meta::default();
-    encode::encode(
-        decode::Decoded::single(out, meta.clone()),
-        &target,
-        &meta,
-        cancel,
-    )
+    let single = decode::Decoded::single(out, meta.clone());
+    let mut encoded = encode::encode(single, &target, &meta, cancel)?;
+    encoded.offsets = run.offsets;
+    Ok(encoded)
 }
 
 /// The width and height `process` would give `input` (before encoding), from its headers alone:
@@ -274,6 +291,7 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     // sharp reloads at a DCT scale only without gamma (it would change what gamma acts on).
     if info.format != Format::Jpeg
         || ops.gamma.is_some()
+        || ops.trim.is_some()
         || ops.extract_before.is_some()
         || ops.rotate.is_some_and(|r| r.angle.rem_euclid(90.0) != 0.0)
     {
@@ -297,8 +315,48 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     (scale, (scale > 1).then_some((w, h)))
 }
 
-/// The operations on one frame, in sharp's order. `layers`: the composite layers, decoded, and
-/// whether the output drops alpha (JPEG: an opaque base then never gains it).
+/// One run of the pipeline over its frames: what every frame's operations need, and what they
+/// report.
+struct Run<'a> {
+    spec: &'a Spec,
+    /// The composite layers, decoded.
+    layers: &'a [Pixels],
+    /// The output drops alpha (JPEG): an opaque base then never gains it.
+    opaque: bool,
+    /// The upright size before shrink-on-load, when the decoder shrank.
+    logical: Option<(u32, u32)>,
+    offsets: Offsets,
+}
+
+impl Run<'_> {
+    /// The operations on one frame, in sharp's order.
+    fn apply(&mut self, mut px: Pixels, cancel: Cancel) -> Result<Pixels> {
+        let spec = self.spec;
+        let mut logical = self.logical;
+        if let Some(t) = &spec.ops.trim {
+            let (out, (left, top)) = trim::trim(px, t, cancel)?;
+            px = out;
+            self.offsets.trim_offset_left = Some(left);
+            self.offsets.trim_offset_top = Some(top);
+            // What follows was planned on the untrimmed size: plan it again on the trimmed one (a
+            // narrow strip resized to a width could otherwise grow past the pixel limit).
+            let rest = Spec {
+                ops: Ops {
+                    trim: None,
+                    ..spec.ops.clone()
+                },
+                ..spec.clone()
+            };
+            let info = probe::Metadata::of_pixels(px.width, px.height, px.channels);
+            budget::plan(&info, &rest, 1)?;
+            logical = None;
+        }
+        apply(px, &spec.ops, (self.layers, self.opaque), logical, cancel)
+    }
+}
+
+/// The operations after trim on one frame, in sharp's order. `layers`: the composite layers,
+/// decoded, and whether the output drops alpha (JPEG: an opaque base then never gains it).
 fn apply(
     mut px: Pixels,
     ops: &Ops,

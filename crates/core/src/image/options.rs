@@ -9,7 +9,7 @@
 
 use super::composite_options::{self as composite, Create, Layer, RawInput};
 use super::geometry::{Fit, Gravity};
-use super::tone_options::{Extend, Gamma, Modulate, Negate, Normalise, Threshold};
+use super::tone_options::{Extend, Gamma, Modulate, Negate, Normalise, Threshold, Trim};
 use crate::error::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Display;
@@ -53,6 +53,11 @@ pub const MEDIAN: RangeInclusive<u32> = 1..=1000;
 pub const NORMALISE_LOWER: RangeInclusive<u8> = 0..=99;
 /// `normalise`: the upper percentile (sharp's range; above `lower`).
 pub const NORMALISE_UPPER: RangeInclusive<u8> = 1..=100;
+/// `trim`: the largest difference from the background that is still background (sharp: any
+/// finite number ≥ 0).
+pub const TRIM_THRESHOLD: RangeInclusive<f64> = 0.0..=1_000_000.0;
+/// `trim`: pixels kept around the content (sharp's range).
+pub const TRIM_MARGIN: RangeInclusive<u32> = 0..=10_000_000;
 /// `median()` without a size.
 pub const MEDIAN_DEFAULT: u32 = 3;
 /// JPEG and WebP `quality`.
@@ -78,7 +83,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 36] = {
+pub const RANGES: [(&str, &str, f64, f64); 38] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -102,6 +107,8 @@ pub const RANGES: [(&str, &str, f64, f64); 36] = {
         row!("modulate", "hue", HUE),
         row!("median", "size", MEDIAN),
         row!("normalise", "lower", NORMALISE_LOWER),
+        row!("trim", "threshold", TRIM_THRESHOLD),
+        row!("trim", "margin", TRIM_MARGIN),
         row!("normalise", "upper", NORMALISE_UPPER),
         row!("composite", "offset", composite::OFFSET),
         row!("composite", "layers", composite::LAYERS),
@@ -282,6 +289,8 @@ pub struct Ops {
     /// `composite(images)`: layers over the base, in order, after the other geometry and filters.
     pub composite: Vec<Layer>,
     pub normalise: Option<Normalise>,
+    /// `trim()`: on the upright image, before everything else.
+    pub trim: Option<Trim>,
 }
 
 /// JPEG chroma subsampling, as sharp spells it.
@@ -599,6 +608,23 @@ impl Spec {
         if let Some(size) = ops.median {
             int("ops.median", size, &MEDIAN)?;
         }
+        if let Some(t) = ops.trim {
+            if !TRIM_THRESHOLD.contains(&t.threshold) {
+                let r = format!(
+                    "number between {} and {}",
+                    TRIM_THRESHOLD.start(),
+                    TRIM_THRESHOLD.end()
+                );
+                return Err(out_of_range("ops.trim.threshold", r, t.threshold));
+            }
+            int("ops.trim.margin", t.margin, &TRIM_MARGIN)?;
+            if self.animated {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgValue,
+                    "trim is not supported for animated images (as in sharp): decode one frame",
+                ));
+            }
+        }
         if let Some(n) = ops.normalise {
             int("ops.normalise.lower", n.lower, &NORMALISE_LOWER)?;
             int("ops.normalise.upper", n.upper, &NORMALISE_UPPER)?;
@@ -667,6 +693,28 @@ pub struct Info {
     pub size: usize,
     /// Frames in the output: those of the animation for GIF output, else 1.
     pub pages: u32,
+    /// Where `trim` and a smart crop cut (see [`Offsets`]).
+    #[serde(flatten)]
+    pub offsets: Offsets,
+}
+
+/// Where the pipeline cut, as sharp reports it: minus the kept box's corner (so ≤ 0), and the
+/// attention crop's centre. Only what ran is reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Offsets {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trim_offset_left: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trim_offset_top: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crop_offset_left: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crop_offset_top: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention_x: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention_y: Option<i32>,
 }
 
 #[cfg(test)]

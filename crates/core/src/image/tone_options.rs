@@ -1,5 +1,5 @@
 //! The options of the tone and edge operations (`negate`, `gamma`, `threshold`, `modulate`,
-//! `normalise`, `extend`), part of the image contract in [`super::options`]: sharp's names and defaults; their
+//! `normalise`, `extend`, `trim`), part of the image contract in [`super::options`]: sharp's names and defaults; their
 //! ranges are rows of [`super::options::RANGES`].
 
 use super::options::Rgba;
@@ -90,6 +90,31 @@ impl Default for Normalise {
         Normalise {
             lower: 1,
             upper: 99,
+        }
+    }
+}
+
+/// `trim({ background, threshold, lineArt, margin })`: the edges that differ from the background by
+/// at most `threshold` in every channel are cut off (see `image/trim.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Trim {
+    /// `None`: the top-left pixel.
+    pub background: Option<Rgba>,
+    pub threshold: f64,
+    /// No 3×3 median first (thin lines count).
+    pub line_art: bool,
+    /// Pixels kept around the content.
+    pub margin: u32,
+}
+
+impl Default for Trim {
+    fn default() -> Self {
+        Trim {
+            background: None,
+            threshold: 10.0,
+            line_art: false,
+            margin: 0,
         }
     }
 }

@@ -58,6 +58,7 @@ pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> R
         height,
         channels: out_channels,
         pages: if format == "gif" { pages } else { 1 },
+        offsets: super::Offsets::default(),
     })
 }
 
