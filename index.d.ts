@@ -497,6 +497,12 @@ export type Position =
   | 'right top' | 'right bottom' | 'left bottom' | 'left top'
   | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest'
   | number
+/**
+ * resize()'s `position` also takes sharp's smart crops for fit 'cover': 'entropy' (16: keep the slices of highest
+ * Shannon entropy) or 'attention' (17: centre on edges, skin tones and saturation); `info.cropOffsetLeft`/`Top`
+ * (and `attentionX`/`Y`) say where it cut.
+ */
+export type ResizePosition = Position | 'entropy' | 'attention'
 
 /** `extend()`'s sides and fill. */
 export interface ExtendOptions {
@@ -514,7 +520,7 @@ export interface ResizeOptions {
   /** Default 'cover'. */
   fit?: Fit
   /** Where to crop (cover) or place (contain). Default 'centre'. */
-  position?: Position
+  position?: ResizePosition
   /** Default 'lanczos3'. */
   kernel?: Kernel
   /** Never enlarge beyond the input's size. Default false. */

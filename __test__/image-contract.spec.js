@@ -126,7 +126,8 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     raw: null,
     create: null
   })
-  t.deepEqual(P.resize, { width: null, height: null, fit: 'cover', position: 'centre', kernel: 'lanczos3', withoutEnlargement: false, withoutReduction: false, background: [0, 0, 0, 255] })
+  t.deepEqual(P.resize, { width: null, height: null, fit: 'cover', position: 'centre', kernel: 'lanczos3', withoutEnlargement: false, withoutReduction: false, background: [0, 0, 0, 255], strategy: null })
+  t.deepEqual([P.strategies, P.strategyNumbers], [['entropy', 'attention'], [16, 17]])
   t.deepEqual(P.jpeg.defaults, { quality: 80, progressive: false, chromaSubsampling: '4:2:0', optimizeCoding: true, mozjpeg: false })
   t.deepEqual(P.png.defaults, { compressionLevel: 6, adaptiveFiltering: false, progressive: false, palette: false, quality: 100, colours: 256, effort: 7, dither: 1 })
   t.deepEqual(P.webp.defaults, { quality: 80, alphaQuality: 100, lossless: false, nearLossless: false, smartSubsample: false, effort: 4 })
@@ -179,7 +180,8 @@ test('each default in the policy is what core does when the option is left out (
   await same(t, ot.image(JPG).resize(64), base().jpeg(d(P.jpeg.defaults)), 'JPEG input keeps JPEG')
   await same(t, ot.image(PNG), ot.image(PNG).png(png), 'PNG input keeps PNG')
   await same(t, ot.image(GIF), ot.image(GIF).gif(gif), 'GIF input keeps GIF')
-  const { background, width, height, ...resize } = P.resize
+  const { background, width, height, strategy, ...resize } = P.resize
+  t.is(strategy, null) // no smart crop unless position names one
   await same(t, ot.image(JPG).resize(64, 64), ot.image(JPG).resize(64, 64, { ...resize, background: `#${Buffer.from(background).toString('hex')}` }), 'resize')
   await same(t, ot.image(JPG).sharpen({}), ot.image(JPG).sharpen(P.sharpen.defaults), 'sharpen')
   await same(t, ot.image(PNG).negate(), ot.image(PNG).negate(P.negate.defaults), 'negate')
@@ -190,6 +192,10 @@ test('each default in the policy is what core does when the option is left out (
   await same(t, ot.image(PNG).extend({ top: 1 }), ot.image(PNG).extend({ ...extend, top: 1, background: `#${Buffer.from(extendBackground).toString('hex')}` }), 'extend')
   await same(t, ot.image(JPG).rotate(30), ot.image(JPG).rotate(30, { background: '#000000ff' }), 'rotate background')
   await same(t, ot.image(JPG, { failOn: P.defaults.failOn, autoOrient: P.defaults.autoOrient }), ot.image(JPG), 'failOn, autoOrient')
+  await same(t, ot.image(JPG).normalise(), ot.image(JPG).normalise(P.normalise.defaults), 'normalise')
+  const { background: trimBackground, ...trim } = P.trim.defaults
+  t.is(trimBackground, null) // null: the top-left pixel
+  await same(t, ot.image(PNG).trim(), ot.image(PNG).trim(trim), 'trim')
 })
 
 test('the default pixel limit is the policy\'s, and lib accepts exactly core\'s ranges', async (t) => {

@@ -18,6 +18,7 @@ const MiB = 2 ** 20
 const RSS_SAMPLE_MS = 50
 const WIDTH = 800
 const QUALITY = 80
+const ATTENTION = 400 // the attention crop's square side
 const LANCZOS3 = 4 // @napi-rs/image's ResizeFilterType.Lanczos3: a `const enum`, absent at run time
 /** The watermark case's layer: the Express demo's translucent 240×64 PNG badge, bottom right. */
 const MARK = require('node:path').join(__dirname, '..', 'examples', 'express', 'public', 'watermark.png')
@@ -38,6 +39,7 @@ const LIBRARIES = {
     return {
       encode: (format) => (buf) => encoders[format](ot.image(buf).resize(WIDTH)).toBuffer(),
       watermark: (mark) => (buf) => ot.image(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
+      attention: (buf) => ot.image(buf).resize(ATTENTION, ATTENTION, { position: 'attention' }).jpeg({ quality: QUALITY }).toBuffer(),
       metadata: (buf) => ot.image(buf).metadata(),
       info: () => {
         const s = ot.stats()
@@ -58,6 +60,7 @@ const LIBRARIES = {
     return {
       encode: (format) => (buf) => encoders[format](sharp(buf).resize(WIDTH)).toBuffer(),
       watermark: (mark) => (buf) => sharp(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
+      attention: (buf) => sharp(buf).resize(ATTENTION, ATTENTION, { position: 'attention' }).jpeg({ quality: QUALITY }).toBuffer(),
       metadata: (buf) => sharp(buf).metadata(),
       info: () => ({
         version: sharp.versions.sharp,
@@ -116,6 +119,7 @@ function makeCases (lib, inputs) {
     make('png', lib.encode('png'), inputs.photo),
     make('jpeg8mp', lib.encode('jpeg'), inputs.progressive),
     lib.watermark && make('watermark', lib.watermark(inputs.mark), inputs.photo),
+    lib.attention && make('attention', lib.attention, inputs.photo),
     make('metadata', lib.metadata, inputs.photo)
   ].filter(Boolean)
 }

@@ -128,9 +128,13 @@ function fields (what, options, table, { spellings = {}, extra = [] } = {}) {
   return { o, out }
 }
 
+/** sharp.strategy: the smart crops, by name and by sharp's number. */
+const STRATEGIES = Object.fromEntries(P.strategies.flatMap((name, i) => [[name, name], [P.strategyNumbers[i], name]]))
+
 const RESIZE = {
   fit: check.oneOf(P.fits),
-  position: (x) => position(x),
+  // A strategy is sent as `strategy` (see resize()); the position stays the default.
+  position: (x) => Object.hasOwn(STRATEGIES, x) ? undefined : position(x),
   kernel: check.oneOf(P.kernels),
   withoutEnlargement: check.bool,
   withoutReduction: check.bool,
@@ -154,6 +158,7 @@ function resize (width, height, options) {
   const { out } = fields('resize options', o, RESIZE, { extra: ['width', 'height', 'fastShrinkOnLoad'] })
   if (width !== undefined && width !== null) out.width = positiveInt('width', width)
   if (height !== undefined && height !== null) out.height = positiveInt('height', height)
+  if (Object.hasOwn(STRATEGIES, o.position)) out.strategy = STRATEGIES[o.position]
   return out
 }
 

@@ -265,6 +265,8 @@ pub fn policy() -> Value {
         "fits": names(&Fit::ALL),
         "kernels": names(&Kernel::ALL),
         "positions": names(&Gravity::ALL),
+        "strategies": names(&core::Strategy::ALL),
+        "strategyNumbers": [16, 17],
         "chromaSubsampling": names(&Chroma::ALL),
         "formats": core::Output::FORMATS,
         "rawDepths": core::Output::RAW_DEPTHS,

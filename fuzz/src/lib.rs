@@ -349,6 +349,7 @@ pub fn image_geometry(data: &[u8]) {
             kernel: Kernel::Nearest,
             without_enlargement: flags & 64 != 0,
             without_reduction: flags & 128 != 0,
+            strategy: None,
             background: image::Rgba([b[28], b[29], b[30], b[31]]),
         }),
         extract_after: (flags & 8 != 0).then(|| region(14)),

@@ -389,6 +389,7 @@ mod tests {
             kernel: Kernel::Lanczos3,
             without_enlargement: false,
             without_reduction: false,
+            strategy: None,
             background: Rgba([0, 0, 0, 255]),
         }
     }

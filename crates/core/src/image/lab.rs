@@ -74,6 +74,11 @@ pub fn lab_of_linear([r, g, b]: [f64; 3]) -> [f64; 3] {
     let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) * 100.0;
     let y = (0.2126 * r + 0.7152 * g + 0.0722 * b) * 100.0;
     let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) * 100.0;
+    lab_of_xyz([x, y, z])
+}
+
+/// XYZ (Y of white = 100) to Lab.
+pub fn lab_of_xyz([x, y, z]: [f64; 3]) -> [f64; 3] {
     let (fx, fy, fz) = (f(x / WHITE[0]), f(y / WHITE[1]), f(z / WHITE[2]));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }

@@ -20,6 +20,7 @@ mod pixels;
 mod probe;
 mod rank;
 mod resize;
+mod smartcrop;
 mod source;
 mod tone;
 mod tone_options;
@@ -351,7 +352,8 @@ impl Run<'_> {
             budget::plan(&info, &rest, 1)?;
             logical = None;
         }
-        apply(px, &spec.ops, (self.layers, self.opaque), logical, cancel)
+        let layers = (self.layers, self.opaque);
+        apply(px, &spec.ops, layers, logical, &mut self.offsets, cancel)
     }
 }
 
@@ -362,6 +364,7 @@ fn apply(
     ops: &Ops,
     (layers, opaque): (&[Pixels], bool),
     logical: Option<(u32, u32)>,
+    offsets: &mut Offsets,
     cancel: Cancel,
 ) -> Result<Pixels> {
     let compositing = !ops.composite.is_empty();
@@ -387,7 +390,17 @@ fn apply(
     }
     if let Some(r) = &ops.resize {
         let size = logical.unwrap_or((px.width, px.height));
-        px = resize::resize(px, r, size, cancel)?;
+        let (out, smart) = resize::resize(px, r, size, cancel)?;
+        px = out;
+        if let Some(((left, top), point)) = smart {
+            let neg = |v: u32| -i32::try_from(v).unwrap_or(i32::MAX);
+            let pos = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+            offsets.crop_offset_left = Some(neg(left));
+            offsets.crop_offset_top = Some(neg(top));
+            let (ax, ay) = point.unwrap_or((0, 0)); // sharp reports 0, 0 for entropy
+            offsets.attention_x = Some(pos(ax));
+            offsets.attention_y = Some(pos(ay));
+        }
     }
     check(cancel)?;
     if let Some(r) = ops.extract_after {

@@ -208,6 +208,21 @@ pub struct Resize {
     pub without_reduction: bool,
     /// The padding of fit `contain`.
     pub background: Rgba,
+    /// `position: 'entropy' | 'attention'`: a smart crop for fit `cover` (instead of `position`).
+    pub strategy: Option<Strategy>,
+}
+
+/// sharp's smart-crop strategies (`sharp.strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Entropy,
+    Attention,
+}
+
+impl Strategy {
+    /// Every strategy, in sharp's numbering (16, 17).
+    pub const ALL: [Strategy; 2] = [Strategy::Entropy, Strategy::Attention];
 }
 
 /// A crop rectangle (`extract`); every field is required.
@@ -886,10 +901,24 @@ mod tests {
             channels: 4,
             size: 5,
             pages: 1,
+            offsets: Offsets::default(),
         };
         assert_eq!(
-            serde_json::to_value(info).unwrap(),
+            serde_json::to_value(&info).unwrap(),
             json!({ "format": "png", "width": 2, "height": 3, "channels": 4, "size": 5, "pages": 1 })
+        );
+        let trimmed = Info {
+            offsets: Offsets {
+                trim_offset_left: Some(-3),
+                trim_offset_top: Some(0),
+                ..Offsets::default()
+            },
+            ..info
+        };
+        assert_eq!(
+            serde_json::to_value(trimmed).unwrap(),
+            json!({ "format": "png", "width": 2, "height": 3, "channels": 4, "size": 5, "pages": 1,
+                    "trimOffsetLeft": -3, "trimOffsetTop": 0 })
         );
         assert_eq!(
             serde_json::to_value(Gravity::NorthWest).unwrap(),

@@ -4,6 +4,7 @@
 
 use super::geometry::{embed, plan};
 use super::pixels::{byte_len, Pixels};
+use super::smartcrop::Smart;
 use super::{check, Cancel, Kernel, Resize};
 use crate::error::{Error, ErrorKind, Result};
 use fast_image_resize::images::{Image, ImageRef};
@@ -89,10 +90,36 @@ pub fn resample(
 }
 
 /// `resize()` on `px`, whose geometry is that of a `logical` image (the input before
-/// shrink-on-load reduced it by a DCT scale).
-pub fn resize(px: Pixels, r: &Resize, logical: (u32, u32), cancel: Cancel) -> Result<Pixels> {
+/// shrink-on-load reduced it by a DCT scale). With a smart-crop strategy and a crop to make, the
+/// whole image is resampled and the strategy picks the box on it (as libvips's smartcrop).
+pub fn resize(
+    px: Pixels,
+    r: &Resize,
+    logical: (u32, u32),
+    cancel: Cancel,
+) -> Result<(Pixels, Option<Smart>)> {
     let p = plan(logical.0, logical.1, r);
     let (rw, rh) = p.resized;
+    if let (Some(strategy), Some((_, _, cw, ch))) = (r.strategy, p.crop) {
+        check(cancel)?;
+        let whole = if (rw, rh) == (px.width, px.height) {
+            px
+        } else {
+            let full = (0.0, 0.0, f64::from(px.width), f64::from(px.height));
+            resample(&px, full, rw, rh, r.kernel)?
+        };
+        let (corner, point) = super::smartcrop::choose(&whole, cw, ch, strategy, cancel)?;
+        let region = super::options::Region {
+            left: corner.0,
+            top: corner.1,
+            width: cw,
+            height: ch,
+        };
+        return Ok((
+            super::geometry::extract(&whole, region)?,
+            Some((corner, point)),
+        ));
+    }
     // The part of the resized image to keep, mapped back onto the pixels held.
     let (cl, ct, cw, ch) = p.crop.unwrap_or((0, 0, rw, rh));
     let sx = f64::from(px.width) / f64::from(rw);
@@ -110,8 +137,8 @@ pub fn resize(px: Pixels, r: &Resize, logical: (u32, u32), cancel: Cancel) -> Re
         resample(&px, crop, cw, ch, r.kernel)?
     };
     match p.embed {
-        Some((ew, eh, left, top)) => embed(&out, ew, eh, left, top, r.background),
-        None => Ok(out),
+        Some((ew, eh, left, top)) => Ok((embed(&out, ew, eh, left, top, r.background)?, None)),
+        None => Ok((out, None)),
     }
 }
 
