@@ -431,7 +431,7 @@ export interface ImageOptions extends TaskOptions {
   autoOrient?: boolean
   /** When to give up on a damaged input, least to most strict: 'none', 'truncated', 'error', 'warning' (default, as sharp). */
   failOn?: 'none' | 'truncated' | 'error' | 'warning'
-  /** GIF/WebP: decode every frame (kept by GIF output; other encoders take the first). Default false: the first frame. */
+  /** GIF/WebP: decode every frame (kept by GIF and WebP output: each frame through the whole pipeline; other encoders take the first). Default false: the first frame. */
   animated?: boolean
   /** sharp's `pages`: -1 is the same as `animated: true`. */
   pages?: number
@@ -583,6 +583,10 @@ export interface WebpOptions {
   smartSubsample?: boolean
   /** 0 (fastest) – 6 (slowest), default 4. */
   effort?: number
+  /** Animated output: how many times it plays (0 = forever); default: the input's. */
+  loop?: number
+  /** Animated output: each frame's delay in ms (one number for all, or one per frame, the last repeating); default: the input's. 10 ms or less shows for 100 ms, as libvips writes it. */
+  delay?: number | number[]
 }
 
 export interface GifOptions {

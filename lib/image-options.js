@@ -128,13 +128,17 @@ function fields (what, options, table, { spellings = {}, extra = [] } = {}) {
   return { o, out }
 }
 
-/** sharp.strategy: the smart crops, by name and by sharp's number. */
-const STRATEGIES = Object.fromEntries(P.strategies.flatMap((name, i) => [[name, name], [P.strategyNumbers[i], name]]))
+/** sharp.strategy: a smart crop's name, from its name or sharp's number; undefined for anything else. */
+function strategy (x) {
+  if (typeof x === 'string') return P.strategies.includes(x) ? x : undefined
+  const i = P.strategyNumbers.indexOf(x)
+  return i < 0 ? undefined : P.strategies[i]
+}
 
 const RESIZE = {
   fit: check.oneOf(P.fits),
   // A strategy is sent as `strategy` (see resize()); the position stays the default.
-  position: (x) => Object.hasOwn(STRATEGIES, x) ? undefined : position(x),
+  position: (x) => strategy(x) === undefined ? position(x) : undefined,
   kernel: check.oneOf(P.kernels),
   withoutEnlargement: check.bool,
   withoutReduction: check.bool,
@@ -158,7 +162,7 @@ function resize (width, height, options) {
   const { out } = fields('resize options', o, RESIZE, { extra: ['width', 'height', 'fastShrinkOnLoad'] })
   if (width !== undefined && width !== null) out.width = positiveInt('width', width)
   if (height !== undefined && height !== null) out.height = positiveInt('height', height)
-  if (Object.hasOwn(STRATEGIES, o.position)) out.strategy = STRATEGIES[o.position]
+  if (strategy(o.position) !== undefined) out.strategy = strategy(o.position)
   return out
 }
 
@@ -218,7 +222,9 @@ const WEBP = {
   lossless: check.bool,
   nearLossless: check.bool,
   smartSubsample: check.bool,
-  effort: check.int(P.webp.effort)
+  effort: check.int(P.webp.effort),
+  loop: check.int(P.webp.loop),
+  delay: delays
 }
 
 function webp (options) {

@@ -123,7 +123,7 @@ pub fn process_with(
     let hint = decode::Hint {
         fail_on: spec.fail_on,
         shrink,
-        animated: spec.animated && matches!(target, Output::Gif(_)),
+        animated: spec.animated && matches!(target, Output::Gif(_) | Output::Webp(_)),
     };
     let size = budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
     budget::fits_encoder(&target, size)?;
@@ -217,11 +217,15 @@ pub fn plan(input: &[u8], spec: &Spec) -> Result<(u32, u32)> {
     let info = probe::probe(input)?;
     check_limit(&info, spec.limit_pixels)?;
     budget::plausible(input, &info, spec.limit_pixels)?;
-    let gif = match &spec.output {
-        Some(o) => matches!(o, Output::Gif(_)),
-        None => info.format == Format::Gif,
+    let animation = match &spec.output {
+        Some(o) => matches!(o, Output::Gif(_) | Output::Webp(_)),
+        None => matches!(info.format, Format::Gif | Format::Webp),
     };
-    let frames = if spec.animated && gif { info.pages } else { 1 };
+    let frames = if spec.animated && animation {
+        info.pages
+    } else {
+        1
+    };
     budget::plan(&info, spec, frames)
 }
 

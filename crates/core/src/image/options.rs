@@ -83,7 +83,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 38] = {
+pub const RANGES: [(&str, &str, f64, f64); 40] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -127,7 +127,9 @@ pub const RANGES: [(&str, &str, f64, f64); 38] = {
         row!("gif", "effort", PALETTE_EFFORT),
         row!("gif", "dither", DITHER),
         row!("gif", "loop", LOOP),
+        row!("webp", "loop", LOOP),
         row!("gif", "delay", DELAY_MS),
+        row!("webp", "delay", DELAY_MS),
     ]
 };
 
@@ -387,7 +389,7 @@ impl Default for PngOptions {
 }
 
 /// `webp(options)`.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebpOptions {
     /// [`QUALITY`].
@@ -400,6 +402,11 @@ pub struct WebpOptions {
     pub smart_subsample: bool,
     /// [`WEBP_EFFORT`].
     pub effort: u8,
+    /// Animated output: plays (0 = forever); `None` keeps the input's.
+    #[serde(rename = "loop")]
+    pub looping: Option<u16>,
+    /// Animated output: per-frame delay in ms, [`DELAY_MS`]; the last one repeats. Empty keeps the input's.
+    pub delay: Vec<u32>,
 }
 
 impl Default for WebpOptions {
@@ -411,6 +418,8 @@ impl Default for WebpOptions {
             near_lossless: false,
             smart_subsample: false,
             effort: 4,
+            looping: None,
+            delay: Vec::new(),
         }
     }
 }
@@ -682,6 +691,9 @@ impl Spec {
                 int("output.webp.quality", o.quality, &QUALITY)?;
                 int("output.webp.alphaQuality", o.alpha_quality, &QUALITY_0)?;
                 int("output.webp.effort", o.effort, &WEBP_EFFORT)?;
+                for (i, &d) in o.delay.iter().enumerate() {
+                    int(&format!("output.webp.delay[{i}]"), d, &DELAY_MS)?;
+                }
             }
             Some(Output::Gif(o)) => {
                 palette("output.gif", o.colours, o.effort, o.dither)?;

@@ -37,9 +37,10 @@ pub fn decode(
         xmp: decoder.xmp_metadata().map(<[u8]>::to_vec),
         icc: decoder.icc_profile().map(<[u8]>::to_vec),
     };
-    let loop_count = match decoder.repeat() {
+    // NETSCAPE counts repeats after the first play; no extension (Finite(0)) plays once.
+    let plays = match decoder.repeat() {
         Repeat::Infinite => 0,
-        Repeat::Finite(n) => n,
+        Repeat::Finite(n) => n.saturating_add(1),
     };
     let len = byte_len(w, h, 4)?;
     let mut canvas = zeroed(len)?;
@@ -129,7 +130,7 @@ pub fn decode(
     Ok(Decoded {
         frames,
         delays_ms: delays,
-        loop_count,
+        plays,
         orientation: 1,
         metadata: meta,
     })

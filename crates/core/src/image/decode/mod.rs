@@ -101,8 +101,8 @@ pub struct Decoded {
     pub frames: Vec<Pixels>,
     /// Per-frame delay in ms (animations only).
     pub delays_ms: Vec<u32>,
-    /// GIF/WebP loop count (0 = forever).
-    pub loop_count: u16,
+    /// How many times the animation plays (0 = forever), as sharp's `loop`.
+    pub plays: u16,
     /// EXIF orientation, 1 when none.
     pub orientation: u8,
     pub metadata: Meta,
@@ -118,7 +118,7 @@ impl Decoded {
         Decoded {
             frames: vec![px],
             delays_ms: Vec::new(),
-            loop_count: 0,
+            plays: 0,
             orientation,
             metadata,
         }

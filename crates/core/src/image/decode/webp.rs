@@ -113,6 +113,12 @@ fn animated(
             }
         }
         let guard = Guard(dec);
+        let mut anim: webp::WebPAnimInfo = std::mem::zeroed();
+        let plays = if webp::WebPAnimDecoderGetInfo(guard.0, &mut anim) != 0 {
+            u16::try_from(anim.loop_count).unwrap_or(0)
+        } else {
+            0
+        };
         let (w, h) = (info.width, info.height);
         let len = byte_len(w, h, 4)?;
         let mut frames = Vec::new();
@@ -151,7 +157,7 @@ fn animated(
         Ok(Decoded {
             frames,
             delays_ms: delays,
-            loop_count: 0,
+            plays,
             orientation: 1,
             metadata: Meta::default(),
         })

@@ -9,7 +9,7 @@ use gif::{DisposalMethod, Encoder, Frame, Repeat};
 pub fn encode(
     frames: Vec<Pixels>,
     delays_ms: &[u32],
-    loop_count: u16,
+    plays: u16,
     target: &GifOptions,
     cancel: Cancel,
 ) -> Result<Vec<u8>> {
@@ -29,12 +29,10 @@ pub fn encode(
         let mut enc = Encoder::new(&mut out, w, h, &[]).map_err(encode_error)?;
         if frames.len() > 1 {
             // sharp's `loop` counts plays (0 = forever); the NETSCAPE field counts repeats.
-            let repeat = match *looping {
-                None if loop_count == 0 => Some(Repeat::Infinite),
-                None => Some(Repeat::Finite(loop_count)),
-                Some(0) => Some(Repeat::Infinite),
-                Some(1) => None,
-                Some(n) => Some(Repeat::Finite(n - 1)),
+            let repeat = match looping.unwrap_or(plays) {
+                0 => Some(Repeat::Infinite),
+                1 => None,
+                n => Some(Repeat::Finite(n - 1)),
             };
             if let Some(repeat) = repeat {
                 enc.set_repeat(repeat).map_err(encode_error)?;

@@ -29,6 +29,11 @@ pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> R
             let ch = px.channels;
             ("png", png::encode(&px, o, meta, cancel)?, ch)
         }
+        Output::Webp(o) if image.frames.len() > 1 => {
+            let data =
+                webp::encode_animation(image.frames, &image.delays_ms, image.plays, o, cancel)?;
+            ("webp", data, 4)
+        }
         Output::Webp(o) => {
             let px = image.frames.into_iter().next().expect("one frame");
             let ch = if px.channels == 4 || px.channels == 2 {
@@ -42,7 +47,7 @@ pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> R
             let delays = image.delays_ms.clone();
             (
                 "gif",
-                gif::encode(image.frames, &delays, image.loop_count, o, cancel)?,
+                gif::encode(image.frames, &delays, image.plays, o, cancel)?,
                 4,
             )
         }
@@ -57,7 +62,11 @@ pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> R
         width,
         height,
         channels: out_channels,
-        pages: if format == "gif" { pages } else { 1 },
+        pages: if format == "gif" || format == "webp" {
+            pages
+        } else {
+            1
+        },
         offsets: super::Offsets::default(),
     })
 }
