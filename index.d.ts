@@ -2,6 +2,7 @@
 // Hand-written public types; the generated binding types live in binding.d.ts.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex, Readable } from 'node:stream'
 
 /** Options every async function accepts. */
 export interface TaskOptions {
@@ -658,7 +659,14 @@ export interface TaskSignalOptions {
   signal?: AbortSignal
 }
 
-export interface Image {
+/**
+ * A pipeline. It is also a Duplex, as sharp's is: `image()` with no input takes its input from what is written
+ * to it (`req.pipe(image().resize(320).webp()).pipe(res)`), gathered whole up to `maxInputBytes`
+ * (ERR_IMAGE_TOO_LARGE past it), and pushes the output as one chunk once a reader asks; the pipeline runs as one
+ * pool task once the input has ended. Destroying it before then rejects toBuffer() with
+ * ERR_STREAM_PREMATURE_CLOSE and aborts a running task.
+ */
+export interface Image extends Duplex {
   resize(width?: number | null, height?: number | null, options?: ResizeOptions): this
   resize(options: ResizeOptions): this
   /** Crop. Before resize() it cuts the upright input; after it, the resized image. Unknown keys are refused. */
@@ -755,13 +763,16 @@ export interface Image {
 }
 
 /**
- * An image pipeline over a Buffer/Uint8Array/ArrayBuffer or a file path (read on offthread's pool, not libuv's; a
+ * An image pipeline over a Buffer/Uint8Array/ArrayBuffer, a file path (read on offthread's pool, not libuv's; a
  * path with a NUL byte throws ERR_INVALID_ARG_VALUE at once). An input under 64 KiB is copied when toBuffer(),
  * toFile(), metadata() or thumbhash() is called; a larger one is read in place on Node 20 (it must not change
  * while a task runs; its ArrayBuffer is marked untransferable so no transfer can free it mid-task) and copied on
- * Node 22 and later.
+ * Node 22 and later. A Readable is read whole, up to `maxInputBytes` (ERR_IMAGE_TOO_LARGE past it; a source that
+ * errors or closes early rejects), then processed as one task.
  */
-export function image(input: string | Uint8Array | ArrayBuffer, options?: ImageOptions): Image
+export function image(input: string | Uint8Array | ArrayBuffer | Readable, options?: ImageOptions): Image
+/** A Duplex: the input is what is written to it. */
+export function image(options?: ImageOptions): Image
 /** An image of one colour, with image options beside `create` (as sharp). Its default output is raw. */
 export function image(input: ImageOptions & { create: CreateOptions }): Image
 

@@ -185,6 +185,9 @@ async function main (): Promise<void> {
   image(new Uint8Array(16), { raw: { width: 2, height: 2, channels: 4 } }).composite([{ input: 'mark.png', blend: 'color-burn' }])
   // @ts-expect-error: not a blend mode
   image('photo.jpg').composite([{ input: 'mark.png', blend: 'behind' }])
+  const duplex: import('node:stream').Duplex = image({ maxInputBytes: 1 << 20 }).resize(320).webp()
+  image(require('node:fs').createReadStream('photo.jpg')).trim({ threshold: 20 }).normalise().resize(64, 64, { position: 'attention' })
+  void duplex
   const meta: Metadata = await image('photo.jpg').metadata()
   const thumb: string = await image('photo.jpg').thumbhash()
   const format: 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp' = meta.format

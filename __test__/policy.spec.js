@@ -207,6 +207,7 @@ const ALLOWED = {
   },
   'validate.js': {},
   'image-composite.js': {},
+  'image-stream.js': {},
   'password-fips.js': {},
   'bytes.js': {},
   'pool.js': {},

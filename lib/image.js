@@ -7,12 +7,14 @@
 // copied (lib/native.js, src/input.rs).
 
 const path = require('node:path')
+const { Duplex } = require('node:stream')
 const native = require('./native')
 const scheduler = require('./scheduler')
 const { invalidType, invalidValue, codedError } = require('./errors')
 const v = require('./validate')
 const opt = require('./image-options')
 const layers = require('./image-composite')
+const streams = require('./image-stream')
 
 const { P, check } = opt
 const RUN_KEYS = new Set(['signal', 'resolveWithObject'])
@@ -45,14 +47,41 @@ function limitPixels (value) {
   return value
 }
 
-class Image {
+/** clone()'s way in: an Image with no input, to be filled from another. */
+const CLONE = Symbol('clone')
+
+class Image extends Duplex {
   constructor (input, options) {
+    super()
     this._layers = []
-    if (input !== null && typeof input === 'object' && !(input instanceof Uint8Array) &&
-        !(input instanceof ArrayBuffer) && options === undefined) {
+    if (input === CLONE) return
+    if (input === undefined) {
+      // image(): a Duplex; the bytes written to it are the input.
+      this._init(options)
+      streams.duplex.open(this)
+      return
+    }
+    if (streams.isReadable(input)) {
+      // image(readable): its bytes are the input, gathered now.
+      const o = this._init(options)
+      if (o.raw !== undefined) this._spec.raw = layers.raw('raw', o.raw)
+      this._input = streams.collect(input, this._maxInputBytes()).then((data) => {
+        this._data = data
+        this._input = undefined
+      })
+      this._input.catch(() => {})
+      return
+    }
+    const proto = input !== null && typeof input === 'object' ? Object.getPrototypeOf(input) : undefined
+    if ((proto === Object.prototype || proto === null) && options === undefined) {
       // image({ create, ...options }): no input, as sharp reads it.
       const { create, ...rest } = input
-      if (create === undefined) throw invalidType('input', 'Buffer, Uint8Array, file path or { create }', input)
+      if (create === undefined) {
+        // image(options): a Duplex, as sharp reads an options object alone.
+        this._init(input)
+        streams.duplex.open(this)
+        return
+      }
       if (rest.raw !== undefined) throw invalidValue('raw', 'no raw option beside { create }', rest.raw)
       this._data = new Uint8Array(0)
       this._init(rest)
@@ -68,7 +97,7 @@ class Image {
       // A detached ArrayBuffer cannot be viewed: it holds no bytes, like an empty one.
       try { this._data = new Uint8Array(input) } catch { this._data = new Uint8Array(0) }
     } else {
-      throw invalidType('input', 'Buffer, Uint8Array or file path', input)
+      throw invalidType('input', 'Buffer, Uint8Array, file path, Readable or { create }', input)
     }
     const o = this._init(options)
     if (o.raw !== undefined) {
@@ -76,6 +105,15 @@ class Image {
       this._spec.raw = layers.raw('raw', o.raw)
     }
   }
+
+  _maxInputBytes () {
+    return this._spec.maxInputBytes ?? P.defaults.maxInputBytes
+  }
+
+  _write (chunk, encoding, callback) { streams.duplex.write(this, chunk, encoding, callback) }
+  _final (callback) { streams.duplex.final(this, callback) }
+  _read () { streams.duplex.read(this) }
+  _destroy (err, callback) { streams.duplex.destroy(this, err, callback) }
 
   /** The image options (not the input); returns them as given. */
   _init (options) {
@@ -310,9 +348,17 @@ class Image {
   }
 
   clone () {
-    const copy = Object.create(Image.prototype)
+    const copy = new Image(CLONE)
     copy._path = this._path
     copy._data = this._data
+    if (this._input !== undefined) {
+      // A stream input still coming in: the copy gets the same bytes once they are in.
+      copy._input = this._input.then(() => {
+        copy._data = this._data
+        copy._input = undefined
+      })
+      copy._input.catch(() => {})
+    }
     copy._layers = [...this._layers]
     copy._task = { ...this._task }
     copy._spec = structuredClone(this._spec)
@@ -327,6 +373,7 @@ class Image {
   }
 
   toBuffer (options) {
+    if (this._input !== undefined) return this._input.then(() => this.toBuffer(options))
     return scheduler.reject(() => {
       const { o, task } = this._run(options)
       const withObject = v.bool('resolveWithObject', o.resolveWithObject) ?? false
@@ -336,6 +383,7 @@ class Image {
   }
 
   toFile (file, options) {
+    if (this._input !== undefined) return this._input.then(() => this.toFile(file, options))
     return scheduler.reject(() => {
       if (typeof file !== 'string') throw invalidType('fileOut', 'non-empty string', file)
       if (file === '') throw invalidValue('fileOut', 'a non-empty path', file)
@@ -355,6 +403,7 @@ class Image {
   }
 
   metadata (options) {
+    if (this._input !== undefined) return this._input.then(() => this.metadata(options))
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
       if (this._spec.raw !== undefined || this._spec.create !== undefined) {
@@ -365,6 +414,7 @@ class Image {
   }
 
   thumbhash (options) {
+    if (this._input !== undefined) return this._input.then(() => this.thumbhash(options))
     return scheduler.reject(() => {
       const { task } = this._run(options, new Set(['signal']))
       // The binding's thumbhash decodes the first frame and ignores the output format.
