@@ -208,7 +208,7 @@ async function main (): Promise<void> {
   // @ts-expect-error: hashPassword resolves a string
   const notANumber: number = await hashPassword('pw')
   // @ts-expect-error: no such output format
-  image('photo.jpg').toFormat('avif')
+  image('photo.jpg').toFormat('heif')
 
   console.log(ok, stale, s.threads, hex, bytes.length, mac, crc, file, data.length, result.info.width, written.size, thumb, format, notABuffer, notANumber)
   await close()

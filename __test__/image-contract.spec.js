@@ -153,7 +153,9 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
   t.deepEqual(P.kernels, ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos3'])
   // sharp's gravity numbering: 0 centre … 8 northwest.
   t.deepEqual(P.positions, ['centre', 'north', 'east', 'south', 'west', 'northeast', 'southeast', 'southwest', 'northwest'])
-  t.deepEqual(P.formats, ['jpeg', 'png', 'webp', 'gif', 'raw'])
+  t.deepEqual(P.formats, ['jpeg', 'png', 'webp', 'gif', 'avif', 'raw'])
+  t.deepEqual(P.avif.defaults, { quality: 50, lossless: false, effort: 4, chromaSubsampling: '4:4:4' })
+  t.deepEqual([P.avif.quality, P.avif.effort, P.avif.bitdepth], [{ min: 1, max: 100 }, { min: 0, max: 9 }, { min: 8, max: 8 }])
   t.deepEqual(P.jpeg.quality, { min: 1, max: 100 })
   t.deepEqual(P.png.colours, { min: 2, max: 256 })
   t.deepEqual(P.dimension, { min: 1, max: 0x3FFFFFFF })
@@ -178,6 +180,7 @@ test('each default in the policy is what core does when the option is left out (
   const { loop, ...gif } = P.gif.defaults
   t.is(loop, null) // null: keep the input's loop count
   await same(t, base().gif(), base().gif(gif), 'gif')
+  await same(t, base().avif(), base().avif(P.avif.defaults), 'avif')
   // No output format: the input's format with its encoder's defaults.
   await same(t, ot.image(JPG).resize(64), base().jpeg(d(P.jpeg.defaults)), 'JPEG input keeps JPEG')
   await same(t, ot.image(PNG), ot.image(PNG).png(png), 'PNG input keeps PNG')

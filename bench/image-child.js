@@ -34,10 +34,12 @@ const LIBRARIES = {
     const encoders = {
       jpeg: (img) => img.jpeg({ quality: QUALITY }),
       webp: (img) => img.webp({ quality: QUALITY }),
-      png: (img) => img.png()
+      png: (img) => img.png(),
+      avif: (img) => img.avif()
     }
     return {
       encode: (format) => (buf) => encoders[format](ot.image(buf).resize(WIDTH)).toBuffer(),
+      avif: true,
       watermark: (mark) => (buf) => ot.image(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
       attention: (buf) => ot.image(buf).resize(ATTENTION, ATTENTION, { position: 'attention' }).jpeg({ quality: QUALITY }).toBuffer(),
       metadata: (buf) => ot.image(buf).metadata(),
@@ -55,10 +57,12 @@ const LIBRARIES = {
     const encoders = {
       jpeg: (img) => img.jpeg({ quality: QUALITY }),
       webp: (img) => img.webp({ quality: QUALITY }),
-      png: (img) => img.png()
+      png: (img) => img.png(),
+      avif: (img) => img.avif()
     }
     return {
       encode: (format) => (buf) => encoders[format](sharp(buf).resize(WIDTH)).toBuffer(),
+      avif: true,
       watermark: (mark) => (buf) => sharp(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
       attention: (buf) => sharp(buf).resize(ATTENTION, ATTENTION, { position: 'attention' }).jpeg({ quality: QUALITY }).toBuffer(),
       metadata: (buf) => sharp(buf).metadata(),
@@ -118,6 +122,7 @@ function makeCases (lib, inputs) {
     make('webp', lib.encode('webp'), inputs.photo),
     make('png', lib.encode('png'), inputs.photo),
     make('jpeg8mp', lib.encode('jpeg'), inputs.progressive),
+    lib.avif && make('avif', lib.encode('avif'), inputs.photo),
     lib.watermark && make('watermark', lib.watermark(inputs.mark), inputs.photo),
     lib.attention && make('attention', lib.attention, inputs.photo),
     make('metadata', lib.metadata, inputs.photo)

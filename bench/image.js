@@ -14,7 +14,7 @@
 // bench/.cache/ (image-inputs.js). Each library process reads them once into Buffers. Cases: the
 // photo to 800 px wide JPEG q80, WebP q80 and PNG (defaults); the 8 MP progressive JPEG to 800w
 // JPEG q80; the photo with the Express demo's translucent PNG badge composited bottom right, to
-// JPEG q80 at full size, and a 400×400 attention crop to JPEG q80 (offthread and sharp: @napi-rs/image has
+// JPEG q80 at full size, the photo to 800w AVIF at each library's defaults, and a 400×400 attention crop to JPEG q80 (offthread and sharp: @napi-rs/image has
 // neither); metadata() of the photo. sharp runs with cache(false) and its default concurrency;
 // @napi-rs/image through its Transformer with the Lanczos3 filter (sharp's default kernel).
 //
@@ -66,6 +66,7 @@ function caseList (photo, progressive) {
     { id: 'webp', group: `${px(photo)} JPEG → ${WIDTH}w WebP q80`, ref: 'photo' },
     { id: 'png', group: `${px(photo)} JPEG → ${WIDTH}w PNG`, ref: 'photo' },
     { id: 'jpeg8mp', group: `${mp(progressive)} MP progressive JPEG → ${WIDTH}w JPEG q80`, ref: 'progressive' },
+    { id: 'avif', group: `${px(photo)} JPEG → ${WIDTH}w AVIF (defaults)`, ref: 'photo' },
     { id: 'watermark', group: `${px(photo)} JPEG + PNG watermark (composite) → JPEG q80`, ref: null },
     { id: 'attention', group: `${px(photo)} JPEG → 400×400 attention crop, JPEG q80`, ref: null },
     { id: 'metadata', group: `metadata() of the ${px(photo)} JPEG`, ref: null }

@@ -251,14 +251,31 @@ function gif (options) {
   return { gif: fields('gif options', options, GIF, { spellings: { colours: ['colours', 'colors'] }, extra: ['force'] }).out }
 }
 
+const AVIF = {
+  quality: check.int(P.avif.quality),
+  // Refused when true (no lossless AV1 in ravif): said at once, not after decoding.
+  lossless: (x, name) => {
+    if (v.bool(name, x)) throw invalidValue(name, 'false (lossless AVIF is not supported)', x)
+    return false
+  },
+  effort: check.int(P.avif.effort),
+  chromaSubsampling: check.oneOf(P.chromaSubsampling),
+  // sharp's bitdepth: 8 only here.
+  bitdepth: (x, name) => { v.int(name, x, P.avif.bitdepth.min, P.avif.bitdepth.max); return undefined }
+}
+
+function avif (options) {
+  return { avif: fields('avif options', options, AVIF, { extra: ['force'] }).out }
+}
+
 /** sharp's raw({ depth }): 8-bit samples ('uchar') only; another depth is refused rather than ignored. */
 function raw (options) {
   fields('raw options', options, { depth: check.oneOf(P.rawDepths) })
   return 'raw'
 }
 
-const ENCODERS = { jpeg, jpg: jpeg, png, webp, gif, raw }
-const EXTENSIONS = { '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.webp': 'webp', '.gif': 'gif' }
+const ENCODERS = { jpeg, jpg: jpeg, png, webp, gif, avif, raw }
+const EXTENSIONS = { '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.webp': 'webp', '.gif': 'gif', '.avif': 'avif' }
 
 /** sharp's `force`: a boolean; false keeps the input's format (the encoder options are still checked). */
 function forced (options) {

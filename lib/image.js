@@ -339,6 +339,7 @@ class Image extends Duplex {
   png (options) { return this.toFormat('png', options) }
   webp (options) { return this.toFormat('webp', options) }
   gif (options) { return this.toFormat('gif', options) }
+  avif (options) { return this.toFormat('avif', options) }
   raw (options) { return this.toFormat('raw', options) }
 
   toFormat (format, options) {

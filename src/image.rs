@@ -288,6 +288,7 @@ pub fn policy() -> Value {
         "png": { "defaults": defaults(PngOptions::default()) },
         "webp": { "defaults": defaults(WebpOptions::default()) },
         "gif": { "defaults": defaults(GifOptions::default()) },
+        "avif": { "defaults": defaults(core::AvifOptions::default()) },
     });
     for (area, name, min, max) in core::RANGES {
         let table = if area.is_empty() {

@@ -140,6 +140,7 @@ pub fn fits_encoder(target: &Output, (w, h): (u32, u32)) -> Result<()> {
         Output::Jpeg(_) => ("JPEG", 65500),
         Output::Webp(_) => ("WebP", 16383),
         Output::Gif(_) => ("GIF", 65535),
+        Output::Avif(_) => ("AVIF", 65536),
         Output::Png(_) | Output::Raw => return Ok(()),
     };
     if w <= max && h <= max {

@@ -1,6 +1,7 @@
 //! Encoders. Each takes the processed frames and returns the file bytes; alpha is flattened
 //! onto black for formats without it, as libvips does.
 
+mod avif;
 mod gif;
 mod jpeg;
 mod png;
@@ -50,6 +51,11 @@ pub fn encode(image: Decoded, target: &Output, meta: &Meta, cancel: Cancel) -> R
                 gif::encode(image.frames, &delays, image.plays, o, cancel)?,
                 4,
             )
+        }
+        Output::Avif(o) => {
+            let px = image.frames.into_iter().next().expect("one frame");
+            let ch = if px.has_alpha() { 4 } else { 3 };
+            ("avif", avif::encode(px, o, cancel)?, ch)
         }
         Output::Raw => {
             let px = image.frames.into_iter().next().expect("one frame");
