@@ -263,7 +263,7 @@ async function main () {
   const base = h.machineInfo()
   const machine = { ...base, cpu: cpuModel(base.cpu) }
   report({ cfg, machine, offInfo, offReason, peerInfo, idle: idleReply.idle, processes, inputInfo, results, rs })
-  const file = h.writeResults('image', {
+  const file = h.writeResults(process.env.BENCH_RESULTS || 'image', {
     machine,
     config: { ...cfg, filter: cfg.filter?.source ?? null, width: WIDTH },
     inputs: inputInfo,
