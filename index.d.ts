@@ -434,7 +434,7 @@ export interface ImageOptions extends TaskOptions {
   failOn?: 'none' | 'truncated' | 'error' | 'warning'
   /** GIF/WebP: decode every frame (kept by GIF and WebP output: each frame through the whole pipeline; other encoders take the first). Default false: the first frame. */
   animated?: boolean
-  /** sharp's `pages`: -1 is the same as `animated: true`. */
+  /** sharp's `pages`: -1 is the same as `animated: true`; any other value reads the first frame only (sharp's extraction of n pages, and its `page`, are not supported yet). */
   pages?: number
   /**
    * Path inputs: the largest file read, in bytes. A larger file rejects with ERR_FS_FILE_TOO_LARGE (a RangeError)
