@@ -6,18 +6,10 @@
 // never far off; the blob is always inside it.
 
 const test = require('ava')
-const { ot, sharp } = require('./helpers/image')
+const { lcg, ot, sharp } = require('./helpers/image')
 const { ERR, throws } = require('./helpers/errors')
 
 const raw = (pipeline) => pipeline.raw().toBuffer({ resolveWithObject: true })
-
-function lcg (seed) {
-  let s = seed
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff
-    return s / 0x80000000
-  }
-}
 
 /** Flat grey with one `size`² blob: noise (kind 0), a skin tone (1) or saturated red (2). */
 function scene (rnd, kind) {

@@ -5,20 +5,11 @@
 // offsets and the pixels are compared exactly.
 
 const test = require('ava')
-const { ot, sharp, fix } = require('./helpers/image')
+const { lcg, ot, sharp, fix } = require('./helpers/image')
 const { ERR, rejects, throws } = require('./helpers/errors')
 
 const raw = (pipeline) => pipeline.raw().toBuffer({ resolveWithObject: true })
 const box = ({ info }) => [info.trimOffsetLeft, info.trimOffsetTop, info.width, info.height, info.channels]
-
-/** A deterministic LCG in [0, 1). */
-function lcg (seed) {
-  let s = seed
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff
-    return s / 0x80000000
-  }
-}
 
 /** A `width`×`height` image of a (noisy) background colour with up to three blobs of other colours. */
 function scene (rnd, channels) {

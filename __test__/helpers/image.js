@@ -303,7 +303,16 @@ function encodedCard (width, height, format = 'png', channels = 3, options = {})
   return sharp(testCard(width, height, channels), { raw: { width, height, channels } }).toFormat(format, options).toBuffer()
 }
 
+/** A deterministic generator of numbers in [0, 1) (a 31-bit LCG, glibc's constants) for random scenes. */
+function lcg (seed) {
+  let s = seed
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff
+    return s / 0x80000000
+  }
+}
+
 module.exports = {
-  ot, sharp, fix, MANIFEST, crc32, pngChunk, rssMiB, watchCapped, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
+  lcg, ot, sharp, fix, MANIFEST, crc32, pngChunk, rssMiB, watchCapped, toRGBA, diff, sharpRGBA, oursRaw, pngHeader,
   patchJpegSize, patchGifFrame, webpCanvas, outcome, MiB, sleep, cpuMs, until, runIsolated, tmp, testCard, encodedCard
 }

@@ -10,8 +10,9 @@
 
 use super::blend::{self, Px};
 use super::composite_options::{Blend, Create, Layer, LayerInput, RawInput};
-use super::geometry::Gravity;
-use super::options::{Output, Spec};
+use super::geometry::{crop_position, Gravity};
+use super::options::Spec;
+use super::output_options::Output;
 use super::{check, Cancel, Pixels};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -113,24 +114,6 @@ fn decode(bytes: &[u8], spec: &Spec, auto_orient: bool, cancel: Cancel) -> Resul
     })
 }
 
-/// sharp's placement of a `w`×`h` box in a `bw`×`bh` one (`CalculateCrop`): centred boxes round
-/// to the right and down.
-fn position(bw: u32, bh: u32, w: u32, h: u32, g: Gravity) -> (u32, u32) {
-    let (dx, dy) = (bw - w, bh - h);
-    let (cx, cy) = (dx.div_ceil(2), dy.div_ceil(2));
-    let left = match g {
-        Gravity::Centre | Gravity::North | Gravity::South => cx,
-        Gravity::East | Gravity::NorthEast | Gravity::SouthEast => dx,
-        Gravity::West | Gravity::NorthWest | Gravity::SouthWest => 0,
-    };
-    let top = match g {
-        Gravity::Centre | Gravity::East | Gravity::West => cy,
-        Gravity::South | Gravity::SouthEast | Gravity::SouthWest => dy,
-        Gravity::North | Gravity::NorthEast | Gravity::NorthWest => 0,
-    };
-    (left, top)
-}
-
 /// Where `layer` (`w`×`h`) goes on a `bw`×`bh` base; a layer larger than the base on either
 /// side is refused, as in sharp.
 fn place(layer: &Layer, bw: u32, bh: u32, w: u32, h: u32) -> Result<Place> {
@@ -143,7 +126,7 @@ fn place(layer: &Layer, bw: u32, bh: u32, w: u32, h: u32) -> Result<Place> {
         let (left, top) = match layer.offset {
             Some((l, t)) => (i64::from(l), i64::from(t)),
             None => {
-                let (l, t) = position(bw, bh, w, h, layer.gravity);
+                let (l, t) = crop_position(bw, bh, w, h, layer.gravity);
                 (i64::from(l), i64::from(t))
             }
         };
@@ -154,39 +137,25 @@ fn place(layer: &Layer, bw: u32, bh: u32, w: u32, h: u32) -> Result<Place> {
     let g = layer.gravity;
     let odd_across = matches!(g, Gravity::Centre | Gravity::North | Gravity::South);
     let odd_down = matches!(g, Gravity::Centre | Gravity::East | Gravity::West);
+    // At most base + 2 × side per axis: within u32 for any dimension core accepts.
     let count = |base: u32, side: u32, odd: bool| {
-        let n = u64::from(base.div_ceil(side));
+        let n = base.div_ceil(side);
         if odd {
             n | 1
         } else {
             n
         }
     };
-    let rep_w = count(bw, w, odd_across) * u64::from(w);
-    let rep_h = count(bh, h, odd_down) * u64::from(h);
+    let rep_w = count(bw, w, odd_across) * w;
+    let rep_h = count(bh, h, odd_down) * h;
     let (dx, dy) = match layer.offset {
         Some((l, t)) => (
-            u64::try_from(l).unwrap_or(0).min(rep_w - u64::from(bw)),
-            u64::try_from(t).unwrap_or(0).min(rep_h - u64::from(bh)),
+            u32::try_from(l).unwrap_or(0).min(rep_w - bw),
+            u32::try_from(t).unwrap_or(0).min(rep_h - bh),
         ),
-        None => {
-            let (ex, ey) = (rep_w - u64::from(bw), rep_h - u64::from(bh));
-            let (cx, cy) = (ex.div_ceil(2), ey.div_ceil(2));
-            let x = match g {
-                Gravity::Centre | Gravity::North | Gravity::South => cx,
-                Gravity::East | Gravity::NorthEast | Gravity::SouthEast => ex,
-                _ => 0,
-            };
-            let y = match g {
-                Gravity::Centre | Gravity::East | Gravity::West => cy,
-                Gravity::South | Gravity::SouthEast | Gravity::SouthWest => ey,
-                _ => 0,
-            };
-            (x, y)
-        }
+        None => crop_position(rep_w, rep_h, bw, bh, g),
     };
-    let wrap = |d: u64, side: u32| u32::try_from(d % u64::from(side)).unwrap_or(0);
-    Ok(Place::Tiled(wrap(dx, w), wrap(dy, h)))
+    Ok(Place::Tiled(dx % w, dy % h))
 }
 
 impl Placed {
@@ -322,10 +291,10 @@ mod tests {
 
     #[test]
     fn centred_boxes_round_right_and_down_as_sharp() {
-        assert_eq!(position(7, 5, 2, 2, Gravity::Centre), (3, 2));
-        assert_eq!(position(7, 5, 2, 2, Gravity::SouthEast), (5, 3));
-        assert_eq!(position(7, 5, 2, 2, Gravity::West), (0, 2));
-        assert_eq!(position(7, 5, 7, 5, Gravity::Centre), (0, 0));
+        assert_eq!(crop_position(7, 5, 2, 2, Gravity::Centre), (3, 2));
+        assert_eq!(crop_position(7, 5, 2, 2, Gravity::SouthEast), (5, 3));
+        assert_eq!(crop_position(7, 5, 2, 2, Gravity::West), (0, 2));
+        assert_eq!(crop_position(7, 5, 7, 5, Gravity::Centre), (0, 0));
     }
 
     #[test]

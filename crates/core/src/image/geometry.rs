@@ -162,7 +162,9 @@ pub fn plan(width: u32, height: u32, r: &Resize) -> Plan {
     plan
 }
 
-fn crop_position(iw: u32, ih: u32, ow: u32, oh: u32, g: Gravity) -> (u32, u32) {
+/// Where an `ow`×`oh` box goes in an `iw`×`ih` one by gravity, as sharp's `CalculateCrop`: centred
+/// boxes round to the right and down (resize's cover crop, composite's placement and tiles).
+pub(crate) fn crop_position(iw: u32, ih: u32, ow: u32, oh: u32, g: Gravity) -> (u32, u32) {
     let (dx, dy) = (iw - ow, ih - oh);
     let (cx, cy) = (dx.div_ceil(2), dy.div_ceil(2));
     place(g, dx, dy, cx, cy)
