@@ -227,7 +227,10 @@ async function abortsWhileRunning (t, options) {
   controller.abort()
   const latency = await abortedAfter(t, task, since)
   const used = cpuMs() - cpu
-  t.true(used < full / 3, `${used} CPU ms spent (rejected ${latency} ms after abort); the full hash costs ${full}`)
+  // Not stopping would spend the remaining ~90 % of a full hash; a stop between slices spends far less. The bound
+  // is half a hash: on a loaded 2-core host full suites measured 103–113 ms against full hashes of 285–304 ms
+  // (a third, the earlier bound, flaked there; the cause of the extra ~70 ms was not established).
+  t.true(used < full / 2, `${used} CPU ms spent (rejected ${latency} ms after abort); the full hash costs ${full}`)
   t.is(ot.stats().running, 0)
 }
 
