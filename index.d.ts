@@ -432,10 +432,17 @@ export interface ImageOptions extends TaskOptions {
   autoOrient?: boolean
   /** When to give up on a damaged input, least to most strict: 'none', 'truncated', 'error', 'warning' (default, as sharp). */
   failOn?: 'none' | 'truncated' | 'error' | 'warning'
-  /** GIF/WebP: decode every frame (kept by GIF and WebP output: each frame through the whole pipeline; other encoders take the first). Default false: the first frame. */
+  /** GIF/WebP: decode every frame from `page` on (kept by GIF and WebP output: each frame through the whole pipeline; other encoders take the first). Default false: one frame. The same as `pages: -1`. */
   animated?: boolean
-  /** sharp's `pages`: -1 is the same as `animated: true`; any other value reads the first frame only (sharp's extraction of n pages, and its `page`, are not supported yet). */
+  /**
+   * GIF/WebP, as sharp: how many frames to read from `page`, 1 to 100000, or -1 for every frame from `page` on.
+   * Wins over `animated`. Default 1. A run past the last frame rejects with ERR_OUT_OF_RANGE ("bad page number").
+   * GIF and WebP output keep the run (with its own delays); other outputs take its first frame. 0 throws
+   * ERR_OUT_OF_RANGE. Ignored for formats with one page (JPEG, PNG, TIFF, BMP).
+   */
   pages?: number
+  /** GIF/WebP, as sharp: the first frame to read, from 0 (0 to 100000). Default 0. Ignored for formats with one page. */
+  page?: number
   /**
    * Path inputs: the largest file read, in bytes. A larger file rejects with ERR_FS_FILE_TOO_LARGE (a RangeError)
    * before anything is read; metadata() reads only the bytes its headers need (64 KiB for most JPEG/PNG/WebP;

@@ -599,7 +599,7 @@ into(imageRows, () => {
     async: false,
     args: [['input', 'bytes', JPG], ['options', 'options', {}]],
     optionsAt: 1,
-    fields: [['limitInputPixels', 'pixels'], ['autoOrient', 'bool'], ['failOn', 'enum'], ['animated', 'bool'], ['pages', 'int', [-1, 100000]], ...TASK_FIELDS]
+    fields: [['limitInputPixels', 'pixels'], ['autoOrient', 'bool'], ['failOn', 'enum'], ['animated', 'bool'], ['pages', 'int', [-1, 100000]], ['page', 'int', [0, 100000]], ...TASK_FIELDS]
   })
   for (const [label, make] of Object.entries({ DataView: () => new DataView(JPG.buffer, JPG.byteOffset, JPG.length), Uint16Array: () => new Uint16Array(8), 'URL (sharp takes no URL)': () => pathToFileURL(JPG_FILE) })) {
     row(`image: input = ${label}`, false, () => ot.image(make()), E.type)
@@ -611,6 +611,7 @@ into(imageRows, () => {
   row('image: input = path', true, () => Promise.all([ot.image(JPG_FILE).toBuffer(), img().toBuffer()]).then(([a, b]) => a.equals(b)), { value: true })
   row('image: limitInputPixels = 2**53 is valid', false, () => ot.image(JPG, { limitInputPixels: 2 ** 53 }) instanceof img().constructor, { value: true })
   row('image: pages = -1 is valid (animated)', false, () => ot.image(JPG, { pages: -1 }) instanceof img().constructor, { value: true })
+  row('image: pages = 0 (no frame to read)', false, () => ot.image(JPG, { pages: 0 }), E.range)
   // Zero-length and detached inputs. A Buffer, Uint8Array or ArrayBuffer is accepted at once, whatever its length
   // (a detached view has length 0); its terminal calls reject ERR_IMAGE_FORMAT: zero bytes are not an image, as
   // digest() hashes a detached buffer as zero bytes. '' is a path that does not exist. Other views are wrong types.

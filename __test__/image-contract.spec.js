@@ -120,6 +120,8 @@ test('the policy\'s values are the documented ones (a change to core\'s defaults
     autoOrient: true,
     failOn: 'warning',
     animated: false,
+    pages: 1,
+    page: 0,
     ops: { rotate: null, extractBefore: null, flip: false, flop: false, resize: null, extractAfter: null, flatten: null, blur: null, sharpen: null, grayscale: false, negate: null, gamma: null, threshold: null, extend: null, modulate: null, median: null, tint: null, composite: [], normalise: null, trim: null },
     output: null,
     keepMetadata: false,
@@ -222,7 +224,8 @@ test('the default pixel limit is the policy\'s, and lib accepts exactly core\'s 
     ['gif loop', P.gif.loop, (x) => img().gif({ loop: x })],
     ['gif delay', P.gif.delay, (x) => img().gif({ delay: x })],
     ['resize width', P.dimension, (x) => img().resize(x)],
-    ['pages', P.pages, (x) => ot.image(JPG, { pages: x })]
+    ['pages', P.pages, (x) => ot.image(JPG, { pages: x })],
+    ['page', P.page, (x) => ot.image(JPG, { page: x })]
   ]
   for (const [label, range, call] of cases) {
     t.notThrows(() => call(range.min), `${label} = ${range.min}`)

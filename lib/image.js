@@ -23,6 +23,7 @@ const IMAGE = {
   autoOrient: check.bool,
   failOn: check.oneOf(P.failOn),
   animated: check.bool,
+  page: check.int(P.page),
   maxInputBytes: check.int(P.maxInputBytes)
 }
 const BACKGROUND = { background: check.colour }
@@ -118,8 +119,13 @@ class Image extends Duplex {
   /** The image options (not the input); returns them as given. */
   _init (options) {
     const { o, out } = opt.fields('options', options, IMAGE, { extra: ['pages', 'signal', 'executor', 'raw'] })
-    const pages = o.pages === undefined ? undefined : v.int('pages', o.pages, P.pages.min, P.pages.max)
-    if (pages === -1) out.animated = true // sharp's pages: -1, every frame
+    if (o.pages !== undefined) {
+      // sharp's pages (which wins over animated): -1 is every frame from page on, n that many.
+      const pages = v.int('pages', o.pages, P.pages.min, P.pages.max)
+      if (pages === 0) throw codedError('ERR_OUT_OF_RANGE', 'The value of "pages" is out of range. It must be -1 (every frame) or at least 1. Received 0')
+      out.animated = pages === -1
+      if (pages > 0) out.pages = pages
+    }
     this._task = scheduler.taskOptions(o)
     this._spec = { ...out, ops: {} }
     return o

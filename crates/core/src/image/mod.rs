@@ -122,12 +122,18 @@ pub fn process_with(
         .clone()
         .unwrap_or_else(|| default_output(info.format));
     let (shrink, logical) = shrink_on_load(&info, spec);
+    let (first, count) = frames(
+        &info,
+        spec,
+        matches!(target, Output::Gif(_) | Output::Webp(_)),
+    )?;
     let hint = decode::Hint {
         fail_on: spec.fail_on,
         shrink,
-        animated: spec.animated && matches!(target, Output::Gif(_) | Output::Webp(_)),
+        first,
+        count,
     };
-    let size = budget::plan(&info, spec, if hint.animated { info.pages } else { 1 })?;
+    let size = budget::plan(&info, spec, count)?;
     budget::fits_encoder(&target, size)?;
     let layers = composite::load(spec, inputs, cancel)?;
     let mut run = Run {
@@ -223,12 +229,36 @@ pub fn plan(input: &[u8], spec: &Spec) -> Result<(u32, u32)> {
         Some(o) => matches!(o, Output::Gif(_) | Output::Webp(_)),
         None => matches!(info.format, Format::Gif | Format::Webp),
     };
-    let frames = if spec.animated && animation {
-        info.pages
+    let (_, count) = frames(&info, spec, animation)?;
+    budget::plan(&info, spec, count)
+}
+
+/// sharp's `page` and `pages` on a GIF or WebP: the first frame to keep and how many, checked
+/// against the frames the headers count (libvips' "bad page number"). An output that cannot
+/// animate keeps the first of them (sharp stacks them into one tall image). Other formats have
+/// one page, and the options do not apply to them, as in sharp.
+fn frames(info: &probe::Metadata, spec: &Spec, animation: bool) -> Result<(u32, u32)> {
+    if !matches!(info.format, Format::Gif | Format::Webp) {
+        return Ok((0, 1));
+    }
+    let (first, total) = (spec.page, info.pages.max(1));
+    let n = if spec.animated {
+        total.saturating_sub(first)
     } else {
-        1
+        spec.pages
     };
-    budget::plan(&info, spec, frames)
+    if n == 0 || u64::from(first) + u64::from(n) > u64::from(total) {
+        let asked = if spec.animated {
+            format!("page {first} and every frame after it")
+        } else {
+            format!("{n} frame(s) from page {first}")
+        };
+        return Err(Error::new(
+            ErrorKind::OutOfRange,
+            format!("bad page number: {asked} asked of an image with {total} frame(s)"),
+        ));
+    }
+    Ok((first, if animation { n } else { 1 }))
 }
 
 /// Decodes, applies the pipeline, and returns the ThumbHash of the result (at most 100×100 px).
@@ -237,6 +267,7 @@ pub fn thumbhash(input: &[u8], inputs: &[&[u8]], spec: &Spec, cancel: Cancel) ->
     let mut spec = spec.clone();
     spec.output = Some(Output::Raw);
     spec.animated = false;
+    spec.pages = 1;
     let raw = process_with(input, inputs, &spec, cancel)?;
     let pixels = Pixels {
         width: raw.width,

@@ -26,8 +26,11 @@ pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 << 20;
 pub const MAX_INPUT_BYTES: RangeInclusive<u64> = 1..=(1 << 53) - 1;
 /// A width or height in pixels (resize, extract); offsets run from 0 to the same maximum.
 pub const DIMENSION: RangeInclusive<u32> = 1..=0x3FFF_FFFF;
-/// sharp's `pages` option of `image()`: -1 is every frame (the same as `animated: true`).
+/// sharp's `pages` option of `image()`: -1 is every frame from `page` on (the same as
+/// `animated: true`); 0 is refused (sharp takes it, then libvips finds no page to read).
 pub const PAGES: RangeInclusive<i32> = -1..=100_000;
+/// sharp's `page`: the first frame to read, from 0.
+pub const PAGE: RangeInclusive<u32> = 0..=100_000;
 /// Gaussian blur sigma (0, outside the range, is the fast 3×3 box blur).
 pub const BLUR_SIGMA: RangeInclusive<f64> = 0.3..=1000.0;
 /// Unsharp-mask sigma (0, outside the range, is the fast mild 3×3 sharpen).
@@ -88,7 +91,7 @@ pub const DELAY_MS: RangeInclusive<u32> = 0..=655_350;
 /// for image()'s own options. The binding exports every row (`policy().image[area][option]`), so a
 /// new ranged option is one row here and one check in [`Spec::validate`]; the binding is unchanged.
 #[allow(clippy::unnecessary_cast)] // the macro widens every range to f64, some already are
-pub const RANGES: [(&str, &str, f64, f64); 43] = {
+pub const RANGES: [(&str, &str, f64, f64); 44] = {
     macro_rules! row {
         ($area:literal, $name:literal, $range:expr) => {
             ($area, $name, *$range.start() as f64, *$range.end() as f64)
@@ -97,6 +100,7 @@ pub const RANGES: [(&str, &str, f64, f64); 43] = {
     [
         row!("", "dimension", DIMENSION),
         row!("", "pages", PAGES),
+        row!("", "page", PAGE),
         row!("", "maxInputBytes", MAX_INPUT_BYTES),
         row!("blur", "sigma", BLUR_SIGMA),
         row!("sharpen", "sigma", SHARPEN_SIGMA),
@@ -328,8 +332,12 @@ pub struct Spec {
     /// Apply the EXIF orientation.
     pub auto_orient: bool,
     pub fail_on: FailOn,
-    /// Decode every frame (kept by GIF output).
+    /// Decode every frame from `page` on (sharp's `pages: -1`); GIF and WebP output keep them.
     pub animated: bool,
+    /// Frames to decode from `page` when not `animated` (sharp's `pages`, 1 to 100,000).
+    pub pages: u32,
+    /// The first frame of a GIF or WebP to decode (sharp's `page`); other formats have one.
+    pub page: u32,
     /// The largest file a path input may be, [`MAX_INPUT_BYTES`]; `metadata()` reads only the
     /// headers' bytes of any file, up to this.
     pub max_input_bytes: u64,
@@ -351,6 +359,8 @@ impl Default for Spec {
             auto_orient: true,
             fail_on: FailOn::Warning,
             animated: false,
+            pages: 1,
+            page: 0,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             ops: Ops::default(),
             output: None,
@@ -416,6 +426,8 @@ impl Spec {
     pub fn validate(&self) -> Result<()> {
         let ops = &self.ops;
         int("maxInputBytes", self.max_input_bytes, &MAX_INPUT_BYTES)?;
+        int("pages", self.pages, &(1..=PAGES.end().unsigned_abs()))?;
+        int("page", self.page, &PAGE)?;
         if let Some(raw) = &self.raw {
             composite::check_raw("raw", raw)?;
         }
@@ -488,7 +500,7 @@ impl Spec {
                 return Err(out_of_range("ops.trim.threshold", r, t.threshold));
             }
             int("ops.trim.margin", t.margin, &TRIM_MARGIN)?;
-            if self.animated {
+            if self.animated || self.pages > 1 {
                 return Err(Error::new(
                     ErrorKind::InvalidArgValue,
                     "trim is not supported for animated images (as in sharp): decode one frame",

@@ -1,5 +1,5 @@
-//! GIF (image-rs's gif): the first frame, or every frame composited onto the logical screen
-//! with its disposal method, as browsers show them.
+//! GIF (image-rs's gif): one frame, or a run of frames (sharp's `page` and `pages`), each
+//! composited onto the logical screen with the earlier frames' disposal, as browsers show them.
 
 use super::{Decoded, Each, Hint, Meta};
 use crate::error::Result;
@@ -9,8 +9,8 @@ use crate::image::{check, decode_error, Cancel, FailOn};
 use gif::{ColorOutput, DecodeOptions, DisposalMethod, MemoryLimit, Repeat};
 use std::num::NonZeroU64;
 
-/// Decodes the first frame, or every frame when `hint.animated`, each handed to `each` as soon as
-/// it is composited: the decoder holds the canvas and one shown frame, never the animation.
+/// Decodes frames `hint.first` to `hint.end()`, each kept frame handed to `each` as soon as it is
+/// composited: the decoder holds the canvas and one shown frame, never the animation.
 pub fn decode(
     input: &[u8],
     info: &Metadata,
@@ -46,10 +46,13 @@ pub fn decode(
     let mut canvas = zeroed(len)?;
     let mut frames = Vec::new();
     let mut delays = Vec::new();
+    // Never more frames than the headers counted (and budget::plan allowed for).
+    let end = hint.end().min(info.pages.max(1));
+    let mut index = 0;
     loop {
         check(cancel)?;
-        if frames.len() >= info.pages as usize {
-            break; // the frames planned for (budget::plan): never more
+        if index >= end {
+            break;
         }
         let frame = match decoder.read_next_frame() {
             Ok(Some(f)) => f,
@@ -58,57 +61,42 @@ pub fn decode(
             Err(_) if !frames.is_empty() && hint.fail_on == FailOn::None => break,
             Err(e) => return Err(gif_error(e)),
         };
-        let previous =
-            (hint.animated && frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
+        let keep = index >= hint.first;
+        index += 1;
+        let last = index >= end;
+        let previous = (!last && frame.dispose == DisposalMethod::Previous).then(|| canvas.clone());
         let (fl, ft, fw, fh) = (
             u32::from(frame.left),
             u32::from(frame.top),
             u32::from(frame.width),
             u32::from(frame.height),
         );
-        for y in 0..fh {
-            let cy = ft + y;
-            if cy >= h {
-                break;
+        paint(&mut canvas, w, h, &frame.buffer, (fl, ft, fw, fh));
+        if keep {
+            // The last frame read takes the canvas itself: for a still image, its pages
+            // untouched by the frame stay uncommitted (a 100-byte GIF may declare a 16000² screen).
+            let shown = if last {
+                std::mem::take(&mut canvas)
+            } else {
+                let mut shown = zeroed(len)?;
+                shown.copy_from_slice(&canvas);
+                shown
+            };
+            let mut shown = Pixels {
+                width: w,
+                height: h,
+                channels: 4,
+                data: shown,
+            };
+            if info.channels == 3 && shown.data.chunks_exact(4).all(|p| p[3] == 255) {
+                // No transparency declared and none shown: RGB, as the metadata says. (A frame
+                // that leaves part of the screen uncovered keeps its alpha.)
+                shown = shown.into_channels(3);
             }
-            for x in 0..fw {
-                let cx = fl + x;
-                if cx >= w {
-                    break;
-                }
-                let s = (y as usize * fw as usize + x as usize) * 4;
-                let Some(src) = frame.buffer.get(s..s + 4) else {
-                    break;
-                };
-                if src[3] != 0 {
-                    let d = (cy as usize * w as usize + cx as usize) * 4;
-                    canvas[d..d + 4].copy_from_slice(src);
-                }
-            }
+            frames.push(each(&meta, 1, shown)?);
+            delays.push(u32::from(frame.delay) * 10);
         }
-        // A still image takes the canvas itself: its pages untouched by the frame stay
-        // uncommitted (a 100-byte GIF may declare a 16000² screen).
-        let shown = if hint.animated {
-            let mut shown = zeroed(len)?;
-            shown.copy_from_slice(&canvas);
-            shown
-        } else {
-            std::mem::take(&mut canvas)
-        };
-        let mut shown = Pixels {
-            width: w,
-            height: h,
-            channels: 4,
-            data: shown,
-        };
-        if info.channels == 3 && shown.data.chunks_exact(4).all(|p| p[3] == 255) {
-            // No transparency declared and none shown: RGB, as the metadata says. (A frame that
-            // leaves part of the screen uncovered keeps its alpha.)
-            shown = shown.into_channels(3);
-        }
-        frames.push(each(&meta, 1, shown)?);
-        delays.push(u32::from(frame.delay) * 10);
-        if !hint.animated {
+        if last {
             break;
         }
         match (frame.dispose, previous) {
@@ -134,6 +122,30 @@ pub fn decode(
         orientation: 1,
         metadata: meta,
     })
+}
+
+/// Paints a frame's opaque pixels onto the `w`×`h` RGBA canvas at `(left, top)`, clipped to it.
+fn paint(canvas: &mut [u8], w: u32, h: u32, buffer: &[u8], (fl, ft, fw, fh): (u32, u32, u32, u32)) {
+    for y in 0..fh {
+        let cy = ft + y;
+        if cy >= h {
+            break;
+        }
+        for x in 0..fw {
+            let cx = fl + x;
+            if cx >= w {
+                break;
+            }
+            let s = (y as usize * fw as usize + x as usize) * 4;
+            let Some(src) = buffer.get(s..s + 4) else {
+                break;
+            };
+            if src[3] != 0 {
+                let d = (cy as usize * w as usize + cx as usize) * 4;
+                canvas[d..d + 4].copy_from_slice(src);
+            }
+        }
+    }
 }
 
 /// The decoder's error as ours. Over the memory limit it says `OutOfMemory` for a frame and

@@ -82,8 +82,18 @@ pub struct Hint {
     pub fail_on: FailOn,
     /// JPEG DCT scaling: decode at 1/shrink (1, 2, 4 or 8).
     pub shrink: u8,
-    /// Decode every frame of an animation (else the first).
-    pub animated: bool,
+    /// The frames of a GIF or WebP to hand to `each`: `count` of them from `first` (frames
+    /// before `first` are composited, as later ones build on them, but not kept). Other formats
+    /// have one frame: (0, 1).
+    pub first: u32,
+    pub count: u32,
+}
+
+impl Hint {
+    /// The frames the decoder reads: up to the last one kept.
+    pub(crate) fn end(&self) -> u32 {
+        self.first.saturating_add(self.count.max(1))
+    }
 }
 
 /// Metadata blocks carried from input to output.
@@ -191,7 +201,8 @@ mod tests {
         let hint = Hint {
             fail_on: FailOn::Warning,
             shrink: 1,
-            animated: false,
+            first: 0,
+            count: 1,
         };
         let looks = AtomicUsize::new(0);
         let cancel = || at.is_some_and(|at| looks.fetch_add(1, Ordering::Relaxed) + 1 >= at);

@@ -1,5 +1,5 @@
 //! WebP through Google's libwebp: lossy, lossless, alpha; animations through its compositing
-//! animation decoder (first frame, or every frame when asked).
+//! animation decoder (one frame, or a run of them: sharp's `page` and `pages`).
 
 use super::{Decoded, Each, Hint, Meta};
 use crate::error::Result;
@@ -8,8 +8,8 @@ use crate::image::probe::{riff_chunks, Metadata};
 use crate::image::{check, decode_error, Cancel};
 use libwebp_sys as webp;
 
-/// Decodes a still image, or an animation's first frame or (`hint.animated`) every frame, each
-/// frame of an animation handed to `each` as soon as libwebp has composited it.
+/// Decodes a still image, or an animation's frames `hint.first` to `hint.end()`, each kept frame
+/// handed to `each` as soon as libwebp has composited it.
 pub fn decode(
     input: &[u8],
     info: &Metadata,
@@ -125,16 +125,25 @@ fn animated(
         let mut delays = Vec::new();
         let mut last_ts = 0;
         // Never more frames than the headers counted (and budget::plan allowed for).
-        while webp::WebPAnimDecoderHasMoreFrames(guard.0) != 0 && frames.len() < info.pages as usize
-        {
+        let end = hint.end().min(info.pages);
+        let mut index = 0;
+        while index < end && webp::WebPAnimDecoderHasMoreFrames(guard.0) != 0 {
             check(cancel)?;
             let mut buf: *mut u8 = std::ptr::null_mut();
             let mut ts: i32 = 0;
             if webp::WebPAnimDecoderGetNext(guard.0, &mut buf, &mut ts) == 0 || buf.is_null() {
                 if frames.is_empty() {
-                    return Err(decode_error("libwebp could not decode the first frame"));
+                    return Err(decode_error(
+                        "libwebp could not decode the animation's frames",
+                    ));
                 }
                 break;
+            }
+            let delay = (ts - last_ts).max(0) as u32;
+            last_ts = ts;
+            index += 1;
+            if index <= hint.first {
+                continue; // composited by libwebp into the frames after it, not kept
             }
             let mut frame = zeroed(len)?;
             frame.copy_from_slice(std::slice::from_raw_parts(buf, len));
@@ -148,11 +157,12 @@ fn animated(
                 frame = frame.into_channels(3);
             }
             frames.push(each(meta, orientation, frame)?);
-            delays.push((ts - last_ts).max(0) as u32);
-            last_ts = ts;
-            if !hint.animated {
-                break;
-            }
+            delays.push(delay);
+        }
+        if frames.is_empty() {
+            return Err(decode_error(
+                "the WebP animation ends before the page asked for",
+            ));
         }
         Ok(Decoded {
             frames,
