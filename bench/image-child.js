@@ -19,6 +19,7 @@ const RSS_SAMPLE_MS = 50
 const WIDTH = 800
 const QUALITY = 80
 const ATTENTION = 400 // the attention crop's square side
+const GIF_WIDTH = 320 // the animated GIF case's output width
 const LANCZOS3 = 4 // @napi-rs/image's ResizeFilterType.Lanczos3: a `const enum`, absent at run time
 /** The watermark case's layer: the Express demo's translucent 240×64 PNG badge, bottom right. */
 const MARK = require('node:path').join(__dirname, '..', 'examples', 'express', 'public', 'watermark.png')
@@ -42,6 +43,7 @@ const LIBRARIES = {
       avif: true,
       watermark: (mark) => (buf) => ot.image(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
       attention: (buf) => ot.image(buf).resize(ATTENTION, ATTENTION, { position: 'attention' }).jpeg({ quality: QUALITY }).toBuffer(),
+      animated: (buf) => ot.image(buf, { animated: true }).resize(GIF_WIDTH).gif().toBuffer(),
       metadata: (buf) => ot.image(buf).metadata(),
       info: () => {
         const s = ot.stats()
@@ -65,6 +67,7 @@ const LIBRARIES = {
       avif: true,
       watermark: (mark) => (buf) => sharp(buf).composite([{ input: mark, gravity: 'southeast' }]).jpeg({ quality: QUALITY }).toBuffer(),
       attention: (buf) => sharp(buf).resize(ATTENTION, ATTENTION, { position: 'attention' }).jpeg({ quality: QUALITY }).toBuffer(),
+      animated: (buf) => sharp(buf, { animated: true }).resize(GIF_WIDTH).gif().toBuffer(),
       metadata: (buf) => sharp(buf).metadata(),
       info: () => ({
         version: sharp.versions.sharp,
@@ -125,6 +128,7 @@ function makeCases (lib, inputs) {
     lib.avif && make('avif', lib.encode('avif'), inputs.photo),
     lib.watermark && make('watermark', lib.watermark(inputs.mark), inputs.photo),
     lib.attention && make('attention', lib.attention, inputs.photo),
+    lib.animated && make('gif100', lib.animated, inputs.animated),
     make('metadata', lib.metadata, inputs.photo)
   ].filter(Boolean)
 }
@@ -140,7 +144,12 @@ function describeOutput (out) {
 async function runCase (name, config) {
   const lib = LIBRARIES[name]()
   if (lib === null) return { type: 'skip', reason: 'image() not built yet' }
-  const inputs = { photo: fs.readFileSync(config.photo), progressive: fs.readFileSync(config.progressive), mark: fs.readFileSync(MARK) }
+  const inputs = {
+    photo: fs.readFileSync(config.photo),
+    progressive: fs.readFileSync(config.progressive),
+    animated: fs.readFileSync(config.animated),
+    mark: fs.readFileSync(MARK)
+  }
   const c = makeCases(lib, inputs).find((x) => x.id === config.caseId)
   if (c === undefined) return { type: 'unsupported' }
   const loadedRss = process.memoryUsage.rss()

@@ -5,6 +5,7 @@
 //
 //   photo()               the corpus photo (2725×2225 JPEG), or null when the corpus is missing
 //   progressiveJpeg()     an 8.2 MP (3504×2336) progressive JPEG q90 made from the photo
+//   animatedGif()         a 100-frame 640×360 GIF: a camera pan across the photo, encoded by sharp
 //   reference(file, w)    the f32 Lanczos3 resize of the file's full decode to width w (ssim.js)
 //   score(output, ref)    the SSIM on luma of an encoded output against a reference
 
@@ -49,6 +50,39 @@ async function progressiveJpeg (source) {
   const out = await sharp()(fs.readFileSync(source))
     .resize(width, height, { fit: 'cover', kernel: 'lanczos3' })
     .jpeg({ quality, progressive: true, chromaSubsampling: '4:2:0' })
+    .toBuffer()
+  fs.writeFileSync(file + '.tmp', out)
+  fs.renameSync(file + '.tmp', file)
+  return file
+}
+
+// A screen-recording or clip-sized GIF: 100 frames of 640×360, 40 ms each, looping, each frame a window
+// panning (and slowly zooming) across the photo, so every frame differs from the last as in a video clip.
+const ANIMATED = { width: 640, height: 360, frames: 100, delay: 40 }
+
+/** Makes (or reuses) bench/.cache/<photo>-100x640x360.gif; returns its path. */
+async function animatedGif (source) {
+  const { width, height, frames, delay } = ANIMATED
+  const name = path.basename(source, path.extname(source))
+  const file = path.join(CACHE_DIR, `${name}-${frames}x${width}x${height}.gif`)
+  if (fs.existsSync(file)) {
+    const m = await sharp()(fs.readFileSync(file), { animated: true }).metadata()
+    if (m.width === width && m.pageHeight === height && m.pages === frames) return file
+  }
+  fs.mkdirSync(CACHE_DIR, { recursive: true })
+  const base = await sharp()(fs.readFileSync(source)).resize(1600).raw().toBuffer({ resolveWithObject: true })
+  const stack = Buffer.alloc(width * height * 3 * frames)
+  for (let i = 0; i < frames; i++) {
+    const w = Math.round(width * (1.6 - 0.4 * i / frames)) // zooming in from 1.6× to 1.2× the frame
+    const h = Math.round(w * height / width)
+    const left = Math.round((base.info.width - w) * i / (frames - 1))
+    const top = Math.round((base.info.height - h) * (0.2 + 0.3 * i / frames))
+    const frame = await sharp()(base.data, { raw: base.info }).extract({ left, top, width: w, height: h })
+      .resize(width, height).raw().toBuffer()
+    frame.copy(stack, i * width * height * 3)
+  }
+  const out = await sharp()(stack, { raw: { width, height: height * frames, channels: 3, pageHeight: height } })
+    .gif({ delay: Array(frames).fill(delay), loop: 0 })
     .toBuffer()
   fs.writeFileSync(file + '.tmp', out)
   fs.renameSync(file + '.tmp', file)
@@ -120,4 +154,4 @@ async function dimensions (buf) {
   return { width: m.width, height: m.height, format: m.format }
 }
 
-module.exports = { CACHE_DIR, PHOTO, photo, progressiveJpeg, reference, score, dimensions, sha256, sharp }
+module.exports = { CACHE_DIR, PHOTO, photo, progressiveJpeg, animatedGif, reference, score, dimensions, sha256, sharp }

@@ -10,12 +10,13 @@
 // default 1), --idle-seconds (BENCH_IDLE_SECONDS, default 3), --filter (BENCH_FILTER, regex).
 //
 // Inputs: the corpus photo (shared/corpus/images/bench/2569067123_aca715a2ee_o.jpg, 2725×2225,
-// or BENCH_IMAGE) and an 8.2 MP progressive JPEG made from it at start and cached in
-// bench/.cache/ (image-inputs.js). Each library process reads them once into Buffers. Cases: the
+// or BENCH_IMAGE), an 8.2 MP progressive JPEG and a 100-frame 640×360 GIF (a camera pan across it) made
+// from it at start and cached in bench/.cache/ (image-inputs.js). Each library process reads them once into Buffers. Cases: the
 // photo to 800 px wide JPEG q80, WebP q80 and PNG (defaults); the 8 MP progressive JPEG to 800w
 // JPEG q80; the photo with the Express demo's translucent PNG badge composited bottom right, to
-// JPEG q80 at full size, the photo to 800w AVIF at each library's defaults, and a 400×400 attention crop to JPEG q80 (offthread and sharp: @napi-rs/image has
-// neither); metadata() of the photo. sharp runs with cache(false) and its default concurrency;
+// JPEG q80 at full size, the photo to 800w AVIF at each library's defaults, a 400×400 attention crop to JPEG q80,
+// and the GIF's every frame to 320w as an animated GIF at each library's defaults (offthread and sharp: @napi-rs/image
+// has none of these); metadata() of the photo. sharp runs with cache(false) and its default concurrency;
 // @napi-rs/image through its Transformer with the Lanczos3 filter (sharp's default kernel).
 //
 // Each library runs each case in its own forked process (image-child.js), so a peak RSS is that
@@ -58,7 +59,7 @@ function configFrom (args) {
 }
 
 /** The cases, labelled with the inputs' real sizes; `ref` names the reference they are scored against. */
-function caseList (photo, progressive) {
+function caseList (photo, progressive, animated) {
   const px = (d) => `${d.width}×${d.height}`
   const mp = (d) => (d.width * d.height / 1e6).toFixed(1)
   return [
@@ -69,6 +70,7 @@ function caseList (photo, progressive) {
     { id: 'avif', group: `${px(photo)} JPEG → ${WIDTH}w AVIF (defaults)`, ref: 'photo' },
     { id: 'watermark', group: `${px(photo)} JPEG + PNG watermark (composite) → JPEG q80`, ref: null },
     { id: 'attention', group: `${px(photo)} JPEG → 400×400 attention crop, JPEG q80`, ref: null },
+    { id: 'gif100', group: `${animated.pages}-frame ${px(animated)} GIF → 320w animated GIF`, ref: null },
     { id: 'metadata', group: `metadata() of the ${px(photo)} JPEG`, ref: null }
   ]
 }
@@ -209,17 +211,23 @@ async function main () {
   const describe = (file, ref) => ({
     name: path.basename(file), bytes: fs.statSync(file).size, width: ref.sourceWidth, height: ref.sourceHeight, sha256: ref.sourceSha256
   })
-  const inputInfo = { photo: describe(photoPath, refs.photo), progressive: describe(progressivePath, refs.progressive) }
+  const animatedPath = await inputs.animatedGif(photoPath)
+  const gif = await inputs.sharp()(fs.readFileSync(animatedPath), { animated: true }).metadata()
+  const inputInfo = {
+    photo: describe(photoPath, refs.photo),
+    progressive: describe(progressivePath, refs.progressive),
+    animated: { name: path.basename(animatedPath), bytes: gif.size, width: gif.width, height: gif.pageHeight, pages: gif.pages }
+  }
   process.stderr.write(`done (references ${refs.photo.cached && refs.progressive.cached ? 'cached' : 'computed'})\n`)
 
-  const cases = caseList(inputInfo.photo, inputInfo.progressive)
+  const cases = caseList(inputInfo.photo, inputInfo.progressive, inputInfo.animated)
   const off = offthreadState()
   if (!off.built) process.stderr.write(`${off.reason}: running the peers only\n`)
   const libs = [...(off.built ? [OFF] : []), ...PEERS]
   const selected = (lib) => cases.filter((c) => cfg.filter === null || cfg.filter.test(`${c.group} / ${lib}`)).map((c) => c.id)
   if (libs.every((lib) => selected(lib).length === 0)) throw new Error(`no case matches ${cfg.filter}`)
 
-  const childConfig = { ...cfg, filter: null, photo: photoPath, progressive: progressivePath }
+  const childConfig = { ...cfg, filter: null, photo: photoPath, progressive: progressivePath, animated: animatedPath }
   process.stderr.write(`idle baseline (${cfg.idleSeconds} s, own process)... `)
   const idleReply = await runChild('idle', childConfig)
   if (idleReply.type !== 'done') throw new Error(idleReply.error)
