@@ -15,8 +15,8 @@ const path = require('node:path')
 const { lanczos3Resize, luma, ssim } = require('./ssim')
 
 const CACHE_DIR = path.join(__dirname, '.cache')
-const PHOTO = process.env.BENCH_IMAGE ||
-  path.join(__dirname, '..', '..', 'shared', 'corpus', 'images', 'bench', '2569067123_aca715a2ee_o.jpg')
+const CORPUS_PHOTO = path.join(__dirname, '..', '..', 'shared', 'corpus', 'images', 'bench', '2569067123_aca715a2ee_o.jpg')
+const PHOTO = process.env.BENCH_IMAGE || CORPUS_PHOTO
 // A Canon EOS 20D's frame: 8,185,344 pixels, 3:2. Cropped ('cover') from the 2725×2225 photo,
 // so it is upscaled; what matters for the bench is its size and its progressive encoding.
 const PROGRESSIVE = { width: 3504, height: 2336, quality: 90 }
@@ -35,6 +35,11 @@ const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex')
 
 function photo () {
   return fs.existsSync(PHOTO) ? PHOTO : null
+}
+
+/** The corpus photo whatever BENCH_IMAGE says (the animated GIF is made from it once), or null. */
+function corpusPhoto () {
+  return fs.existsSync(CORPUS_PHOTO) ? CORPUS_PHOTO : null
 }
 
 /** Makes (or reuses) bench/.cache/<photo>-3504x2336-progressive-q90.jpg; returns its path. */
@@ -154,4 +159,4 @@ async function dimensions (buf) {
   return { width: m.width, height: m.height, format: m.format }
 }
 
-module.exports = { CACHE_DIR, PHOTO, photo, progressiveJpeg, animatedGif, reference, score, dimensions, sha256, sharp }
+module.exports = { CACHE_DIR, PHOTO, photo, corpusPhoto, progressiveJpeg, animatedGif, reference, score, dimensions, sha256, sharp }

@@ -211,7 +211,7 @@ async function main () {
   const describe = (file, ref) => ({
     name: path.basename(file), bytes: fs.statSync(file).size, width: ref.sourceWidth, height: ref.sourceHeight, sha256: ref.sourceSha256
   })
-  const animatedPath = await inputs.animatedGif(photoPath)
+  const animatedPath = await inputs.animatedGif(inputs.corpusPhoto() ?? photoPath)
   const gif = await inputs.sharp()(fs.readFileSync(animatedPath), { animated: true }).metadata()
   const inputInfo = {
     photo: describe(photoPath, refs.photo),

@@ -346,10 +346,16 @@ fn shrink_on_load(info: &Metadata, spec: &Spec) -> (u8, Option<(u32, u32)>) {
     };
     let (hs, vs) = geometry::shrink_factors(w, h, resize);
     let factor = hs.min(vs);
-    let scale = [8u8, 4, 2]
+    let mut scale = [8u8, 4, 2]
         .into_iter()
         .find(|&s| factor >= f64::from(s))
         .unwrap_or(1);
+    // As sharp: one step less when the whole factor is the scale itself (4.08 → 4), which would
+    // leave the resampler almost nothing to smooth the DCT scaling's block edges with (on an 8 MP
+    // photo to 800w, SSIM 0.922 instead of sharp's 0.939).
+    if scale > 1 && factor.trunc() == f64::from(scale) {
+        scale /= 2;
+    }
     (scale, (scale > 1).then_some((w, h)))
 }
 
