@@ -300,21 +300,22 @@ pub fn one_pixel_frames_gif(w: u16, h: u16, frames: u16) -> Vec<u8> {
 
 /// rotate / extract / resize / extract output sizes, and animated inputs: the bytes pick a
 /// small real PNG (or, bit 0 of byte 0, a GIF of up to 64 one-pixel frames on a screen of up to 96²,
-/// decoded as an animation) and the operations' parameters, which may ask for anything up to
+/// decoded as an animation, or with byte 37 odd a run of its frames: sharp's `page` and `pages`)
+/// and the operations' parameters, which may ask for anything up to
 /// sharp's largest dimensions, and an extend in any mode. `image::plan` (headers only) and `image::process` must agree:
 /// the same size when both succeed, `ERR_IMAGE_TOO_LARGE` from both when a stage or the frames
-/// exceed the limit, and no output over the limit. Past-the-edge extracts are
-/// `ERR_OUT_OF_RANGE` from the pipeline only.
+/// exceed the limit, and no output over the limit; a run keeps exactly its frames. Past-the-edge extracts are
+/// `ERR_OUT_OF_RANGE` from the pipeline only; a run past the last frame is `ERR_OUT_OF_RANGE` from both.
 pub fn image_geometry(data: &[u8]) {
-    let mut b = [0u8; 37];
+    let mut b = [0u8; 39];
     for (d, s) in b.iter_mut().zip(data) {
         *d = *s;
     }
     let u24 = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], 0]);
     let gif = b[0] & 1 != 0;
+    let frames = 1 + u16::from(b[3] % 64);
     let (input, limit, output) = if gif {
         let (w, h) = (1 + u16::from(b[1] % 96), 1 + u16::from(b[2] % 96));
-        let frames = 1 + u16::from(b[3] % 64);
         (
             one_pixel_frames_gif(w, h, frames),
             LIMIT_ANIMATED,
@@ -367,12 +368,28 @@ pub fn image_geometry(data: &[u8]) {
         }),
         ..Ops::default()
     };
+    // Bytes 37–38 (absent from the older corpus files: every frame there): a run of frames.
+    let run = (gif && b[37] & 1 != 0).then(|| {
+        let page = u32::from(b[38] % 72);
+        let pages = (b[37] & 2 == 0).then(|| 1 + u32::from((b[37] >> 2) % 64));
+        (page, pages)
+    });
     let spec = Spec {
         limit_pixels: limit,
-        animated: gif,
+        animated: gif && run.is_none_or(|(_, pages)| pages.is_none()),
+        pages: run.and_then(|(_, pages)| pages).unwrap_or(1),
+        page: run.map_or(0, |(page, _)| page),
         ops,
         output: Some(output),
         ..Spec::default()
+    };
+    // The frames the run keeps, or None when it is past the last frame.
+    let kept = match run {
+        Some((page, pages)) => {
+            let n = pages.unwrap_or_else(|| u32::from(frames).saturating_sub(page));
+            (n > 0 && page + n <= u32::from(frames)).then_some(n)
+        }
+        None => Some(if gif { u32::from(frames) } else { 1 }),
     };
     let planned = image::plan(&input, &spec);
     match image::process(&input, &spec, &|| false) {
@@ -387,10 +404,16 @@ pub fn image_geometry(data: &[u8]) {
                 total <= limit,
                 "{total} output pixels over the limit {limit}"
             );
+            assert_eq!(Some(out.pages), kept, "the frames kept");
         }
         Err(e) if e.kind() == ErrorKind::ImageTooLarge => {
             let p = planned.expect_err("the pipeline refused a size the plan accepted");
             assert_eq!(p.kind(), ErrorKind::ImageTooLarge, "{}", p.message());
+        }
+        Err(e) if e.kind() == ErrorKind::OutOfRange && kept.is_none() => {
+            // A run past the last frame: refused by the plan too, before anything is decoded.
+            let p = planned.expect_err("the plan accepted a run past the last frame");
+            assert_eq!(p.kind(), ErrorKind::OutOfRange, "{}", p.message());
         }
         Err(e) if e.kind() == ErrorKind::OutOfRange => {
             // A past-the-edge extract: the pipeline's to report; the plan says (0, 0).

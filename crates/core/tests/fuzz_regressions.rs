@@ -234,6 +234,34 @@ fn image_geometry_with_extend_agrees_on_seeded_inputs() {
     }
 }
 
+/// A seeded stand-in for a fuzz run of `image_geometry` on runs of GIF frames (`page`/`pages`, bytes
+/// 37–38): plan and pipeline agree, a run keeps exactly its frames, and one past the last frame is
+/// `ERR_OUT_OF_RANGE` from both.
+#[test]
+fn image_geometry_with_page_runs_agrees_on_seeded_inputs() {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3_000 {
+        let mut data = [0u8; 39];
+        for chunk in data.chunks_mut(8) {
+            let r = next().to_le_bytes();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
+        data[0] |= 1; // a GIF
+        data[37] |= 1; // with a run of frames
+        for i in [8, 9, 14, 15, 22, 25] {
+            data[i] %= 14; // moderate sizes
+        }
+        let run = std::panic::catch_unwind(|| harness::image_geometry(&data));
+        assert!(run.is_ok(), "image_geometry failed on {data:?}");
+    }
+}
+
 /// `image_composite` on pseudo-random inputs (a fixed xorshift seed): layers of every kind, mode
 /// and placement over raw bases. `IMAGE_COMPOSITE_RUNS=n` runs n inputs instead of 5,000.
 #[test]
