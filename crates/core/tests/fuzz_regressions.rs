@@ -152,6 +152,23 @@ fn tiff_entry_claiming_more_than_the_file_is_refused_before_the_tiff_crate() {
     assert!(message.contains("TIFF tag 274 claims"), "{message}");
 }
 
+/// The seeded generator of the stand-in fuzz runs: xorshift64 (13, 7, 17) from `state`.
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
+/// Fills `data` with `next`'s output, 8 little-endian bytes at a time (the last piece cut short).
+fn fill(next: &mut impl FnMut() -> u64, data: &mut [u8]) {
+    for chunk in data.chunks_mut(8) {
+        chunk.copy_from_slice(&next().to_le_bytes()[..chunk.len()]);
+    }
+}
+
 /// `image_geometry` on pseudo-random inputs (a fixed xorshift seed): rotate / extract / resize
 /// output sizes and animated inputs, without cargo-fuzz. The plan and the pipeline must agree.
 /// `IMAGE_GEOMETRY_RUNS=n` runs n inputs instead of 400 (and `IMAGE_GEOMETRY_SEED` another seed).
@@ -159,20 +176,12 @@ fn tiff_entry_claiming_more_than_the_file_is_refused_before_the_tiff_crate() {
 fn image_geometry_on_random_inputs() {
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
     let runs = env("IMAGE_GEOMETRY_RUNS").unwrap_or(400);
-    let mut x = env("IMAGE_GEOMETRY_SEED").unwrap_or(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(env("IMAGE_GEOMETRY_SEED").unwrap_or(0x9E37_79B9_7F4A_7C15) | 1);
     for _ in 0..runs {
         let mut data = [0u8; 32];
-        for chunk in data.chunks_mut(8) {
-            chunk.copy_from_slice(&next().to_le_bytes());
-        }
+        fill(&mut next, &mut data);
         // Mostly moderate sizes: the shift bytes pick 2^0..2^24 ranges for dimensions.
-        if next() % 2 == 0 {
+        if next().is_multiple_of(2) {
             for i in [8, 9, 14, 15, 22, 25] {
                 data[i] %= 14;
             }
@@ -192,13 +201,7 @@ fn json_scan_token_soup() {
         "\"\\x\"", "\"\u{1}\"", "\"", "0", "-0", "12", "1.5", "1e400", "-", "1.", "1e", "01", "true",
         "tru", "null", "false", "\u{feff}", "\u{e9}", "\\",
     ];
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     for _ in 0..20_000 {
         #[allow(clippy::cast_possible_truncation)]
         let mut data = vec![next() as u8];
@@ -216,19 +219,10 @@ fn json_scan_token_soup() {
 /// pipeline agree for every mode and size, up to sizes over the pixel limit.
 #[test]
 fn image_geometry_with_extend_agrees_on_seeded_inputs() {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     for _ in 0..20_000 {
         let mut data = [0u8; 37];
-        for chunk in data.chunks_mut(8) {
-            let r = next().to_le_bytes();
-            chunk.copy_from_slice(&r[..chunk.len()]);
-        }
+        fill(&mut next, &mut data);
         data[32] |= 1;
         harness::image_geometry(&data);
     }
@@ -239,19 +233,10 @@ fn image_geometry_with_extend_agrees_on_seeded_inputs() {
 /// `ERR_OUT_OF_RANGE` from both.
 #[test]
 fn image_geometry_with_page_runs_agrees_on_seeded_inputs() {
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     for _ in 0..3_000 {
         let mut data = [0u8; 39];
-        for chunk in data.chunks_mut(8) {
-            let r = next().to_le_bytes();
-            chunk.copy_from_slice(&r[..chunk.len()]);
-        }
+        fill(&mut next, &mut data);
         data[0] |= 1; // a GIF
         data[37] |= 1; // with a run of frames
         for i in [8, 9, 14, 15, 22, 25] {
@@ -270,15 +255,10 @@ fn image_composite_on_random_inputs() {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(5_000);
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     for _ in 0..runs {
         let mut data = [0u8; 48];
-        for chunk in data.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chunk.copy_from_slice(&x.to_le_bytes());
-        }
+        fill(&mut next, &mut data);
         let run = std::panic::catch_unwind(|| harness::image_composite(&data));
         assert!(run.is_ok(), "image_composite failed on {data:?}");
     }
