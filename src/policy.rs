@@ -148,7 +148,7 @@ fn pool_policy() -> Value {
                 u64::try_from(pool::machine::POLL_MIN.as_millis()).unwrap_or(u64::MAX),
                 u64::try_from(pool::machine::POLL_MAX.as_millis()).unwrap_or(u64::MAX),
             ),
-            "starvingAfterMs": u64::try_from(pool::machine::STARVING_AFTER.as_millis()).unwrap_or(u64::MAX),
+            "wakeOnRelease": pool::machine::WAKE_ON_RELEASE,
             "env": [pool::machine::MACHINE_ENV, pool::machine::SLOTS_ENV, pool::machine::DIR_ENV],
         },
     })

@@ -20,10 +20,10 @@ cluster.setupPrimary({ exec: path.join(__dirname, 'worker.js') })
 relayUsers()
 
 let stopping = false
-let announced = false
+let listening = 0
+// Announced once every worker listens, so that the first requests already spread across all of them.
 cluster.on('listening', (worker, address) => {
-  if (announced) return
-  announced = true
+  if (++listening !== workers) return
   console.log(`offthread cluster demo: ${workers} workers on http://localhost:${address.port} (machine budget on)`)
 })
 cluster.on('exit', (worker, code, signal) => {

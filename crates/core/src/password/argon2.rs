@@ -1,6 +1,7 @@
 //! Argon2 (d, i, id; versions 0x10 and 0x13) over RustCrypto's `argon2`, with the block
 //! memory reused per thread and PHC strings compatible with the reference implementation.
 
+use super::arena::Arena;
 use super::phc::{self, Phc};
 use super::{Limits, Secrets};
 use crate::pool::TaskState;
@@ -174,7 +175,7 @@ fn check_secrets(secrets: &Secrets) -> Result<()> {
 thread_local! {
     /// Block memory kept between hashes on this thread (taken out while in use, so nested use
     /// through rayon's work stealing allocates its own).
-    static MEMORY: Cell<Vec<Block>> = const { Cell::new(Vec::new()) };
+    static MEMORY: Cell<Option<Arena>> = const { Cell::new(None) };
 }
 
 /// Memory kept per thread after a hash (64 MiB); larger arrays are freed at once, and so is
@@ -183,17 +184,15 @@ thread_local! {
 const KEEP_BLOCKS: usize = 64 * 1024;
 
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> Result<T> {
-    let mut mem = MEMORY.with(Cell::take);
-    if mem.len() < blocks {
-        mem = Vec::new();
-        mem.try_reserve_exact(blocks)
-            .map_err(|_| Error::new(ErrorKind::Internal, "out of memory for argon2 blocks"))?;
-        crate::hugepages::advise(mem.spare_capacity_mut());
-        mem.resize(blocks, Block([0; 128]));
-    }
-    let out = f(&mut mem[..blocks]);
+    let mem = MEMORY.with(Cell::take).filter(|m| m.len() >= blocks);
+    let mut mem = match mem {
+        Some(m) => m,
+        None => Arena::new(blocks)
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "out of memory for argon2 blocks"))?,
+    };
+    let out = f(&mut mem.as_mut_slice()[..blocks]);
     if mem.len() <= KEEP_BLOCKS && !crate::pool::has_machine_budget() {
-        MEMORY.with(|c| c.set(mem));
+        MEMORY.with(|c| c.set(Some(mem)));
     }
     Ok(out)
 }

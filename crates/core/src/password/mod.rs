@@ -2,6 +2,7 @@
 //! needs-rehash interface, with OWASP defaults, CSPRNG salts and cost ceilings on verify.
 //! Verify also reads the formats apps inherit (`inherited.rs`, `shacrypt.rs`).
 
+mod arena;
 pub mod argon2;
 pub mod bcrypt;
 pub mod inherited;

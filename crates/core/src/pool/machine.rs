@@ -15,12 +15,16 @@
 //! to finish. A JS task (`slot.rs`) holds its slot while it awaits native work, which needs one of
 //! its own: the same limit as with the pool's threads (README, "Your own JavaScript").
 //!
-//! Waiting happens on the pool thread, never on the JS thread: it polls `try_lock` every
-//! [`POLL_MIN`]..[`POLL_MAX`] and gives up as soon as the task is cancelled. Threads that have
-//! waited [`STARVING_AFTER`] announce themselves with a shared lock on the file [`WAITERS`], and a
-//! thread that arrives then queues behind them (no FIFO order among waiters, but no process can
-//! starve the others by taking every slot back the moment it frees it).
+//! Waiting happens on the pool thread, never on the JS thread, and gives up as soon as the task is
+//! cancelled. A thread that frees a slot rings the [`doorbell`](super::doorbell), which wakes the
+//! longest-waiting thread of any process at once (Linux); each wait also ends after [`POLL_MAX`],
+//! so a slot freed by a dead process (which rings nothing) is taken within that, and where there is
+//! no doorbell (macOS, Windows) waiting polls every [`POLL_MIN`]..[`POLL_MAX`]. A waiting thread
+//! announces itself with a shared lock on the file [`WAITERS`], and a thread that arrives then
+//! queues behind the waiters instead of taking the slot the moment it frees: a process that
+//! finishes a task and has more cannot keep its slots while others wait.
 
+use super::doorbell::{Doorbell, DOORBELL};
 use crate::{Error, ErrorKind, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -36,20 +40,16 @@ pub const SLOTS_ENV: &str = "OFFTHREAD_MACHINE_SLOTS";
 pub const DIR_ENV: &str = "OFFTHREAD_MACHINE_DIR";
 /// The most slots `configure` accepts (as many as pool threads).
 pub const MAX_SLOTS: usize = super::MAX_THREADS;
-/// First wait between two rounds of `try_lock` over the slots.
+/// First wait between two rounds of `try_lock` over the slots, where there is no doorbell.
 pub const POLL_MIN: Duration = Duration::from_millis(2);
-/// Longest wait between two rounds: a slot freed by a dead process is taken within this (plus
-/// the time to try every slot).
+/// Longest wait between two rounds, doorbell or not: a slot freed by a dead process is taken
+/// within this (plus the time to try every slot), and a cancelled wait ends within it.
 pub const POLL_MAX: Duration = Duration::from_millis(5);
 /// Each further round waits this much longer, up to [`POLL_MAX`].
 pub const POLL_STEP: Duration = Duration::from_millis(1);
-/// A thread that has waited this long announces itself (see [`WAITERS`]) and polls every
-/// [`POLL_MIN`]: from then on, threads arriving queue behind it. Shorter waits do not: handing a
-/// slot to a sleeping thread costs a wake-up (milliseconds on a busy host, where pool threads run
-/// at a lower priority), so a thread that finishes and has more work keeps its slot unless someone
-/// has waited this long. Measured on 4 processes at 70 % load: with 1 s here, the median task
-/// waited about 1 s behind a process that kept its slots.
-pub const STARVING_AFTER: Duration = Duration::from_millis(100);
+/// True where a freed slot wakes a waiting thread of any process at once (the doorbell's futex);
+/// elsewhere waiting threads poll.
+pub const WAKE_ON_RELEASE: bool = cfg!(target_os = "linux");
 
 /// What `configure` said about the budget: off (even if `OFFTHREAD_MACHINE` is set), or on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,23 +125,26 @@ pub struct Machine {
     next: AtomicUsize,
     /// This process's handle on [`WAITERS`], to test whether anyone holds a shared lock on it.
     waiters_probe: Mutex<File>,
+    /// Rung when a slot frees; waited on by the threads waiting for one.
+    bell: Doorbell,
 }
 
-/// The file every thread that has waited [`STARVING_AFTER`] for a slot holds a shared lock on
-/// (through its own open of it): a thread that arrives then queues behind it instead of taking
-/// the slot the moment it frees, so a process that finishes and resubmits at once cannot starve
-/// the others.
+/// The file every thread waiting for a slot holds a shared lock on (through its own open of it):
+/// a thread that arrives then queues behind it instead of taking the slot the moment it frees, so
+/// a process that finishes and resubmits at once cannot starve the others.
 pub const WAITERS: &str = "waiters";
 
-/// A held slot: released (file unlocked) on drop.
+/// A held slot: released (file unlocked, doorbell rung) on drop.
 pub struct Held<'a> {
     slot: &'a SlotFile,
+    bell: &'a Doorbell,
 }
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         let _ = self.slot.file.unlock();
         self.slot.taken.store(false, Ordering::Release);
+        self.bell.ring();
     }
 }
 
@@ -256,11 +259,14 @@ impl Machine {
             })
             .collect::<Result<Box<[_]>>>()?;
         let waiters_probe = Mutex::new(open_in(&dir, WAITERS)?);
+        // Best effort: without a doorbell, waiting polls.
+        let bell = Doorbell::open(open_in(&dir, DOORBELL).ok().as_ref());
         Ok(Machine {
             dir,
             slots: files,
             next: AtomicUsize::new(0),
             waiters_probe,
+            bell,
         })
     }
 
@@ -296,7 +302,10 @@ impl Machine {
             return None;
         }
         match slot.file.try_lock() {
-            Ok(()) => Some(Held { slot }),
+            Ok(()) => Some(Held {
+                slot,
+                bell: &self.bell,
+            }),
             Err(_) => {
                 slot.taken.store(false, Ordering::Release);
                 None
@@ -312,38 +321,41 @@ impl Machine {
     }
 
     /// Waits on this thread for a free slot: takes one at once when nobody waits, otherwise
-    /// announces itself (a shared lock on [`WAITERS`]) and polls every [`POLL_MIN`] to
-    /// [`POLL_MAX`]. `None` when `give_up` (checked before each try) returned true first.
+    /// announces itself (a shared lock on [`WAITERS`]) and waits for the doorbell, trying the
+    /// slots at each ring and at least every [`POLL_MAX`]. `None` when `give_up` (checked before
+    /// each try) returned true first.
     pub fn acquire(&self, give_up: impl Fn() -> bool) -> Option<Held<'_>> {
         if give_up() {
             return None;
         }
+        let mut seen = self.bell.ticket();
         if !self.others_waiting() {
             if let Some(held) = self.try_acquire() {
                 return Some(held);
             }
         }
         release_free_heap();
-        let since = std::time::Instant::now();
-        let mut announced = None;
-        let mut delay = POLL_MIN;
+        // Best effort: without the announcement, waiting still works, only less fairly.
+        let _announced = open_in(&self.dir, WAITERS)
+            .ok()
+            .filter(|f| f.lock_shared().is_ok());
+        let mut delay = if self.bell.rings() {
+            POLL_MAX
+        } else {
+            POLL_MIN
+        };
         loop {
-            std::thread::sleep(delay);
-            delay = match announced {
-                Some(_) => POLL_MIN,
-                None => (delay + POLL_STEP).min(POLL_MAX),
-            };
+            let woken = self.bell.wait(seen, delay);
+            delay = (delay + POLL_STEP).min(POLL_MAX);
             if give_up() {
+                if woken {
+                    self.bell.ring(); // the slot this ring freed goes to the next waiter
+                }
                 return None;
             }
+            seen = self.bell.ticket();
             if let Some(held) = self.try_acquire() {
                 return Some(held);
-            }
-            if announced.is_none() && since.elapsed() >= STARVING_AFTER {
-                // Best effort: without the announcement, waiting still works, only less fairly.
-                announced = open_in(&self.dir, WAITERS)
-                    .ok()
-                    .filter(|f| f.lock_shared().is_ok());
             }
         }
     }
@@ -557,14 +569,9 @@ mod tests {
         assert!(!a.others_waiting());
         std::thread::scope(|s| {
             let waiter = s.spawn(|| b.acquire(|| false).is_some());
-            let t0 = std::time::Instant::now();
             while !a.others_waiting() {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            assert!(
-                t0.elapsed() >= STARVING_AFTER - POLL_MAX,
-                "announced only once starving"
-            );
             drop(held);
             // `a` finishes and wants a slot again at once: it leaves the free slot to the waiter.
             let tries = AtomicUsize::new(0);

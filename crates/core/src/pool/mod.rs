@@ -5,6 +5,7 @@
 //! parallel lanes, blake3) run on the same low-priority threads.
 
 mod codes;
+mod doorbell;
 pub mod machine;
 mod priority;
 pub mod slot;
