@@ -132,7 +132,9 @@ export interface PoolConfig {
    * (still cancellable by its signal). `true` for the defaults, `false` to keep it off even when
    * `OFFTHREAD_MACHINE=1`; when not given, `OFFTHREAD_MACHINE=1` turns it on. `slots` and `dir` not
    * given come from `OFFTHREAD_MACHINE_SLOTS` / `OFFTHREAD_MACHINE_DIR`, then the defaults. A
-   * directory that cannot be used throws here (`EACCES`, `EIO`, …). See README "Processes and machines".
+   * directory that cannot be used throws here (`EACCES`, `EIO`, …). With the budget on, a task's
+   * memory goes back to the system when it ends (on glibc this fixes malloc's mmap threshold at 4 MiB
+   * for the process). See README "Processes and machines".
    */
   machine?: boolean | MachineConfig
 }

@@ -17,7 +17,8 @@
 //      processes over IPC; latency from a task's arrival at its process to its settle. A closed loop cannot
 //      show a median gain: with N tasks always in flight, Little's law fixes the mean latency at N/throughput.
 // Targets (issue 13), budget against none: memory above idle <= 0.6x, throughput >= 0.95x, open-loop median
-// <= 0.8x. Writes bench/results/scale.json. BENCH_SIZES ("2,4"), BENCH_LOADS ("argon2id,image").
+// <= 0.8x. Writes bench/results/scale.json. BENCH_SIZES ("2,4"), BENCH_LOADS ("argon2id,image,image-png":
+// the bench photo as JPEG, which decodes at a reduced scale, and as PNG, which decodes whole).
 
 const cluster = require('node:cluster')
 const fs = require('node:fs')
@@ -31,15 +32,26 @@ const IMAGE_WIDTH = 800
 const PHOTO = process.env.BENCH_IMAGE ||
   path.join(__dirname, '..', '..', 'shared', 'corpus', 'images', 'bench', '2569067123_aca715a2ee_o.jpg')
 
-/** One task of `load`. */
+/** One task of `load`. 'image-png' reads the PNG the primary made of PHOTO (SCALE_PNG). */
 function makeTask (load) {
   const ot = require('..')
   if (load === 'argon2id') return () => ot.hashPassword('correct horse battery staple', ARGON2)
-  if (load === 'image') {
-    const input = fs.readFileSync(PHOTO)
+  if (load === 'image' || load === 'image-png') {
+    const input = fs.readFileSync(load === 'image' ? PHOTO : process.env.SCALE_PNG)
     return () => ot.image(input).resize(IMAGE_WIDTH).webp({ quality: 80 }).toBuffer()
   }
   throw new Error(`unknown load ${load}`)
+}
+
+/**
+ * The 'image-png' load's input: PHOTO as a PNG, in a temporary file. A JPEG decodes at a reduced scale
+ * (shrink-on-load: 1362×1112 for 800 px), so its task needs a few MiB; a PNG decodes whole (2725×2225 RGB,
+ * 17 MiB), the working set of a memory-heavy image task.
+ */
+async function makePng (dir) {
+  const file = path.join(dir, 'photo.png')
+  fs.writeFileSync(file, await require('..').image(fs.readFileSync(PHOTO)).png({ compressionLevel: 1 }).toBuffer())
+  return file
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +102,7 @@ const SECONDS = h.envNumber('BENCH_SECONDS', 8)
 const OPEN_SECONDS = h.envNumber('BENCH_OPEN_SECONDS', 12)
 const OPEN_LOAD = h.envNumber('BENCH_LOAD', 0.7)
 const SIZES = (process.env.BENCH_SIZES || '2,4').split(',').map(Number)
-const LOADS = (process.env.BENCH_LOADS || 'argon2id,image').split(',')
+const LOADS = (process.env.BENCH_LOADS || 'argon2id,image,image-png').split(',')
 const RSS_INTERVAL_MS = 25
 const SEED = 0x5eed
 const CLOCK_TICKS = 100 // USER_HZ on Linux
@@ -131,8 +143,8 @@ function nextMessage (w, ev) {
 }
 
 /** Forks `n` workers for `load`, with or without the budget; resolves once all are ready. */
-async function startWorkers (n, load, budget, dir) {
-  const env = { SCALE_LOAD: load, OFFTHREAD_MACHINE: budget ? '1' : '', OFFTHREAD_MACHINE_DIR: dir }
+async function startWorkers (n, load, budget, dir, png) {
+  const env = { SCALE_LOAD: load, OFFTHREAD_MACHINE: budget ? '1' : '', OFFTHREAD_MACHINE_DIR: dir, SCALE_PNG: png }
   const workers = Array.from({ length: n }, () => cluster.fork(env))
   await Promise.all(workers.map((w) => nextMessage(w, 'ready')))
   return workers
@@ -246,7 +258,10 @@ async function openLoop (workers, rate) {
 }
 
 async function primary () {
-  if (LOADS.includes('image') && !fs.existsSync(PHOTO)) throw new Error(`image load needs ${PHOTO} (BENCH_IMAGE)`)
+  if (LOADS.some((l) => l.startsWith('image')) && !fs.existsSync(PHOTO)) throw new Error(`image load needs ${PHOTO} (BENCH_IMAGE)`)
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'offthread-bench-scale-png-'))
+  process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }))
+  const png = LOADS.includes('image-png') ? await makePng(scratch) : ''
   cluster.setupPrimary({ exec: __filename })
   const machine = h.machineInfo()
   const loadBefore = os.loadavg()
@@ -259,7 +274,7 @@ async function primary () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offthread-bench-scale-'))
         const label = `${size} processes, ${load}, ${budget ? 'machine budget' : 'no budget'}`
         process.stderr.write(`${label}: `)
-        const workers = await startWorkers(size, load, budget, dir)
+        const workers = await startWorkers(size, load, budget, dir, png)
         try {
           const pids = workers.map((w) => w.process.pid)
           const idleRss = await idleBaseline(pids)
@@ -328,7 +343,7 @@ async function primary () {
     { header: 'open p99', value: (c) => `${h.fmt(c.openP99, 2)}x`, align: 'left' }
   ], comparisons))
   const file = h.writeResults('scale', {
-    params: { seconds: SECONDS, openSeconds: OPEN_SECONDS, openLoad: OPEN_LOAD, sizes: SIZES, loads: LOADS, argon2: ARGON2, image: { input: path.basename(PHOTO), width: IMAGE_WIDTH, format: 'webp' } },
+    params: { seconds: SECONDS, openSeconds: OPEN_SECONDS, openLoad: OPEN_LOAD, sizes: SIZES, loads: LOADS, argon2: ARGON2, image: { input: path.basename(PHOTO), png: 'the same photo as PNG (image-png)', width: IMAGE_WIDTH, format: 'webp' } },
     runs: rows,
     comparisons,
     // Other processes' load on the host (1/5/15 min), before and after: pool threads run at nice +10, so a

@@ -21,9 +21,17 @@ thread_local! {
 /// and glibc is asked to return freed heap pages (`malloc_trim`), so RSS returns to its baseline.
 pub const KEEP_SCRATCH_BYTES: usize = 16 << 20;
 
-/// Frees `resizer`'s scratch if it is over [`KEEP_SCRATCH_BYTES`].
+/// Frees `resizer`'s scratch if it is over [`KEEP_SCRATCH_BYTES`], or, under the machine budget,
+/// over the size from which freed blocks go back to the system (most pool threads wait for a slot
+/// most of the time there, and a scratch kept per thread would hold memory for threads that do not
+/// run; a smaller one would only move to the allocator's arena).
 fn trim(resizer: &mut Resizer) {
-    if resizer.size_of_internal_buffers() <= KEEP_SCRATCH_BYTES {
+    let keep = if crate::pool::has_machine_budget() {
+        crate::pool::machine::MMAP_THRESHOLD
+    } else {
+        KEEP_SCRATCH_BYTES
+    };
+    if resizer.size_of_internal_buffers() <= keep {
         return;
     }
     resizer.reset_internal_buffers();

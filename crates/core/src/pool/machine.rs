@@ -205,13 +205,41 @@ fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
 
 /// A thread about to wait for a slot returns the heap memory freed by earlier tasks to the system
 /// (glibc keeps freed memory in its per-thread arenas): with the budget, most of a process's pool
-/// threads wait most of the time, and each would otherwise keep its last task's high-water mark.
-/// Memory a task keeps on purpose (argon2's per-thread block arena) is not freed by this.
+/// threads wait most of the time. Large blocks are returned when freed (see
+/// [`return_large_blocks`]); memory a task keeps on purpose is released by its own code under the
+/// budget (argon2's block arena, the resizer's scratch). Not after every task: trimming returns
+/// the small free blocks the next task would reuse, and refaulting them cost image tasks 10 % of
+/// their CPU time in `bench:scale`.
 fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the kernel.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Blocks of at least this size are mapped by glibc's malloc and unmapped when freed, in a process
+/// with the budget on (see [`return_large_blocks`]).
+pub const MMAP_THRESHOLD: usize = 4 << 20;
+
+/// Fixes glibc's mmap threshold at [`MMAP_THRESHOLD`]. By default glibc raises it past the largest
+/// block freed (up to 32 MiB), so after one task has freed a decoded frame, later frames come from
+/// the thread's arena and stay there when freed: neither free nor `malloc_trim` gives them back
+/// (an arena's top is trimmed only past a threshold raised the same way). With the budget, each
+/// pool thread of each process would then keep its largest task's frame, and a 2-process host ran
+/// 2 tasks at once but kept the memory of 4. Measured on a 2725×2225 PNG → 800 px task with one
+/// slot and two threads: 59 MiB above idle by default, 30 MiB with this. The cost: each task maps
+/// its large blocks afresh, and the page faults add 3–6 ms of system time to a 57 ms JPEG → WebP
+/// task on the benchmark's VM (faults cost less on bare metal). Below 4 MiB, blocks stay in the
+/// arenas, where the next task reuses them.
+fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc's allocation policy for later allocations.
+    unsafe {
+        libc::mallopt(
+            libc::M_MMAP_THRESHOLD,
+            libc::c_int::try_from(MMAP_THRESHOLD).unwrap_or(libc::c_int::MAX),
+        );
     }
 }
 
@@ -261,6 +289,7 @@ impl Machine {
         let waiters_probe = Mutex::new(open_in(&dir, WAITERS)?);
         // Best effort: without a doorbell, waiting polls.
         let bell = Doorbell::open(open_in(&dir, DOORBELL).ok().as_ref());
+        return_large_blocks();
         Ok(Machine {
             dir,
             slots: files,
