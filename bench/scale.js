@@ -48,7 +48,9 @@ function makeTask (load) {
  * (shrink-on-load: 1362×1112 for 800 px), so its task needs a few MiB; a PNG decodes whole (2725×2225 RGB,
  * 17 MiB), the working set of a memory-heavy image task.
  */
-async function makePng (dir) {
+async function makePng () {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offthread-bench-scale-png-'))
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'photo.png')
   fs.writeFileSync(file, await require('..').image(fs.readFileSync(PHOTO)).png({ compressionLevel: 1 }).toBuffer())
   return file
@@ -259,9 +261,7 @@ async function openLoop (workers, rate) {
 
 async function primary () {
   if (LOADS.some((l) => l.startsWith('image')) && !fs.existsSync(PHOTO)) throw new Error(`image load needs ${PHOTO} (BENCH_IMAGE)`)
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'offthread-bench-scale-png-'))
-  process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }))
-  const png = LOADS.includes('image-png') ? await makePng(scratch) : ''
+  const png = LOADS.includes('image-png') ? await makePng() : ''
   cluster.setupPrimary({ exec: __filename })
   const machine = h.machineInfo()
   const loadBefore = os.loadavg()

@@ -3,7 +3,8 @@
 //! On Linux it is an anonymous mapping. The kernel hands out zeroed pages, so a fresh arena is not
 //! written twice before argon2 fills it: a `Vec` of blocks would be zeroed again by the program,
 //! 64 MiB of writes (4 ms here) on every hash that cannot reuse an arena, which is every hash under
-//! the machine budget. Its 2 MiB-aligned interior takes huge pages, and drop unmaps it at once.
+//! the machine budget. It starts on a 2 MiB boundary, so all of it can take huge pages
+//! (`hugepages::advise`), and drop unmaps it at once.
 //! Elsewhere it is a `Vec`.
 
 use argon2_rust::__internal::Block;
@@ -44,19 +45,18 @@ impl Arena {
         if base == libc::MAP_FAILED {
             return None;
         }
+        // `start..start + bytes` lies inside the mapping: at most HUGE - 1 bytes of alignment,
+        // and HUGE bytes spare.
         let start = (base as usize).next_multiple_of(Self::HUGE);
-        // SAFETY: `start..start + bytes` lies inside the mapping (at most HUGE - 1 bytes of
-        // alignment, and HUGE bytes spare); advising changes no contents.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, bytes, libc::MADV_HUGEPAGE);
-        }
         let blocks = std::ptr::NonNull::new(start as *mut Block)?;
-        Some(Arena {
+        let mut arena = Arena {
             blocks,
             len,
             base,
             mapped,
-        })
+        };
+        crate::hugepages::advise(arena.as_mut_slice());
+        Some(arena)
     }
 
     pub fn len(&self) -> usize {

@@ -119,20 +119,22 @@ mod imp {
 mod imp {
     use std::time::Duration;
 
-    pub struct Doorbell;
+    /// No cross-process futex here: there is never a doorbell, so waiting polls.
+    pub enum Doorbell {}
 
     impl Doorbell {
         pub fn map(_file: &std::fs::File) -> Option<Doorbell> {
             None
         }
         pub fn ticket(&self) -> u32 {
-            0
+            match *self {}
         }
-        pub fn wait(&self, _seen: u32, timeout: Duration) -> bool {
-            std::thread::sleep(timeout);
-            false
+        pub fn wait(&self, _seen: u32, _timeout: Duration) -> bool {
+            match *self {}
         }
-        pub fn ring(&self) {}
+        pub fn ring(&self) {
+            match *self {}
+        }
     }
 }
 

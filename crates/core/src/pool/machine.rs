@@ -207,9 +207,8 @@ fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
 /// (glibc keeps freed memory in its per-thread arenas): with the budget, most of a process's pool
 /// threads wait most of the time. Large blocks are returned when freed (see
 /// [`return_large_blocks`]); memory a task keeps on purpose is released by its own code under the
-/// budget (argon2's block arena, the resizer's scratch). Not after every task: trimming returns
-/// the small free blocks the next task would reuse, and refaulting them cost image tasks 10 % of
-/// their CPU time in `bench:scale`.
+/// budget (argon2's block arena, the resizer's scratch). Not after every task: the large blocks
+/// are back already, and the small free ones trimmed would only be faulted in again by the next.
 fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the kernel.
