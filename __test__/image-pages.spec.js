@@ -74,7 +74,9 @@ test('a run past the last frame, or a page of a still GIF, is ERR_OUT_OF_RANGE (
   const total = (await meta(gif)).pages
   for (const options of [{ page: total }, { page: total - 1, pages: 2 }, { page: total, pages: -1 }, { pages: total + 1 }]) {
     await rejects(t, ot.image(gif, options).gif().toBuffer(), ERR.range, { message: /bad page number/, label: JSON.stringify(options) })
-    await t.throwsAsync(sharp(gif, options).gif().toBuffer(), { message: /bad page number/ }, `sharp also refuses ${JSON.stringify(options)}`)
+    // sharp refuses too; its wording varies between runs for a run starting past the end ("bad page number",
+    // once "Input file has corrupt header:" for { page: 380, pages: -1 }), so only the refusal is the oracle.
+    await t.throwsAsync(sharp(gif, options).gif().toBuffer(), { instanceOf: Error }, `sharp also refuses ${JSON.stringify(options)}`)
   }
   await rejects(t, ot.image(fix('gif', '2x2.gif'), { page: 1 }).png().toBuffer(), ERR.range, { message: /bad page number/ })
   await t.throwsAsync(sharp(fix('gif', '2x2.gif'), { page: 1 }).png().toBuffer(), { message: /bad page number/ })
