@@ -173,18 +173,11 @@ fn bcrypt_batched(work: core::bcrypt::batch::Work) -> schedule::Enqueue {
     })
 }
 
-/// True when the ticket's task runs on offthread's pool, where bcrypt tasks are batched.
-/// Not under the machine-wide budget: there a batched task was once seen stranded (a cost-14
-/// hash never settled while every pool thread slept, in bench/scale-bullmq.js with two
-/// processes), so bcrypt takes the ordinary one-task path until that is understood.
+/// True when the ticket's task runs on offthread's pool, where bcrypt tasks are batched (with
+/// or without the machine budget: a runner holds one slot for its thread, whatever its lanes).
 fn on_pool(ticket: &Ticket) -> bool {
     offthread_core::pool::Executor::from_code(ticket.executor)
         == offthread_core::pool::Executor::Pool
-        && {
-            // The task is about to start the pool anyway; started, it knows its budget.
-            offthread_core::pool::start();
-            !offthread_core::pool::has_machine_budget()
-        }
 }
 
 /// Queues a password hash. Returns an admission code.

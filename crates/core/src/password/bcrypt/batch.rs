@@ -7,10 +7,14 @@
 //! cost submitted no later than its own task, up to its fair share, as lanes. Between two
 //! rounds (~50 µs at any cost) the runner lets cancelled lanes leave with `ABORT_ERR`, delivers
 //! finished lanes, and takes more waiting tasks of its cost into free lanes. It ends when it
-//! has no lane left. A token that finds nothing for it returns at once. Since every task
-//! brings a token, which may always take its own task, no task is ever stranded, and a lone
-//! task starts at once, alone (the one-lane kernel is the scalar one): nobody waits for
-//! company.
+//! has no lane left. A token that finds nothing for it returns at once. A lone task starts at
+//! once, alone (the one-lane kernel is the scalar one): nobody waits for company.
+//!
+//! No task is ever stranded: waiting tasks never outnumber the tokens yet to run. Each token
+//! that runs takes at least one task while any waits beyond the tokens left, even one submitted
+//! after its own. Tokens may run out of order (two threads take consecutive tokens, or, under
+//! the machine budget, whichever waiting thread gets a slot first), and then a later token can
+//! take an earlier token's task and leave its own: the earlier token takes that one.
 //!
 //! Fairness: a runner holds at most `ceil(bcrypt tasks / threads free for them)` lanes (at most
 //! [`MAX_LANES`]), so with two idle threads and eight tasks each thread takes four instead of
@@ -147,16 +151,19 @@ struct Pending {
     seq: u64,
 }
 
-/// Waiting tasks, FIFO per cost.
+/// Waiting tasks, FIFO per cost, and the tokens spawned for them that have not run yet
+/// (`len <= tokens` after every change: see the module doc).
 struct Queue {
     by_cost: [VecDeque<Pending>; MAX_COST as usize + 1],
     len: usize,
+    tokens: usize,
     next_seq: u64,
 }
 
 static QUEUE: Mutex<Queue> = Mutex::new(Queue {
     by_cost: [const { VecDeque::new() }; MAX_COST as usize + 1],
     len: 0,
+    tokens: 0,
     next_seq: 0,
 });
 
@@ -210,22 +217,26 @@ pub fn submit(
     work: Work,
     done: impl FnOnce(Result<Outcome>) + Send + 'static,
 ) -> Result<()> {
-    pool::admit()?;
-    let seq;
-    {
-        let mut q = queue();
-        seq = q.next_seq;
-        q.next_seq += 1;
-        q.len += 1;
-        q.by_cost[work.cost as usize].push_back(Pending {
-            state,
-            work,
-            done: Box::new(done),
-            seq,
-        });
-    }
+    let seq = enqueue(state, work, Box::new(done))?;
     pool::spawn_uncounted(move || run_token(seq));
     Ok(())
+}
+
+/// Admits a task and queues it here, counting the token its caller must spawn. Its `seq`.
+fn enqueue(state: Arc<TaskState>, work: Work, done: Done) -> Result<u64> {
+    pool::admit()?;
+    let mut q = queue();
+    let seq = q.next_seq;
+    q.next_seq += 1;
+    q.len += 1;
+    q.tokens += 1;
+    q.by_cost[work.cost as usize].push_back(Pending {
+        state,
+        work,
+        done,
+        seq,
+    });
+    Ok(seq)
 }
 
 /// A lane of a runner: the task it belongs to and how many rounds it still needs.
@@ -364,21 +375,29 @@ impl Runner {
 /// The token job of task `seq`: becomes a runner for the oldest waiting cost, or returns at
 /// once. It takes only tasks submitted no later than its own: a token stays in the pool's FIFO
 /// after a runner took its task, and must not let later bcrypt tasks pass work queued before
-/// them (its own task, if still waiting, is always among those it may take).
+/// them (its own task, if still waiting, is always among those it may take). Finding none,
+/// it still takes the oldest task when more wait than tokens are left: tokens ran out of order
+/// and a later one left its own task (see the module doc).
 fn run_token(seq: u64) {
     let mut leaving = Vec::new();
     let mut runner = {
         let mut q = queue();
-        let Some(cost) = q.oldest_cost(seq) else {
-            return;
+        q.tokens = q.tokens.saturating_sub(1);
+        let (cost, bound, n) = match q.oldest_cost(seq) {
+            Some(cost) => (cost, seq, share(&q, cost, 0).max(1)),
+            // Out of order: the one task its own token no longer covers.
+            None if q.len > q.tokens => match q.oldest_cost(u64::MAX) {
+                Some(cost) => (cost, u64::MAX, 1),
+                None => return,
+            },
+            None => return,
         };
         let mut runner = Runner {
             cost,
             lanes: Lanes::new(),
             slots: Vec::with_capacity(MAX_LANES),
         };
-        let n = share(&q, cost, 0).max(1);
-        runner.take(&mut q, n, seq, &mut leaving);
+        runner.take(&mut q, n, bound, &mut leaving);
         runner
     };
     for slot in leaving {
@@ -390,4 +409,46 @@ fn run_token(seq: u64) {
 /// Tasks waiting in the batch queue (including ones cancelled but not yet popped): for tests.
 pub fn waiting() -> usize {
     queue().len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::channel;
+
+    /// Tokens run out of order: the later one takes the earlier task (the oldest, of another
+    /// cost, so never its own in the same batch) and leaves its own; the earlier token, finding
+    /// nothing as old as itself, must still take it. This stranded a hash under the machine
+    /// budget, where threads waiting for a slot take their tokens in any order.
+    #[test]
+    fn tokens_run_out_of_order_strand_no_task() {
+        let (tx, rx) = channel();
+        let seqs: Vec<u64> = (0..2u32)
+            .map(|i| {
+                let options = HashOptions {
+                    params: Params::Bcrypt { cost: 4 + i },
+                    ..HashOptions::default()
+                };
+                let work = Work::hash(b"password", &options).expect("batchable");
+                let tx = tx.clone();
+                let done: Done = Box::new(move |r| {
+                    let _ = tx.send((i, r));
+                });
+                enqueue(Arc::new(TaskState::new()), work, done).expect("admitted")
+            })
+            .collect();
+        run_token(seqs[1]);
+        run_token(seqs[0]);
+        let mut settled: Vec<u32> = rx
+            .try_iter()
+            .filter_map(|(i, r)| r.is_ok().then_some(i))
+            .collect();
+        settled.sort_unstable();
+        assert_eq!(
+            settled,
+            [0, 1],
+            "both tasks settle once their tokens have run"
+        );
+        assert_eq!(waiting(), 0);
+    }
 }
